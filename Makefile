@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# asyncscope: eBPF observer of Node.js / libuv async resource lifecycles.
+#
+#   make            build ./asyncscope
+#   sudo make demo  install missing Debian packages, build, trace the bundled demo
+#   sudo make test  unit tests + end-to-end tests against real node (20, 22, 24)
+#   make unit       unit tests only (no root, no BPF)
+#   make V=1        show full commands
+
+OUTPUT := .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
+CC ?= cc
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_DIR := vmlinux/$(ARCH)
+
+# Debian packages the build, the demo and the tests need (see README).
+DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libuv1-dev \
+	pkg-config make gcc binutils nodejs npm
+
+CFLAGS ?= -g -O2
+WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter
+INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
+LIBBPF_LIBS := $(shell pkg-config --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+# libbpf is linked statically so the binary runs where only libelf/zlib exist.
+LDLIBS := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
+
+# clang's default system includes, so BPF programs find asm/ types.
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+BPF_LAYERS := core node
+BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_LAYERS))
+SKEL := $(OUTPUT)/asyncscope.skel.h
+
+# Pure parts: no libbpf. The unit-test binary links only these, which keeps
+# reconstruction and output free of the BPF machinery.
+PURE_SRCS := $(filter-out user/main.c user/attach.c user/ingest.c user/cmd_%.c user/session.c user/privs.c, \
+	$(wildcard user/*.c))
+BPF_SRCS := user/attach.c user/ingest.c user/session.c user/privs.c $(wildcard user/cmd_*.c) user/main.c
+PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
+BPF_USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(BPF_SRCS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all clean deps demo test unit e2e format format-check vmlinux nodes
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: asyncscope
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/unit:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/core.bpf.h bpf/events.h bpf/double_id.h bpf/compat.bpf.h \
+		$(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
+		$(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/asyncscope.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(OUTPUT)/asyncscope.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name asyncscope > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) bpf/events.h bpf/double_id.h | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -c $< -o $@
+
+# Objects that include the skeleton wait for it.
+$(BPF_USER_OBJS): $(SKEL)
+
+asyncscope: $(PURE_OBJS) $(BPF_USER_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# ---- tests -----------------------------------------------------------------
+
+# Every `void test_<module>__<case>(void)` in tests/unit is collected here, so
+# adding a test needs no registration.
+$(OUTPUT)/unit/tests.h: $(UNIT_SRCS) | $(OUTPUT)/unit
+	$(Q)sed -n 's/^void \(test_[a-z0-9_]*__[a-z0-9_]*\)(void)$$/UNIT_TEST(\1)/p' $(UNIT_SRCS) > $@
+
+$(OUTPUT)/unit/%.o: tests/unit/%.c tests/unit/unit.h $(wildcard user/*.h) | $(OUTPUT)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests/unit -c $< -o $@
+
+$(OUTPUT)/unit/runner.o: tests/unit/runner.c $(OUTPUT)/unit/tests.h tests/unit/unit.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests/unit -I$(OUTPUT)/unit -c $< -o $@
+
+$(OUTPUT)/unit/unit-tests: $(filter-out $(OUTPUT)/unit/runner.o,$(UNIT_OBJS)) \
+		$(OUTPUT)/unit/runner.o $(PURE_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -lelf -lz -o $@
+
+unit: $(OUTPUT)/unit/unit-tests
+	$(Q)$(OUTPUT)/unit/unit-tests
+
+e2e: asyncscope
+	$(Q)tests/e2e/run.sh
+
+test: deps asyncscope $(OUTPUT)/unit/unit-tests
+	$(Q)$(OUTPUT)/unit/unit-tests
+	$(Q)tests/e2e/run.sh
+
+# ---- set-up and demo -------------------------------------------------------
+
+# Installs only what is missing, so it is quick on a prepared machine.
+deps:
+	$(Q)tools/install-deps.sh $(DEB_PACKAGES)
+
+nodes:
+	$(Q)tools/fetch-node.sh all
+
+demo: deps asyncscope
+	$(Q)tools/demo.sh
+
+vmlinux:
+	$(Q)vmlinux/gen-vmlinux-h.sh
+
+format:
+	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h
+
+format-check:
+	$(Q)clang-format --dry-run --Werror bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) asyncscope

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What every layer shares: the ring buffer, per-thread state, configuration
+ * and counters (defined once in core.bpf.c, linked by bpftool gen object),
+ * plus small inline helpers for reading target memory and emitting records.
+ */
+#ifndef __ASYNCSCOPE_CORE_BPF_H
+#define __ASYNCSCOPE_CORE_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "compat.bpf.h"
+#include "events.h"
+#include "double_id.h"
+
+/* Map shapes, written once: core.bpf.c defines them, the layers declare them
+ * extern and bpftool's static linker joins the two (definitions must match). */
+#define EVENTS_MAP_DEF                                                                             \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_RINGBUF);                                                \
+		__uint(max_entries, 8 << 20);                                                      \
+	}
+/* LRU: threads that exit without telling us must not fill the map. */
+#define THREADS_MAP_DEF                                                                            \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                               \
+		__uint(max_entries, 16384);                                                        \
+		__type(key, __u32);                                                                \
+		__type(value, struct thread_state);                                                \
+	}
+/* AsyncWrap* -> id it was given, to notice AsyncReset giving it a new one. */
+#define LIVE_WRAPS_MAP_DEF                                                                         \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__uint(max_entries, 262144);                                                       \
+		__type(key, struct live_key);                                                      \
+		__type(value, __u64);                                                              \
+	}
+
+/* core.bpf.c defines these (sizes are set by user space before load); every
+ * other layer sees them extern and bpftool's static linker joins them. */
+#ifdef ASYNCSCOPE_CORE_DEFINES
+#define CORE_SHARED
+#else
+#define CORE_SHARED extern
+#endif
+CORE_SHARED EVENTS_MAP_DEF events SEC(".maps");
+CORE_SHARED THREADS_MAP_DEF threads SEC(".maps");
+CORE_SHARED LIVE_WRAPS_MAP_DEF live_wraps SEC(".maps");
+CORE_SHARED const volatile __u32 targ_tgid;
+CORE_SHARED const volatile __u64 wakeup_bytes;
+CORE_SHARED const volatile struct node_offsets node_off;
+CORE_SHARED struct probe_stats stats;
+CORE_SHARED const struct thread_state zero_thread;
+
+#define STAT_INC(field) __sync_fetch_and_add(&stats.field, 1)
+
+static __always_inline __u32 current_tgid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
+/* The uprobes are attached per process; this is a second fence. */
+static __always_inline int is_traced(void)
+{
+	return targ_tgid == 0 || current_tgid() == targ_tgid;
+}
+
+/* Reads a user pointer-sized word; non-zero return means the read failed. */
+static __always_inline int read_u64(__u64 addr, __u64 *out)
+{
+	if (bpf_probe_read_user(out, sizeof(*out), (const void *)addr)) {
+		STAT_INC(read_errors);
+		return -1;
+	}
+	return 0;
+}
+
+static __always_inline int read_u32(__u64 addr, __u32 *out)
+{
+	if (bpf_probe_read_user(out, sizeof(*out), (const void *)addr)) {
+		STAT_INC(read_errors);
+		return -1;
+	}
+	return 0;
+}
+
+/* SysV argument slots 1..6 (slot 1 is `this` for a member function). The
+ * registers are copied out first: the verifier rejects a context load at a
+ * computed offset, which a switch over PT_REGS_PARMn compiles into. */
+static __always_inline __u64 arg_slot(struct pt_regs *ctx, int slot)
+{
+	__u64 args[6] = {
+		PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx),
+		PT_REGS_PARM4(ctx), PT_REGS_PARM5(ctx), PT_REGS_PARM6(ctx),
+	};
+
+	if (slot < 1 || slot > 6)
+		return 0;
+	return args[slot - 1];
+}
+
+/* Index into thread_state.frames. The mask is written in BPF assembly: clang
+ * drops a C mask it can prove redundant, and the verifier then sees an
+ * unbounded index. */
+static __always_inline __u64 frame_idx(__u64 n)
+{
+	asm volatile("%0 &= %1" : "+r"(n) : "i"(NODE_MAX_FRAMES - 1));
+	return n;
+}
+
+#define DEPTH_UNKNOWN 0xffffffffu
+
+static __always_inline struct thread_state *thread_get(__u32 tid)
+{
+	struct thread_state *ts = bpf_map_lookup_elem(&threads, &tid);
+
+	if (ts)
+		return ts;
+	bpf_map_update_elem(&threads, &tid, &zero_thread, BPF_NOEXIST);
+	ts = bpf_map_lookup_elem(&threads, &tid);
+	if (!ts) {
+		STAT_INC(thread_map_full);
+		return NULL;
+	}
+	ts->first_depth = DEPTH_UNKNOWN;
+	return ts;
+}
+
+/* Remembers the id-stack depth at the first scope event seen on a thread. */
+static __always_inline void thread_note_depth(struct thread_state *ts, __u32 depth)
+{
+	if (ts->first_depth == DEPTH_UNKNOWN)
+		ts->first_depth = depth;
+}
+
+/*
+ * Records are submitted without waking the consumer, which drains on a
+ * timer; a wakeup per event costs the target more than the probe itself.
+ * Once a quarter of the ring is pending we wake it so nothing is lost.
+ */
+static __always_inline void submit_record(void *rec)
+{
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+}
+
+static __always_inline struct ev_node *reserve_node_event(__u16 kind, __u8 flags)
+{
+	struct ev_node *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 pid_tgid;
+
+	if (!e) {
+		STAT_INC(ringbuf_drops);
+		return NULL;
+	}
+	pid_tgid = bpf_get_current_pid_tgid();
+	e->h.ts_ns = bpf_ktime_get_ns();
+	e->h.pid = pid_tgid >> 32;
+	e->h.tid = (__u32)pid_tgid;
+	e->h.kind = kind;
+	e->h.len = sizeof(*e);
+	e->h.layer = LAYER_NODE;
+	e->h.flags = flags;
+	e->h.pad = 0;
+	e->id = 0;
+	e->trigger = 0;
+	e->exec = 0;
+	e->env = 0;
+	e->wrap = 0;
+	e->provider = 0;
+	e->depth = 0;
+	return e;
+}
+
+#endif /* __ASYNCSCOPE_CORE_BPF_H */

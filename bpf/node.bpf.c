@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Node layer: native (AsyncWrap) resources with Node's own ids.
+ *
+ *   init     AsyncWrap::EmitTraceAsyncStart() entry (ids already stored), or
+ *            AsyncWrap::AsyncReset() entry+return on builds without it
+ *   before   InternalCallbackScope constructors (they push the id context)
+ *   after    AsyncHooks::pop_async_context() matched to the push above
+ *   destroy  ~AsyncWrap() and AsyncWrap::EmitDestroy(bool)
+ *
+ * Ids are doubles passed in xmm registers, which a uprobe cannot read, so
+ * they are read from the objects they live in. Every offset comes from
+ * node_off, derived from the target binary at attach time.
+ */
+#include "core.bpf.h"
+
+/* Ids 0 (no resource) and 1 (the bootstrap/main context) never get hooks. */
+#define FIRST_RESOURCE_ID 2
+
+static __always_inline int wrap_env(__u64 wrap, __u64 *env)
+{
+	__u64 realm;
+
+	if (read_u64(wrap + node_off.wrap_realm, &realm))
+		return -1;
+	return read_u64(realm + node_off.realm_env, env);
+}
+
+static __always_inline int hooks_stack_depth(__u64 hooks, __u32 *depth)
+{
+	__u64 fields;
+
+	if (read_u64(hooks + node_off.hooks_fields, &fields))
+		return -1;
+	return read_u32(fields + node_off.fields_stack_len, depth);
+}
+
+static __always_inline void emit_destroy(__u64 id, __u64 env, __u64 wrap, __u8 flags)
+{
+	struct ev_node *e = reserve_node_event(EV_DESTROY, flags);
+
+	if (!e)
+		return;
+	e->id = id;
+	e->env = env;
+	e->wrap = wrap;
+	submit_record(e);
+}
+
+static __always_inline int emit_init(__u64 wrap)
+{
+	struct live_key key = { .pid = current_tgid(), .wrap = wrap };
+	__u64 ids[2], env, id_fields, exec_bits, id, *old;
+	__u32 provider;
+	struct ev_node *e;
+
+	if (read_u32(wrap + node_off.wrap_provider, &provider))
+		return 0;
+	if (bpf_probe_read_user(ids, sizeof(ids), (const void *)(wrap + node_off.wrap_async_id))) {
+		STAT_INC(read_errors);
+		return 0;
+	}
+	if (wrap_env(wrap, &env) ||
+	    read_u64(env + node_off.env_async_hooks + node_off.hooks_id_fields, &id_fields) ||
+	    read_u64(id_fields, &exec_bits))
+		return 0;
+	id = id_from_double_bits(ids[0]);
+	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID) {
+		STAT_INC(bad_ids);
+		return 0;
+	}
+
+	/* A wrap we saw with another id was reused (HTTP agent sockets). */
+	old = bpf_map_lookup_elem(&live_wraps, &key);
+	if (old && *old != id)
+		emit_destroy(*old, env, wrap, EVF_RESET);
+	if (bpf_map_update_elem(&live_wraps, &key, &id, BPF_ANY))
+		STAT_INC(live_map_full);
+
+	e = reserve_node_event(EV_INIT, 0);
+	if (!e)
+		return 0;
+	e->id = id;
+	e->trigger = id_from_double_bits(ids[1]);
+	e->exec = id_from_double_bits(exec_bits);
+	e->env = env;
+	e->wrap = wrap;
+	e->provider = provider;
+	submit_record(e);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_UPROBE(node_trace_async_start, __u64 wrap)
+{
+	if (!is_traced())
+		return 0;
+	return emit_init(wrap);
+}
+
+/* Builds without EmitTraceAsyncStart: ids exist only once AsyncReset returns. */
+SEC("uprobe")
+int BPF_UPROBE(node_async_reset_enter, __u64 wrap)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct thread_state *ts;
+	__u32 n;
+
+	if (!is_traced())
+		return 0;
+	/* AsyncReset(..., bool silent): a silent reset reports no init to JS. */
+	if (node_off.reset_silent_arg && (arg_slot(ctx, node_off.reset_silent_arg) & 0xff))
+		wrap = 0;
+	ts = thread_get(tid);
+	if (!ts)
+		return 0;
+	n = ts->nresets;
+	if (n < RESET_NEST_MAX)
+		ts->reset_wraps[n & (RESET_NEST_MAX - 1)] = wrap;
+	ts->nresets = n + 1;
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_URETPROBE(node_async_reset_exit)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct thread_state *ts;
+	__u64 wrap = 0;
+	__u32 n;
+
+	if (!is_traced())
+		return 0;
+	ts = bpf_map_lookup_elem(&threads, &tid);
+	if (!ts || ts->nresets == 0)
+		return 0;
+	n = --ts->nresets;
+	if (n < RESET_NEST_MAX)
+		wrap = ts->reset_wraps[n & (RESET_NEST_MAX - 1)];
+	if (wrap)
+		emit_init(wrap);
+	return 0;
+}
+
+/* Records the scope on the thread's stack and reports `before`. */
+static __always_inline int scope_push(__u64 env, __u64 id_bits, __u64 trigger_bits)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 id = id_from_double_bits(id_bits);
+	struct thread_state *ts;
+	struct ev_node *e;
+	__u32 depth;
+	__u64 n;
+
+	if (hooks_stack_depth(env + node_off.env_async_hooks, &depth))
+		return 0;
+	ts = thread_get(tid);
+	if (ts) {
+		thread_note_depth(ts, depth);
+		n = ts->nframes;
+		/* frames at or above this depth belong to scopes that never popped */
+		for (int i = 0; i < NODE_MAX_FRAMES && n > 0; i++) {
+			if (ts->frames[frame_idx(n - 1)].depth < depth)
+				break;
+			n--;
+			STAT_INC(stale_frames);
+		}
+		if (n < NODE_MAX_FRAMES) {
+			struct scope_frame *f = &ts->frames[frame_idx(n)];
+
+			f->id = id;
+			f->ts_ns = bpf_ktime_get_ns();
+			f->depth = depth;
+			n++;
+		} else {
+			STAT_INC(frame_overflow);
+		}
+		ts->nframes = n;
+	}
+
+	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID)
+		return 0;
+	e = reserve_node_event(EV_BEFORE, 0);
+	if (!e)
+		return 0;
+	e->id = id;
+	e->trigger = id_from_double_bits(trigger_bits);
+	e->env = env;
+	e->depth = depth;
+	submit_record(e);
+	return 0;
+}
+
+/* InternalCallbackScope(Environment*, resource, const async_context&, flags, ...) */
+SEC("uprobe")
+int BPF_UPROBE(node_scope_enter)
+{
+	__u64 env, ids[2];
+
+	if (!is_traced())
+		return 0;
+	env = arg_slot(ctx, node_off.ics_env_arg);
+	if (bpf_probe_read_user(ids, sizeof(ids), (const void *)arg_slot(ctx, node_off.ics_ctx_arg))) {
+		STAT_INC(read_errors);
+		return 0;
+	}
+	return scope_push(env, ids[0], ids[1]);
+}
+
+/* InternalCallbackScope(AsyncWrap*, flags), probed only where it inlines the above. */
+SEC("uprobe")
+int BPF_UPROBE(node_wrap_scope_enter, __u64 self, __u64 wrap)
+{
+	__u64 env, ids[2];
+
+	if (!is_traced())
+		return 0;
+	if (bpf_probe_read_user(ids, sizeof(ids), (const void *)(wrap + node_off.wrap_async_id))) {
+		STAT_INC(read_errors);
+		return 0;
+	}
+	if (wrap_env(wrap, &env))
+		return 0;
+	return scope_push(env, ids[0], ids[1]);
+}
+
+/* AsyncHooks::pop_async_context(double): the popped id is async_id_fields[0]. */
+SEC("uprobe")
+int BPF_UPROBE(node_pop_context, __u64 hooks)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 id_fields, id_bits, id, frame_id = 0;
+	struct thread_state *ts;
+	struct ev_node *e;
+	__u32 depth, flags = 0;
+	int matched = 0;
+	__u64 n;
+
+	if (!is_traced())
+		return 0;
+	if (hooks_stack_depth(hooks, &depth) || depth == 0)
+		return 0;
+	if (read_u64(hooks + node_off.hooks_id_fields, &id_fields) || read_u64(id_fields, &id_bits))
+		return 0;
+	id = id_from_double_bits(id_bits);
+	depth--; /* depth of the scope being closed, as recorded at its push */
+
+	ts = thread_get(tid);
+	if (!ts)
+		return 0;
+	thread_note_depth(ts, depth + 1);
+	n = ts->nframes;
+	for (int i = 0; i < NODE_MAX_FRAMES && n > 0; i++) {
+		if (ts->frames[frame_idx(n - 1)].depth <= depth)
+			break;
+		n--;
+		STAT_INC(stale_frames);
+	}
+	if (n > 0 && ts->frames[frame_idx(n - 1)].depth == depth) {
+		n--;
+		frame_id = ts->frames[frame_idx(n)].id;
+		matched = 1;
+	}
+	ts->nframes = n;
+
+	if (!matched) {
+		/* A scope opened before we attached closes now; anything else was
+		 * pushed without a callback scope (e.g. PromiseRejectCallback). */
+		if (depth >= ts->first_depth) {
+			STAT_INC(foreign_pops);
+			return 0;
+		}
+		flags = EVF_UNMATCHED;
+		frame_id = id;
+	}
+	if (frame_id != id)
+		STAT_INC(bad_ids);
+	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID)
+		return 0;
+	e = reserve_node_event(EV_AFTER, flags);
+	if (!e)
+		return 0;
+	e->id = id;
+	e->env = hooks - node_off.env_async_hooks;
+	e->depth = depth;
+	submit_record(e);
+	return 0;
+}
+
+/* ~AsyncWrap() and EmitDestroy(bool); the latter sets async_id_ to -1, so a
+ * later destructor of the same wrap reads an invalid id and stays quiet. */
+SEC("uprobe")
+int BPF_UPROBE(node_destroy, __u64 wrap)
+{
+	struct live_key key = { .pid = current_tgid(), .wrap = wrap };
+	__u64 id_bits, id, env = 0;
+
+	if (!is_traced())
+		return 0;
+	if (read_u64(wrap + node_off.wrap_async_id, &id_bits))
+		return 0;
+	id = id_from_double_bits(id_bits);
+	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID)
+		return 0;
+	bpf_map_delete_elem(&live_wraps, &key);
+	wrap_env(wrap, &env);
+	emit_destroy(id, env, wrap, 0);
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Owns the BPF skeleton and every probe link: open -> configure -> load ->
+ * attach, and total detach on destroy.
+ */
+#ifndef __ASYNCSCOPE_ATTACH_H
+#define __ASYNCSCOPE_ATTACH_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "events.h"
+#include "resolve_node.h"
+
+struct tracer;
+
+struct tracer_opts {
+	pid_t pid;          /* process the probes fire for */
+	const char *binary; /* file the probes are placed in (e.g. /proc/PID/exe) */
+	const struct node_layout *layout;
+	size_t ringbuf_bytes; /* rounded up to a power of two */
+};
+
+/* 0 or -errno; on failure *err_msg (static text or NULL) says which step failed. */
+int tracer_open(const struct tracer_opts *opts, struct tracer **out, const char **err_msg);
+int tracer_ringbuf_fd(const struct tracer *t);
+size_t tracer_nlinks(const struct tracer *t);
+void tracer_read_stats(const struct tracer *t, struct probe_stats *s);
+/* Detaches every probe and frees everything; NULL-safe. */
+void tracer_destroy(struct tracer *t);
+
+#endif /* __ASYNCSCOPE_ATTACH_H */

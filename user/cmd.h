@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The subcommands; each lives in cmd_<name>.c and returns the exit status. */
+#ifndef __ASYNCSCOPE_CMD_H
+#define __ASYNCSCOPE_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Exit statuses, shared by every command (documented in --help). */
+enum exit_status {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,        /* runtime failure: attach, BPF, I/O */
+	EXIT_USAGE = 2,       /* bad command line */
+	EXIT_NO_TARGET = 3,   /* no such process / target gone before attach */
+	EXIT_UNSUPPORTED = 4, /* not node, or a binary we cannot resolve */
+	EXIT_NOPERM = 5,      /* missing privileges */
+	EXIT_BAD_INPUT = 6,   /* corrupt or unreadable input file */
+};
+
+int do_trace(int argc, char **argv);
+int do_tree(int argc, char **argv);
+int do_doctor(int argc, char **argv);
+
+/* "10s", "500ms", "2m", "1.5s" or a bare number of seconds -> ns; -EINVAL if malformed. */
+int parse_duration(const char *arg, uint64_t *ns);
+/* "16M", "4096", "1G" -> bytes within 4K..2G; -EINVAL otherwise. */
+int parse_size(const char *arg, size_t *out);
+
+struct option;
+struct session_opts;
+/*
+ * Parses the options the live commands share (-p, -o, -d, --ringbuf-size,
+ * -q, -h, --input, --format, -- COMMAND), plus `extra` ones handed to
+ * extra_fn (which returns -1 to go on or an exit status). output, input and
+ * format may be NULL where a command has no such option. Returns -1 when the
+ * command should go on, or an exit status (help printed, usage error).
+ */
+int parse_target_opts(int argc, char **argv, const char *cmd, struct session_opts *so,
+		      const char **output, const char **input, const char **format,
+		      const struct option *extra, int (*extra_fn)(int opt, const char *arg, void *ctx),
+		      void *ctx, void (*usage_fn)(FILE *));
+
+#endif /* __ASYNCSCOPE_CMD_H */

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* asyncscope trace: the event stream as JSON Lines. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "jsonl.h"
+#include "log.h"
+#include "proc.h"
+#include "session.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: asyncscope trace (-p PID | -- COMMAND [ARGS...]) [OPTIONS]\n"
+		"\n"
+		"Streams init/before/after/destroy events of the target's async resources\n"
+		"as JSON Lines, one object per event, with Node's own asyncIds, type names\n"
+		"and trigger ids, followed by a summary line. Runs until Ctrl-C, SIGTERM,\n"
+		"--duration, or the target's exit. With -- COMMAND the probes are attached\n"
+		"before the command's first instruction, and asyncscope exits with the\n"
+		"command's exit status.\n"
+		"\n"
+		"Options:\n"
+		"  -p, --pid PID          attach to a running node process\n"
+		"  -o, --output FILE      write events to FILE instead of stdout\n"
+		"  -d, --duration D       stop after D (e.g. 10s, 500ms, 2m)\n"
+		"      --ringbuf-size N   ring buffer bytes (default 16M; raise if events are lost)\n"
+		"  -q, --quiet            no progress notes on stderr\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"Examples:\n"
+		"  sudo asyncscope trace -p 4242 -o events.jsonl\n"
+		"  sudo asyncscope trace -d 10s -p $(pgrep -f server.js) | jq -c 'select(.event==\"init\")'\n"
+		"  sudo asyncscope trace -o events.jsonl -- node app.js\n"
+		"  asyncscope tree --input events.jsonl\n");
+}
+
+struct jsonl_sink {
+	FILE *out;
+};
+
+static int jsonl_on_event(void *ctx, const struct event *e)
+{
+	struct jsonl_sink *s = ctx;
+
+	jsonl_write_event(s->out, e);
+	return 0;
+}
+
+static void jsonl_flush(void *ctx)
+{
+	fflush(((struct jsonl_sink *)ctx)->out);
+}
+
+int do_trace(int argc, char **argv)
+{
+	struct session_opts so = { .ringbuf_bytes = 16 << 20 };
+	struct session_result *res;
+	struct jsonl_sink sink = { .out = stdout };
+	const char *output = NULL;
+	int status;
+
+	status = parse_target_opts(argc, argv, "trace", &so, &output, NULL, NULL, NULL, NULL, NULL,
+				   usage);
+	if (status >= 0)
+		return status;
+	if (output && strcmp(output, "-")) {
+		sink.out = fopen(output, "we");
+		if (!sink.out) {
+			elog("cannot write %s: %s", output, strerror(errno));
+			return EXIT_FAIL;
+		}
+	}
+	setvbuf(sink.out, NULL, _IOFBF, 1 << 20);
+	so.sink = (struct event_sink){ .on_event = jsonl_on_event, .flush = jsonl_flush, .ctx = &sink };
+
+	res = calloc(1, sizeof(*res));
+	if (!res)
+		return EXIT_FAIL;
+	status = session_run(&so, res);
+	if (status == EXIT_OK || res->summary.events) {
+		jsonl_write_summary(sink.out, &res->summary);
+		session_report_stats(res);
+		if (!so.quiet)
+			ilog("%llu events", (unsigned long long)res->summary.events);
+	}
+	if (fflush(sink.out) || (sink.out != stdout && fclose(sink.out))) {
+		elog("writing %s failed: %s", output ? output : "stdout", strerror(errno));
+		status = EXIT_FAIL;
+	}
+	if (status == EXIT_OK && so.argv && res->target_exited)
+		status = session_command_exit_code(res);
+	free(res);
+	return status;
+}

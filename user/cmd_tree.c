@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* asyncscope tree: the trigger forest, live or from a saved capture. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "jsonl.h"
+#include "log.h"
+#include "model_tree.h"
+#include "out_tree.h"
+#include "session.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: asyncscope tree (-p PID | -- COMMAND [ARGS...] | --input FILE) [OPTIONS]\n"
+		"\n"
+		"Prints the trigger tree: which async resource caused which, per thread, with\n"
+		"each resource's callbacks (count, total and max time), queue delay (init to\n"
+		"first callback) and lifetime (init to destroy), or 'alive' at the end.\n"
+		"Resources created before attach appear as '?' placeholders.\n"
+		"\n"
+		"Options:\n"
+		"  -p, --pid PID          capture live from a running node process\n"
+		"      --input FILE       read a capture written by 'asyncscope trace' (no root needed)\n"
+		"  -d, --duration D       live capture length (default: until Ctrl-C or exit)\n"
+		"      --format F         text (default) or json\n"
+		"      --max-children N   list N children, sum up the rest by type (default 25, 0 = all)\n"
+		"      --max-depth N      print N levels, sum up deeper ones (default 64, 0 = all)\n"
+		"  -o, --output FILE      write to FILE instead of stdout\n"
+		"      --ringbuf-size N   ring buffer bytes for live capture (default 16M)\n"
+		"  -q, --quiet            no progress notes on stderr\n"
+		"  -h, --help             this help\n"
+		"\n"
+		"Examples:\n"
+		"  sudo asyncscope tree -p 4242 --duration 10s\n"
+		"  asyncscope tree --input events.jsonl --max-children 0\n"
+		"  asyncscope tree --input events.jsonl --format json | jq '.nodes | length'\n");
+}
+
+enum { OPT_MAX_CHILDREN = 2000, OPT_MAX_DEPTH };
+
+static int parse_count(const char *arg, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || v > 1000000)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int tree_opt(int opt, const char *arg, void *ctx)
+{
+	struct tree_opts *to = ctx;
+
+	if (opt == OPT_MAX_CHILDREN && !parse_count(arg, &to->max_children))
+		return -1;
+	if (opt == OPT_MAX_DEPTH && !parse_count(arg, &to->max_depth))
+		return -1;
+	elog("tree: invalid count '%s'", arg);
+	return EXIT_USAGE;
+}
+
+int do_tree(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "max-children", required_argument, NULL, OPT_MAX_CHILDREN },
+		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+		{ 0 },
+	};
+	struct session_opts so = { .ringbuf_bytes = 16 << 20, .quiet = false };
+	struct tree_opts to = { .max_children = 25, .max_depth = 64 };
+	const char *output = NULL, *input = "", *format = "text";
+	struct session_result *res = NULL;
+	struct capture_summary summary = { 0 };
+	struct model *m;
+	FILE *out = stdout;
+	int status;
+
+	status = parse_target_opts(argc, argv, "tree", &so, &output, &input, &format, extra,
+				   tree_opt, &to, usage);
+	if (status >= 0)
+		return status;
+	if (strcmp(format, "text") && strcmp(format, "json")) {
+		elog("tree: unknown --format '%s' (text or json)", format);
+		return EXIT_USAGE;
+	}
+	m = model_new();
+	if (!m)
+		return EXIT_FAIL;
+	so.sink = model_sink(m);
+
+	if (*input) {
+		char err[512];
+		FILE *f = strcmp(input, "-") ? fopen(input, "re") : stdin;
+		int ret;
+
+		if (!f) {
+			elog("cannot read %s: %s", input, strerror(errno));
+			status = EXIT_BAD_INPUT;
+			goto out;
+		}
+		ret = jsonl_read(f, input, &so.sink, &summary, err, sizeof(err));
+		if (f != stdin)
+			fclose(f);
+		if (ret < 0) {
+			elog("%s", err);
+			status = EXIT_BAD_INPUT;
+			goto out;
+		}
+		if (!summary.seen)
+			wlog("%s has no summary line: the capture may be truncated", input);
+		if (summary.lost)
+			elog("%s: %llu events were LOST during capture; the tree is incomplete", input,
+			     (unsigned long long)summary.lost);
+	} else {
+		res = calloc(1, sizeof(*res));
+		if (!res) {
+			status = EXIT_FAIL;
+			goto out;
+		}
+		status = session_run(&so, res);
+		if (status != EXIT_OK)
+			goto out;
+		session_report_stats(res);
+		summary = res->summary;
+	}
+	if (output && strcmp(output, "-")) {
+		out = fopen(output, "we");
+		if (!out) {
+			elog("cannot write %s: %s", output, strerror(errno));
+			status = EXIT_FAIL;
+			goto out;
+		}
+	}
+	model_finish(m);
+	to.summary = &summary;
+	status = EXIT_OK;
+	if (!strcmp(format, "json"))
+		tree_print_json(out, m, &to);
+	else
+		tree_print_text(out, m, &to);
+	if (fflush(out) || (out != stdout && fclose(out))) {
+		elog("writing the tree failed: %s", strerror(errno));
+		status = EXIT_FAIL;
+	}
+out:
+	free(res);
+	model_free(m);
+	return status;
+}

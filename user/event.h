@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * An event as the model sees it, whether it came from the ring buffer or a
+ * saved JSON Lines capture. No libbpf here.
+ */
+#ifndef __ASYNCSCOPE_EVENT_H
+#define __ASYNCSCOPE_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "events.h"
+
+struct event {
+	uint64_t ts_ns;
+	uint32_t pid, tid;
+	enum ev_kind kind;
+	enum ev_layer layer;
+	uint32_t flags; /* enum ev_flags */
+	uint64_t id;
+	uint64_t trigger; /* init (and before) */
+	uint64_t exec;    /* init */
+	const char *type; /* init: interned type name, NULL otherwise */
+};
+
+/* Where decoded events go: live capture, file replay and tests share it. */
+struct event_sink {
+	/* non-zero stops the producer */
+	int (*on_event)(void *ctx, const struct event *e);
+	/* optional: called after each batch, so live output is not held back */
+	void (*flush)(void *ctx);
+	void *ctx;
+};
+
+/* Counts a capture's summary line carries. */
+struct capture_summary {
+	uint64_t counts[EV_KIND_COUNT];
+	uint64_t events;
+	uint64_t lost;         /* ring-buffer drops */
+	uint64_t read_errors;  /* probe could not read target memory: event skipped */
+	uint64_t bad_ids;
+	uint64_t unknown_records;
+	uint64_t duration_ns;
+	bool seen;             /* a summary line was present (input files) */
+};
+
+const char *ev_kind_name(enum ev_kind kind);
+/* EV_NONE if the name is not an event kind. */
+enum ev_kind ev_kind_from_name(const char *name);
+const char *ev_layer_name(enum ev_layer layer);
+enum ev_layer ev_layer_from_name(const char *name); /* 0 if unknown */
+
+/* Returns a stable copy of s; equal strings give the same pointer. */
+const char *intern(const char *s);
+
+#endif /* __ASYNCSCOPE_EVENT_H */

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_writer.h"
+#include "jsonl.h"
+
+void jsonl_write_event(FILE *out, const struct event *e)
+{
+	fprintf(out, "{\"ts\":%" PRIu64 ",\"pid\":%u,\"tid\":%u,\"event\":\"%s\",\"id\":%" PRIu64
+		     ",\"layer\":\"%s\"",
+		e->ts_ns, e->pid, e->tid, ev_kind_name(e->kind), e->id, ev_layer_name(e->layer));
+	if (e->kind == EV_INIT) {
+		fputs(",\"type\":", out);
+		json_write_escaped(out, e->type ? e->type : "");
+		fprintf(out, ",\"trigger\":%" PRIu64 ",\"exec\":%" PRIu64, e->trigger, e->exec);
+	}
+	if (e->flags & EVF_RESET)
+		fputs(",\"reset\":true", out);
+	if (e->flags & EVF_UNMATCHED)
+		fputs(",\"unmatched\":true", out);
+	fputs("}\n", out);
+}
+
+void jsonl_write_summary(FILE *out, const struct capture_summary *s)
+{
+	fprintf(out, "{\"event\":\"summary\",\"events\":%" PRIu64, s->events);
+	for (int k = EV_NONE + 1; k < EV_KIND_COUNT; k++)
+		fprintf(out, ",\"%s\":%" PRIu64, ev_kind_name(k), s->counts[k]);
+	fprintf(out,
+		",\"lost\":%" PRIu64 ",\"read_errors\":%" PRIu64 ",\"bad_ids\":%" PRIu64
+		",\"unknown_records\":%" PRIu64 ",\"duration_ns\":%" PRIu64 "}\n",
+		s->lost, s->read_errors, s->bad_ids, s->unknown_records, s->duration_ns);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+#define MAX_FIELDS 32
+
+struct field {
+	char key[32];
+	char str[256]; /* string value, unescaped */
+	uint64_t num;
+	bool is_str, is_num, is_bool, bval;
+};
+
+struct line_parser {
+	const char *p;
+	const char *why;
+};
+
+static void skip_ws(struct line_parser *lp)
+{
+	while (*lp->p == ' ' || *lp->p == '\t' || *lp->p == '\r')
+		lp->p++;
+}
+
+static int parse_string(struct line_parser *lp, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	if (*lp->p != '"')
+		return lp->why = "expected a string", -1;
+	lp->p++;
+	while (*lp->p && *lp->p != '"') {
+		char c = *lp->p++;
+
+		if (c == '\\') {
+			char esc = *lp->p++;
+
+			switch (esc) {
+			case '"': case '\\': case '/':
+				c = esc;
+				break;
+			case 'n':
+				c = '\n';
+				break;
+			case 't':
+				c = '\t';
+				break;
+			case 'r':
+				c = '\r';
+				break;
+			case 'b':
+				c = '\b';
+				break;
+			case 'f':
+				c = '\f';
+				break;
+			case 'u': {
+				unsigned v = 0;
+
+				for (int i = 0; i < 4; i++) {
+					char h = *lp->p++;
+
+					v <<= 4;
+					if (h >= '0' && h <= '9')
+						v |= h - '0';
+					else if (h >= 'a' && h <= 'f')
+						v |= h - 'a' + 10;
+					else if (h >= 'A' && h <= 'F')
+						v |= h - 'A' + 10;
+					else
+						return lp->why = "bad \\u escape", -1;
+				}
+				c = v < 0x80 ? (char)v : '?';
+				break;
+			}
+			default:
+				return lp->why = "bad escape in string", -1;
+			}
+		}
+		if (n + 1 < cap)
+			out[n++] = c;
+	}
+	if (*lp->p != '"')
+		return lp->why = "unterminated string", -1;
+	lp->p++;
+	out[n] = '\0';
+	return 0;
+}
+
+/* Skips a nested object or array we do not interpret. */
+static int skip_nested(struct line_parser *lp)
+{
+	int depth = 0;
+
+	do {
+		char c = *lp->p;
+
+		if (!c)
+			return lp->why = "unterminated object or array", -1;
+		if (c == '"') {
+			char tmp[2];
+
+			if (parse_string(lp, tmp, sizeof(tmp)))
+				return -1;
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']')
+			depth--;
+		lp->p++;
+	} while (depth > 0);
+	return 0;
+}
+
+static int parse_value(struct line_parser *lp, struct field *f)
+{
+	skip_ws(lp);
+	if (*lp->p == '"') {
+		f->is_str = true;
+		return parse_string(lp, f->str, sizeof(f->str));
+	}
+	if (*lp->p == '{' || *lp->p == '[')
+		return skip_nested(lp);
+	if (!strncmp(lp->p, "true", 4) || !strncmp(lp->p, "false", 5)) {
+		f->is_bool = true;
+		f->bval = *lp->p == 't';
+		lp->p += f->bval ? 4 : 5;
+		return 0;
+	}
+	if (!strncmp(lp->p, "null", 4)) {
+		lp->p += 4;
+		return 0;
+	}
+	if (*lp->p == '-' || (*lp->p >= '0' && *lp->p <= '9')) {
+		char *end;
+
+		errno = 0;
+		if (*lp->p == '-') {
+			strtod(lp->p, &end); /* negative numbers are accepted, not used */
+		} else {
+			f->num = strtoull(lp->p, &end, 10);
+			if (*end == '.' || *end == 'e' || *end == 'E')
+				strtod(lp->p, &end);
+			else
+				f->is_num = errno == 0;
+		}
+		lp->p = end;
+		return 0;
+	}
+	return lp->why = "expected a value", -1;
+}
+
+static int parse_line(struct line_parser *lp, struct field *fields, int *nfields)
+{
+	*nfields = 0;
+	skip_ws(lp);
+	if (*lp->p != '{')
+		return lp->why = "expected '{' at start of line", -1;
+	lp->p++;
+	skip_ws(lp);
+	if (*lp->p == '}')
+		goto end;
+	for (;;) {
+		struct field scratch, *f = *nfields < MAX_FIELDS ? &fields[*nfields] : &scratch;
+
+		memset(f, 0, sizeof(*f));
+		skip_ws(lp);
+		if (parse_string(lp, f->key, sizeof(f->key)))
+			return -1;
+		skip_ws(lp);
+		if (*lp->p != ':')
+			return lp->why = "expected ':' after a key", -1;
+		lp->p++;
+		if (parse_value(lp, f))
+			return -1;
+		if (f != &scratch)
+			(*nfields)++;
+		skip_ws(lp);
+		if (*lp->p == ',') {
+			lp->p++;
+			continue;
+		}
+		if (*lp->p == '}')
+			break;
+		return lp->why = "expected ',' or '}'", -1;
+	}
+end:
+	lp->p++;
+	skip_ws(lp);
+	if (*lp->p && *lp->p != '\n')
+		return lp->why = "trailing characters after the object", -1;
+	return 0;
+}
+
+static const struct field *get(const struct field *f, int n, const char *key)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(f[i].key, key))
+			return &f[i];
+	return NULL;
+}
+
+static void fill_summary(const struct field *f, int n, struct capture_summary *s)
+{
+	const struct field *v;
+
+	s->seen = true;
+	for (int k = EV_NONE + 1; k < EV_KIND_COUNT; k++)
+		if ((v = get(f, n, ev_kind_name(k))) && v->is_num)
+			s->counts[k] = v->num;
+#define SUMMARY_NUM(name)                                                                          \
+	if ((v = get(f, n, #name)) && v->is_num)                                                   \
+		s->name = v->num;
+	SUMMARY_NUM(events)
+	SUMMARY_NUM(lost)
+	SUMMARY_NUM(read_errors)
+	SUMMARY_NUM(bad_ids)
+	SUMMARY_NUM(unknown_records)
+	SUMMARY_NUM(duration_ns)
+#undef SUMMARY_NUM
+}
+
+int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
+	       struct capture_summary *summary, char *err, size_t err_cap)
+{
+	static const char *const required[] = { "ts", "pid", "tid", "id" };
+	struct field fields[MAX_FIELDS];
+	size_t cap = 0;
+	char *line = NULL;
+	unsigned long lineno = 0;
+	ssize_t len;
+	int ret = 0;
+
+	memset(summary, 0, sizeof(*summary));
+	while ((len = getline(&line, &cap, in)) >= 0) {
+		struct line_parser lp = { .p = line };
+		const struct field *v;
+		struct event e = { 0 };
+		int n;
+
+		lineno++;
+		if (len == 0 || line[0] == '\n')
+			continue;
+		if (memchr(line, '\0', len)) {
+			snprintf(err, err_cap, "%s:%lu: binary data (NUL byte): not a JSON Lines capture",
+				 name, lineno);
+			ret = -EBADMSG;
+			break;
+		}
+		if (parse_line(&lp, fields, &n)) {
+			snprintf(err, err_cap, "%s:%lu: %s (column %ld)", name, lineno, lp.why,
+				 (long)(lp.p - line) + 1);
+			ret = -EBADMSG;
+			break;
+		}
+		v = get(fields, n, "event");
+		if (!v || !v->is_str) {
+			snprintf(err, err_cap, "%s:%lu: no \"event\" field", name, lineno);
+			ret = -EBADMSG;
+			break;
+		}
+		if (!strcmp(v->str, "summary")) {
+			fill_summary(fields, n, summary);
+			continue;
+		}
+		e.kind = ev_kind_from_name(v->str);
+		if (e.kind == EV_NONE) {
+			summary->unknown_records++;
+			continue;
+		}
+		for (size_t r = 0; r < sizeof(required) / sizeof(required[0]); r++) {
+			v = get(fields, n, required[r]);
+			if (!v || !v->is_num) {
+				snprintf(err, err_cap, "%s:%lu: missing or non-integer \"%s\"", name,
+					 lineno, required[r]);
+				ret = -EBADMSG;
+				goto out;
+			}
+		}
+		e.ts_ns = get(fields, n, "ts")->num;
+		e.pid = get(fields, n, "pid")->num;
+		e.tid = get(fields, n, "tid")->num;
+		e.id = get(fields, n, "id")->num;
+		v = get(fields, n, "layer");
+		e.layer = v && v->is_str ? ev_layer_from_name(v->str) : LAYER_NODE;
+		if (!e.layer)
+			e.layer = LAYER_NODE;
+		if ((v = get(fields, n, "trigger")) && v->is_num)
+			e.trigger = v->num;
+		if ((v = get(fields, n, "exec")) && v->is_num)
+			e.exec = v->num;
+		if ((v = get(fields, n, "type")) && v->is_str)
+			e.type = intern(v->str);
+		if (e.kind == EV_INIT && !e.type) {
+			snprintf(err, err_cap, "%s:%lu: init without \"type\"", name, lineno);
+			ret = -EBADMSG;
+			break;
+		}
+		if ((v = get(fields, n, "reset")) && v->is_bool && v->bval)
+			e.flags |= EVF_RESET;
+		if ((v = get(fields, n, "unmatched")) && v->is_bool && v->bval)
+			e.flags |= EVF_UNMATCHED;
+		if ((ret = sink->on_event(sink->ctx, &e)))
+			break;
+	}
+	if (!ret && ferror(in)) {
+		snprintf(err, err_cap, "%s: read error: %s", name, strerror(errno));
+		ret = -EIO;
+	}
+out:
+	free(line);
+	return ret;
+}

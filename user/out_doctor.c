@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <string.h>
+
+#include "json_writer.h"
+#include "out_doctor.h"
+#include "x86_decode.h"
+
+static const char *slot_reg(int slot)
+{
+	static const int regs[] = { X86_RDI, X86_RSI, X86_RDX, X86_RCX, X86_R8, X86_R9 };
+
+	return slot >= 1 && slot <= 6 ? x86_reg_name(regs[slot - 1]) : "none";
+}
+
+void doctor_print_text(FILE *out, const struct doctor_target *t, const struct node_layout *l)
+{
+	const struct node_offsets *o = &l->off;
+
+	if (t->pid)
+		fprintf(out, "target      pid %d (%s)\n", t->pid, t->comm ? t->comm : "?");
+	fprintf(out, "binary      %s\n", t->exe ? t->exe : l->path);
+	fprintf(out, "build-id    %s\n", l->build_id[0] ? l->build_id : "(none)");
+	if (t->resolve_err) {
+		fprintf(out, "node layer  NOT SUPPORTED: %s\n", l->error);
+		return;
+	}
+	fprintf(out, "node layer  resolved and cross-checked (cache: %s)\n", t->cache ? t->cache : "off");
+	fprintf(out, "  AsyncWrap       provider_type_ +0x%x, async_id_ +0x%x, trigger_async_id_ +0x%x\n",
+		o->wrap_provider, o->wrap_async_id, o->wrap_async_id + 8);
+	fprintf(out, "  env chain       wrap->realm_ +0x%x -> env_ +0x%x -> async_hooks_ +0x%x\n",
+		o->wrap_realm, o->realm_env, o->env_async_hooks);
+	fprintf(out, "  AsyncHooks      fields_ +0x%x (kStackLength at byte 0x%x), async_id_fields_ +0x%x, "
+		     "async_ids_stack_ +0x%x\n",
+		o->hooks_fields, o->fields_stack_len, o->hooks_id_fields, o->hooks_stack);
+	fprintf(out, "  cross-check     AsyncReset reaches async_id_fields at env+0x%x = 0x%x + 0x%x\n",
+		l->env_id_fields, o->env_async_hooks, o->hooks_id_fields);
+	fprintf(out, "  scope args      Environment* in %s, const async_context& in %s\n",
+		slot_reg(o->ics_env_arg), slot_reg(o->ics_ctx_arg));
+	if (o->reset_silent_arg)
+		fprintf(out, "  AsyncReset      bool silent in %s\n", slot_reg(o->reset_silent_arg));
+	fprintf(out, "  InternalCallbackScope(AsyncWrap*) %s\n",
+		l->scope_wrap_inlines ? "inlines the env constructor: probed too"
+				      : "calls the env constructor: not probed");
+	fprintf(out, "probes\n");
+	for (int r = 0; r < SITE_COUNT; r++) {
+		const struct node_site *s = &l->sites[r];
+
+		if (!s->used)
+			continue;
+		fprintf(out, "  %-46s 0x%llx file+0x%llx  first insn [%s] %s\n",
+			node_site_role_name(r), (unsigned long long)s->addr,
+			(unsigned long long)s->file_off, s->first_insn,
+			s->emulated ? "emulated" : "SINGLE-STEPPED (slow)");
+		fprintf(out, "  %-46s %s\n", "", s->symbol);
+	}
+	fprintf(out, "providers   %d names from node::provider_names:", l->nproviders);
+	for (int i = 0; i < l->nproviders; i++)
+		fprintf(out, "%s%s", i % 8 ? " " : "\n  ", l->providers[i]);
+	fputc('\n', out);
+	if (t->live_run)
+		fprintf(out, "live check  %s: %llu events (%llu inits), %llu failed sanity checks%s%s\n",
+			t->live_ok ? "ok" : "FAILED", t->live_events, t->live_inits, t->live_bad,
+			t->live_note[0] ? "; " : "", t->live_note);
+}
+
+void doctor_print_json(FILE *out, const struct doctor_target *t, const struct node_layout *l)
+{
+	const struct node_offsets *o = &l->off;
+	struct json_writer w;
+
+	jsonw_init(&w, out, true);
+	jsonw_start_object(&w);
+	if (t->pid)
+		jsonw_int_field(&w, "pid", t->pid);
+	jsonw_string_field(&w, "binary", t->exe ? t->exe : l->path);
+	jsonw_string_field(&w, "build_id", l->build_id);
+	jsonw_bool_field(&w, "supported", t->resolve_err == 0);
+	if (t->resolve_err) {
+		jsonw_string_field(&w, "error", l->error);
+		jsonw_end_object(&w);
+		fputc('\n', out);
+		return;
+	}
+	jsonw_string_field(&w, "cache", t->cache ? t->cache : "off");
+	jsonw_name(&w, "offsets");
+	jsonw_start_object(&w);
+	jsonw_uint_field(&w, "wrap_provider", o->wrap_provider);
+	jsonw_uint_field(&w, "wrap_async_id", o->wrap_async_id);
+	jsonw_uint_field(&w, "wrap_realm", o->wrap_realm);
+	jsonw_uint_field(&w, "realm_env", o->realm_env);
+	jsonw_uint_field(&w, "env_async_hooks", o->env_async_hooks);
+	jsonw_uint_field(&w, "hooks_fields", o->hooks_fields);
+	jsonw_uint_field(&w, "hooks_id_fields", o->hooks_id_fields);
+	jsonw_uint_field(&w, "hooks_stack", o->hooks_stack);
+	jsonw_uint_field(&w, "fields_stack_len", o->fields_stack_len);
+	jsonw_uint_field(&w, "env_id_fields", l->env_id_fields);
+	jsonw_string_field(&w, "scope_env_reg", slot_reg(o->ics_env_arg));
+	jsonw_string_field(&w, "scope_ctx_reg", slot_reg(o->ics_ctx_arg));
+	jsonw_bool_field(&w, "scope_wrap_inlines", l->scope_wrap_inlines);
+	jsonw_end_object(&w);
+	jsonw_name(&w, "probes");
+	jsonw_start_array(&w);
+	for (int r = 0; r < SITE_COUNT; r++) {
+		const struct node_site *s = &l->sites[r];
+
+		if (!s->used)
+			continue;
+		jsonw_start_object(&w);
+		jsonw_string_field(&w, "role", node_site_role_name(r));
+		jsonw_string_field(&w, "symbol", s->symbol);
+		jsonw_uint_field(&w, "addr", s->addr);
+		jsonw_uint_field(&w, "file_offset", s->file_off);
+		jsonw_string_field(&w, "first_insn", s->first_insn);
+		jsonw_bool_field(&w, "emulated", s->emulated);
+		jsonw_end_object(&w);
+	}
+	jsonw_end_array(&w);
+	jsonw_name(&w, "providers");
+	jsonw_start_array(&w);
+	for (int i = 0; i < l->nproviders; i++)
+		jsonw_string(&w, l->providers[i]);
+	jsonw_end_array(&w);
+	if (t->live_run) {
+		jsonw_name(&w, "live");
+		jsonw_start_object(&w);
+		jsonw_bool_field(&w, "ok", t->live_ok);
+		jsonw_uint_field(&w, "events", t->live_events);
+		jsonw_uint_field(&w, "inits", t->live_inits);
+		jsonw_uint_field(&w, "failed_checks", t->live_bad);
+		jsonw_string_field(&w, "note", t->live_note);
+		jsonw_end_object(&w);
+	}
+	jsonw_end_object(&w);
+	fputc('\n', out);
+}

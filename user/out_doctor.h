@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Prints what resolve_node found in a binary: text for people, JSON for machines. */
+#ifndef __ASYNCSCOPE_OUT_DOCTOR_H
+#define __ASYNCSCOPE_OUT_DOCTOR_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "resolve_node.h"
+
+struct doctor_target {
+	int pid;              /* 0 when a binary was named directly */
+	const char *comm;
+	const char *exe;      /* what /proc/PID/exe points at, or the path given */
+	int resolve_err;      /* node_layout__resolve's return */
+	const char *cache;    /* "hit", "miss", "off" */
+	/* live verification (doctor --live), filled when run */
+	bool live_run;
+	bool live_ok;
+	unsigned long long live_events, live_inits, live_bad;
+	char live_note[256];
+};
+
+void doctor_print_text(FILE *out, const struct doctor_target *t, const struct node_layout *l);
+void doctor_print_json(FILE *out, const struct doctor_target *t, const struct node_layout *l);
+
+#endif /* __ASYNCSCOPE_OUT_DOCTOR_H */

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Facts about a target process from /proc. */
+#ifndef __ASYNCSCOPE_PROC_H
+#define __ASYNCSCOPE_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* 0 if the process exists, -ESRCH if not, -EINVAL for a malformed pid. */
+int proc_check_pid(pid_t pid);
+
+/* Parses a pid argument; -EINVAL unless it is a positive decimal number. */
+int proc_parse_pid(const char *arg, pid_t *pid);
+
+/* Command name (comm), "?" if unreadable. */
+void proc_comm(pid_t pid, char *buf, size_t cap);
+
+/* What /proc/PID/exe points at, for messages. */
+int proc_exe_target(pid_t pid, char *buf, size_t cap);
+
+/* A path that opens the target's executable from this mount namespace. */
+void proc_exe_path(pid_t pid, char *buf, size_t cap);
+
+/* True while the process exists and is not a zombie. */
+bool proc_alive(pid_t pid);
+
+#endif /* __ASYNCSCOPE_PROC_H */

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "cmd.h"
+#include "ingest.h"
+#include "log.h"
+#include "privs.h"
+#include "proc.h"
+#include "session.h"
+
+static volatile sig_atomic_t stop_signal, stop_count;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+	stop_count++;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && log_verbosity < 3)
+		return 0;
+	if (level == LIBBPF_INFO && log_verbosity < 2)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* execvp's lookup, done here so the binary can be resolved before exec. */
+static int find_in_path(const char *name, char *out, size_t cap)
+{
+	const char *path = getenv("PATH");
+	struct stat st;
+
+	if (strchr(name, '/')) {
+		snprintf(out, cap, "%s", name);
+		return access(out, X_OK) == 0 ? 0 : -errno;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+
+		snprintf(out, cap, "%.*s/%s", (int)(len ? len : 1), len ? path : ".", name);
+		if (access(out, X_OK) == 0 && stat(out, &st) == 0 && S_ISREG(st.st_mode))
+			return 0;
+		path += len;
+		if (*path == ':')
+			path++;
+	}
+	return -ENOENT;
+}
+
+/* Forks a child that waits on a pipe before exec, so probes are in place
+ * before the first line of JS runs. */
+static int spawn_held(char **argv, pid_t *pid, int *go_fd)
+{
+	int fds[2];
+	pid_t child;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		int err = -errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	if (child == 0) {
+		char go;
+
+		close(fds[1]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (read(fds[0], &go, 1) != 1)
+			_exit(127); /* the tracer gave up: do not run untraced */
+		execvp(argv[0], argv);
+		fprintf(stderr, "asyncscope: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	*pid = child;
+	*go_fd = fds[1];
+	return 0;
+}
+
+static int resolve_target(const struct session_opts *o, struct session_result *r,
+			  char *binary, size_t cap)
+{
+	char comm[64] = "?", exe[PATH_MAX] = "?";
+	int err;
+
+	if (o->argv) {
+		err = find_in_path(o->argv[0], binary, cap);
+		if (err) {
+			elog("cannot run '%s': %s", o->argv[0],
+			     err == -ENOENT ? "command not found" : strerror(-err));
+			return EXIT_NO_TARGET;
+		}
+	} else {
+		proc_exe_path(o->pid, binary, cap);
+		proc_comm(o->pid, comm, sizeof(comm));
+		if ((err = proc_exe_target(o->pid, exe, sizeof(exe)))) {
+			if (err == -ENOENT) {
+				elog("process %d (%s) has no executable (kernel thread or exiting)",
+				     o->pid, comm);
+				return EXIT_UNSUPPORTED;
+			}
+			elog("cannot read /proc/%d/exe: %s", o->pid, strerror(-err));
+			return err == -EACCES || err == -EPERM ? EXIT_NOPERM : EXIT_FAIL;
+		}
+	}
+	err = node_layout__resolve(binary, &r->layout);
+	if (err == -ESRCH) {
+		if (o->argv)
+			elog("%s is not a Node.js binary (no node::AsyncWrap symbols); run node itself, "
+			     "e.g. asyncscope trace -- node app.js", binary);
+		else
+			elog("process %d (%s, %s) is not a Node.js process: no node::AsyncWrap symbols",
+			     o->pid, comm, exe);
+		return EXIT_UNSUPPORTED;
+	}
+	if (err) {
+		elog("unsupported node binary %s (build-id %s): %s", o->argv ? binary : exe,
+		     r->layout.build_id[0] ? r->layout.build_id : "none", r->layout.error);
+		return err == -ENOENT || err == -EACCES ? EXIT_NO_TARGET : EXIT_UNSUPPORTED;
+	}
+	for (int s = 0; s < SITE_COUNT; s++)
+		if (r->layout.sites[s].used && !r->layout.sites[s].emulated)
+			wlog("probe site %s starts with an instruction the kernel single-steps "
+			     "(slow): %s", r->layout.sites[s].symbol, r->layout.sites[s].first_insn);
+	return EXIT_OK;
+}
+
+static bool target_gone(const struct session_opts *o, struct session_result *r)
+{
+	if (o->argv) {
+		int status;
+		pid_t w = waitpid(r->pid, &status, WNOHANG);
+
+		if (w == r->pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+			r->target_status = status;
+			return true;
+		}
+		return w < 0 && errno == ECHILD;
+	}
+	return !proc_alive(r->pid);
+}
+
+int session_run(const struct session_opts *o, struct session_result *r)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct tracer *tracer = NULL;
+	struct ingest *in = NULL;
+	char binary[PATH_MAX];
+	const char *why;
+	int status = EXIT_OK, go_fd = -1, err;
+	uint64_t start, deadline = 0, grace_deadline = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->pid = o->pid;
+	libbpf_set_print(libbpf_print);
+
+	if (!o->argv) {
+		err = proc_check_pid(o->pid);
+		if (err) {
+			elog("no such process: %d", o->pid);
+			return EXIT_NO_TARGET;
+		}
+	}
+	if (privs_check()) {
+		elog("need root or CAP_BPF+CAP_PERFMON to attach probes (try: sudo asyncscope ...)");
+		return EXIT_NOPERM;
+	}
+	status = resolve_target(o, r, binary, sizeof(binary));
+	if (status != EXIT_OK)
+		return status;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (o->argv) {
+		err = spawn_held(o->argv, &r->pid, &go_fd);
+		if (err) {
+			elog("cannot start %s: %s", o->argv[0], strerror(-err));
+			return EXIT_FAIL;
+		}
+	}
+
+	{
+		struct tracer_opts to = {
+			.pid = r->pid,
+			.binary = binary,
+			.layout = &r->layout,
+			.ringbuf_bytes = o->ringbuf_bytes,
+		};
+
+		err = tracer_open(&to, &tracer, &why);
+	}
+	if (err) {
+		elog("%s: %s", why ? why : "attach failed", strerror(-err));
+		status = EXIT_FAIL;
+		if (!o->argv && !proc_alive(r->pid)) {
+			elog("process %d exited before the probes were attached", r->pid);
+			status = EXIT_NO_TARGET;
+		}
+		goto cleanup;
+	}
+	err = ingest_new(tracer_ringbuf_fd(tracer), &r->layout, &o->sink, &r->summary, &in);
+	if (err) {
+		elog("cannot read the ring buffer: %s", strerror(-err));
+		status = EXIT_FAIL;
+		goto cleanup;
+	}
+	if (!o->quiet)
+		ilog("attached %zu probes to pid %d (%s)", tracer_nlinks(tracer), r->pid, binary);
+	if (go_fd >= 0) {
+		if (write(go_fd, "g", 1) != 1) {
+			elog("cannot release the command: %s", strerror(errno));
+			status = EXIT_FAIL;
+			goto cleanup;
+		}
+		close(go_fd);
+		go_fd = -1;
+	}
+
+	start = now_ns();
+	if (o->duration_ns)
+		deadline = start + o->duration_ns;
+	for (;;) {
+		err = ingest_poll(in, 100);
+		if (err == -ECANCELED)
+			break;
+		if (err < 0) {
+			elog("reading events failed: %s", strerror(-err));
+			status = EXIT_FAIL;
+			break;
+		}
+		if (target_gone(o, r)) {
+			r->target_exited = true;
+			break;
+		}
+		if (stop_signal) {
+			/* a command we started gets the signal too (as from a shell),
+			 * and its shutdown is still observed for a grace period; a
+			 * second signal stops at once */
+			if (!o->argv || stop_count > 1)
+				break;
+			if (!grace_deadline) {
+				kill(r->pid, stop_signal);
+				grace_deadline = now_ns() + 5000000000ULL;
+			} else if (now_ns() >= grace_deadline) {
+				break;
+			}
+		}
+		if (deadline && now_ns() >= deadline)
+			break;
+	}
+	/* whatever is still in the ring buffer belongs to the capture */
+	while ((err = ingest_poll(in, 0)) > 0)
+		;
+	r->summary.duration_ns = now_ns() - start;
+	if (stop_signal && !o->quiet)
+		ilog("stopped by signal %d", (int)stop_signal);
+	if (r->target_exited && !o->quiet)
+		ilog("target %d exited", r->pid);
+
+cleanup:
+	if (tracer) {
+		tracer_read_stats(tracer, &r->stats);
+		r->summary.lost = r->stats.ringbuf_drops;
+		r->summary.read_errors = r->stats.read_errors;
+		r->summary.bad_ids = r->stats.bad_ids;
+	}
+	ingest_free(in);
+	tracer_destroy(tracer);
+	if (go_fd >= 0) {
+		/* never let the command run unobserved after a failed attach */
+		kill(r->pid, SIGKILL);
+		close(go_fd);
+		waitpid(r->pid, &r->target_status, 0);
+	} else if (o->argv && !r->target_exited && status == EXIT_OK) {
+		if (waitpid(r->pid, &r->target_status, WNOHANG) == r->pid)
+			r->target_exited = true;
+		else if (!o->quiet)
+			ilog("command %d continues, no longer observed", r->pid);
+	}
+	return status;
+}
+
+int session_command_exit_code(const struct session_result *r)
+{
+	if (WIFEXITED(r->target_status))
+		return WEXITSTATUS(r->target_status);
+	if (WIFSIGNALED(r->target_status))
+		return 128 + WTERMSIG(r->target_status);
+	return EXIT_OK;
+}
+
+void session_report_stats(const struct session_result *r)
+{
+	const struct probe_stats *s = &r->stats;
+
+	if (s->ringbuf_drops)
+		elog("%llu events LOST: the ring buffer was full (raise --ringbuf-size)",
+		     (unsigned long long)s->ringbuf_drops);
+	if (s->read_errors)
+		wlog("%llu events skipped: target memory could not be read",
+		     (unsigned long long)s->read_errors);
+	if (s->bad_ids)
+		wlog("%llu events skipped or suspicious: invalid async ids",
+		     (unsigned long long)s->bad_ids);
+	if (s->frame_overflow)
+		wlog("%llu callback scopes nested deeper than %d were not tracked",
+		     (unsigned long long)s->frame_overflow, NODE_MAX_FRAMES);
+	if (s->live_map_full || s->thread_map_full)
+		wlog("BPF maps full: %llu wraps, %llu threads not tracked",
+		     (unsigned long long)s->live_map_full, (unsigned long long)s->thread_map_full);
+	if (r->summary.unknown_records)
+		wlog("%llu unknown records skipped", (unsigned long long)r->summary.unknown_records);
+	dlog("stale scope frames %llu, pops without a callback scope %llu",
+	     (unsigned long long)s->stale_frames, (unsigned long long)s->foreign_pops);
+}

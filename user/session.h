@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A live capture: find the target (a pid, or a command started here and
+ * held before exec), resolve its binary, attach, drain events into a sink
+ * until Ctrl-C / SIGTERM / --duration / target exit, detach.
+ */
+#ifndef __ASYNCSCOPE_SESSION_H
+#define __ASYNCSCOPE_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "event.h"
+#include "resolve_node.h"
+
+struct session_opts {
+	pid_t pid;             /* attach to this process, or */
+	char **argv;           /* start this command (argv[0] looked up in PATH) */
+	uint64_t duration_ns;  /* 0: until interrupted or the target exits */
+	size_t ringbuf_bytes;
+	struct event_sink sink;
+	bool quiet;            /* no "attached" / "detached" notes on stderr */
+};
+
+struct session_result {
+	struct capture_summary summary;
+	struct probe_stats stats;
+	struct node_layout layout;
+	pid_t pid;             /* the traced process */
+	bool target_exited;
+	int target_status;     /* wait status of a started command */
+};
+
+/* Runs the capture; returns an exit status (enum exit_status), having
+ * printed a one-line reason on stderr when it is not EXIT_OK. */
+int session_run(const struct session_opts *o, struct session_result *r);
+
+/* Exit status a started command's wait status maps to (128+signal). */
+int session_command_exit_code(const struct session_result *r);
+
+/* Prints the probe counters that are not zero, as warnings. */
+void session_report_stats(const struct session_result *r);
+
+#endif /* __ASYNCSCOPE_SESSION_H */
