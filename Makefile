@@ -108,15 +108,20 @@ $(OUTPUT)/unit/unit-tests: $(filter-out $(OUTPUT)/unit/runner.o,$(UNIT_OBJS)) \
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -lelf -lz -o $@
 
+# node binaries of every tested major (fetched into ~/.cache/asyncscope once)
+NODE_ENV = ASYNCSCOPE_NODE20=$$(tools/fetch-node.sh 20) ASYNCSCOPE_NODE22=$$(tools/fetch-node.sh 22) \
+	ASYNCSCOPE_NODE24=$$(tools/fetch-node.sh 24)
+
 unit: $(OUTPUT)/unit/unit-tests
-	$(Q)$(OUTPUT)/unit/unit-tests
+	$(Q)$(NODE_ENV) $(OUTPUT)/unit/unit-tests
 
 e2e: asyncscope
-	$(Q)tests/e2e/run.sh
+	$(Q)$(NODE_ENV) tests/e2e/run.sh $(E2E)
 
 test: deps asyncscope $(OUTPUT)/unit/unit-tests
-	$(Q)$(OUTPUT)/unit/unit-tests
-	$(Q)tests/e2e/run.sh
+	$(Q)tools/fetch-node.sh all
+	$(Q)$(NODE_ENV) $(OUTPUT)/unit/unit-tests
+	$(Q)$(NODE_ENV) tests/e2e/run.sh
 
 # ---- set-up and demo -------------------------------------------------------
 

@@ -110,11 +110,11 @@ unknown:
 		elog("%s: give either -p PID or -- COMMAND, not both", cmd);
 		return EXIT_USAGE;
 	}
-	if (input && *input && (have_pid || so->argv)) {
+	if (input && *input && **input && (have_pid || so->argv)) {
 		elog("%s: --input replays a file; it does not go with -p or a command", cmd);
 		return EXIT_USAGE;
 	}
-	if (!have_pid && !so->argv && !(input && *input)) {
+	if (!have_pid && !so->argv && !(input && *input && **input)) {
 		elog("%s: no target: give -p PID, -- COMMAND%s (see %s --help)", cmd,
 		     input ? " or --input FILE" : "", cmd);
 		return EXIT_USAGE;

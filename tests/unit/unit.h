@@ -17,7 +17,7 @@ extern int unit_skipped; /* set by unit_skip() */
 extern int unit_verbose;
 
 void unit_skip(const char *why);
-/* Path of a node binary for tests: $ASYNCSCOPE_NODE<major> or the cache; NULL if absent. */
+/* Path of a node binary for tests ($ASYNCSCOPE_NODE<major>), NULL if not given. */
 const char *unit_node_binary(int major);
 
 #define UNIT_FAIL(fmt, ...)                                                                        \

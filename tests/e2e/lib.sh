@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Sourced by every end-to-end test. A test exits 0 (pass), 1 (fail) or
+# 77 (skip). Needing root or BPF and not having it is a skip on a laptop
+# and a failure under CI=true.
+set -u
+E2E_DIR=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$E2E_DIR/../.." && pwd)
+ASYNCSCOPE="$TOP/asyncscope"
+WORKLOADS="$E2E_DIR/workloads"
+OUT_DIR="$E2E_DIR/out"
+mkdir -p "$OUT_DIR"
+TEST_NAME=$(basename "$0" .sh)
+FAILURES=0
+
+TMP=$(mktemp -d "/tmp/asyncscope-$TEST_NAME.XXXXXX")
+chmod 755 "$TMP"
+BG_PIDS=""
+cleanup() {
+	for p in $BG_PIDS; do kill -9 "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+say() { printf '  %s\n' "$*"; }
+fail() { printf '  FAIL: %s\n' "$*"; FAILURES=$((FAILURES + 1)); }
+ok() { printf '  ok: %s\n' "$*"; }
+check() { # check "what" command...
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+skip_or_fail() {
+	if [ "${CI:-}" = true ]; then
+		echo "  FAIL: $* (CI=true: a test that cannot run fails)"
+		exit 1
+	fi
+	echo "  SKIP: $*"
+	exit 77
+}
+finish() {
+	[ "$FAILURES" -eq 0 ] && exit 0
+	exit 1
+}
+
+require_root() {
+	[ "$(id -u)" -eq 0 ] || skip_or_fail "needs root (run: sudo make test)"
+}
+require_bpf() {
+	require_root
+	[ -r /sys/kernel/btf/vmlinux ] || skip_or_fail "kernel has no BTF (/sys/kernel/btf/vmlinux)"
+	[ -x "$ASYNCSCOPE" ] || skip_or_fail "asyncscope not built (run make)"
+}
+
+# node_bin MAJOR: path of the node binary for that major (fetched if needed)
+node_bin() {
+	"$TOP/tools/fetch-node.sh" "$1"
+}
+node_majors() {
+	awk '!/^#/ && NF >= 3 { print $1 }' "$TOP/tests/node-versions"
+}
+
+# Names of asyncscope's BPF programs still loaded; empty when all detached.
+leftover_probes() {
+	bpftool prog show 2>/dev/null | awk '$2 == "uprobe" || $2 == "kprobe" { print $4 }' |
+		grep -E '^node_' || true
+}
+assert_no_probes_left() {
+	left=$(leftover_probes)
+	if [ -n "$left" ]; then
+		fail "probes left attached after $1: $(echo "$left" | tr '\n' ' ')"
+	else
+		ok "no probes left after $1"
+	fi
+}
+
+# wait_for FILE SECONDS: the handshake a workload makes when it is ready
+wait_for() {
+	i=0
+	while [ ! -s "$1" ]; do
+		i=$((i + 1))
+		[ "$i" -gt $(($2 * 20)) ] && return 1
+		sleep 0.05
+	done
+}
+
+# jq-free JSON field access with node: json_get FILE EXPR (EXPR uses `d`)
+json_eval() {
+	node -e "const fs=require('fs');const d=JSON.parse(fs.readFileSync(process.argv[1],'utf8'));console.log($2)" "$1"
+}

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Compares the shape of two trigger trees from `asyncscope tree --format json`:
+// the multiset of native type paths from each root (ids differ between runs;
+// the causal structure must not). Placeholder and context ancestors are left
+// out of a path: an in-process hook makes Node give promises ids, which
+// changes the JS-only links between native resources but not the native ones.
+//   node tree_shape.js A.json B.json   -> exit 0 when equal
+'use strict';
+const fs = require('fs');
+
+function paths(file) {
+  const d = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const byKey = new Map();
+  for (const n of d.nodes) byKey.set(`${n.pid}:${n.tid}:${n.id}`, n);
+  // threads are told apart by their first appearance order, not their tids
+  const threadOrder = new Map();
+  for (const n of d.nodes) if (!threadOrder.has(`${n.pid}:${n.tid}`)) threadOrder.set(`${n.pid}:${n.tid}`, threadOrder.size);
+  const label = (n) => n.kind === 'context' ? 'main' : n.kind === 'placeholder' ? '?' : n.type;
+  const memo = new Map();
+  const pathOf = (n) => {
+    const k = `${n.pid}:${n.tid}:${n.id}`;
+    if (memo.has(k)) return memo.get(k);
+    const parent = n.parent == null ? null : byKey.get(`${n.pid}:${n.tid}:${n.parent}`);
+    const up = parent ? pathOf(parent) : `t${threadOrder.get(`${n.pid}:${n.tid}`)}:`;
+    const p = n.kind === 'resource' ? (up.endsWith(':') ? up : up + '/') + label(n) : up;
+    memo.set(k, p);
+    return p;
+  };
+  const bag = new Map();
+  for (const n of d.nodes) {
+    if (n.kind !== 'resource') continue;
+    const p = pathOf(n);
+    bag.set(p, (bag.get(p) || 0) + 1);
+  }
+  return bag;
+}
+
+const [a, b] = [paths(process.argv[2]), paths(process.argv[3])];
+const keys = new Set([...a.keys(), ...b.keys()]);
+let diffs = 0;
+for (const k of [...keys].sort()) {
+  if ((a.get(k) || 0) !== (b.get(k) || 0)) {
+    if (diffs < 20) console.log(`  ${k}: ${a.get(k) || 0} vs ${b.get(k) || 0}`);
+    diffs++;
+  }
+}
+let total = 0;
+for (const n of a.values()) total += n;
+console.log(diffs ? `tree shapes differ in ${diffs} paths (of ${keys.size})` : `tree shapes equal: ${total} resources, ${keys.size} distinct type paths`);
+process.exit(diffs ? 1 : 0);
