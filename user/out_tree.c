@@ -34,6 +34,9 @@ static void print_stats(FILE *out, const struct model *m, const struct resource 
 
 	if (r->kind == RES_CONTEXT)
 		return;
+	/* a placeholder's life is unknown: show only what was seen of it */
+	if (r->kind == RES_PLACEHOLDER && !r->ncallbacks && !r->destroyed)
+		return;
 	fputs("  [", out);
 	if (r->ncallbacks) {
 		format_duration(a, sizeof(a), r->cb_total_ns);
@@ -56,8 +59,6 @@ static void print_stats(FILE *out, const struct model *m, const struct resource 
 	} else if (r->init_ts) {
 		format_duration(a, sizeof(a), model_last_ts(m) - r->init_ts);
 		fprintf(out, ", alive (%s)", a);
-	} else {
-		fputs(", alive", out);
 	}
 	fputc(']', out);
 }
