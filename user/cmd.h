@@ -3,6 +3,7 @@
 #ifndef __ASYNCSCOPE_CMD_H
 #define __ASYNCSCOPE_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,16 +30,27 @@ int parse_size(const char *arg, size_t *out);
 
 struct option;
 struct session_opts;
+
+/* What a live command accepts besides the shared target options. */
+struct target_opts_spec {
+	const char *cmd;       /* for messages: "trace" */
+	const char **output;   /* -o, or NULL if the command has none */
+	const char **input;    /* --input, or NULL */
+	const char **format;   /* --format, or NULL */
+	const struct option *extra; /* more long options, ended by a zero entry */
+	/* handles an extra option: -1 to go on, or an exit status */
+	int (*extra_fn)(int opt, const char *arg, void *ctx);
+	void *ctx;
+	void (*usage)(FILE *out);
+	bool target_optional;  /* the command's own options can name the target */
+};
+
 /*
  * Parses the options the live commands share (-p, -o, -d, --ringbuf-size,
- * -q, -h, --input, --format, -- COMMAND), plus `extra` ones handed to
- * extra_fn (which returns -1 to go on or an exit status). output, input and
- * format may be NULL where a command has no such option. Returns -1 when the
+ * -q, -h, --input, --format, -- COMMAND) into so. Returns -1 when the
  * command should go on, or an exit status (help printed, usage error).
  */
-int parse_target_opts(int argc, char **argv, const char *cmd, struct session_opts *so,
-		      const char **output, const char **input, const char **format,
-		      const struct option *extra, int (*extra_fn)(int opt, const char *arg, void *ctx),
-		      void *ctx, void (*usage_fn)(FILE *));
+int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec,
+		      struct session_opts *so);
 
 #endif /* __ASYNCSCOPE_CMD_H */

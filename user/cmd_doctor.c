@@ -94,19 +94,23 @@ int do_doctor(int argc, char **argv)
 	struct doctor_args a = { .live_ns = 2000000000ULL };
 	struct session_opts so = { .ringbuf_bytes = 4 << 20, .quiet = true };
 	struct doctor_target t = { .cache = "off" };
-	const char *format = "text", *input = "";
+	const char *format = "text";
 	char comm[64], exe[PATH_MAX], path[64];
 	struct node_layout *l;
 	int status;
 
-	status = parse_target_opts(argc, argv, "doctor", &so, NULL, &input, &format, extra,
-				   doctor_opt, &a, usage);
-	if (status == EXIT_USAGE && a.binary && !so.pid) {
-		/* --binary alone satisfies "a target" */
-		status = -1;
-	}
+	struct target_opts_spec spec = {
+		.cmd = "doctor", .format = &format, .extra = extra, .extra_fn = doctor_opt,
+		.ctx = &a, .usage = usage, .target_optional = true,
+	};
+
+	status = parse_target_opts(argc, argv, &spec, &so);
 	if (status >= 0)
 		return status;
+	if (!so.pid == !a.binary) {
+		elog("doctor: give -p PID or --binary PATH (see doctor --help)");
+		return EXIT_USAGE;
+	}
 	if (strcmp(format, "text") && strcmp(format, "json")) {
 		elog("doctor: unknown --format '%s' (text or json)", format);
 		return EXIT_USAGE;

@@ -11,11 +11,12 @@
 
 enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT };
 
-int parse_target_opts(int argc, char **argv, const char *cmd, struct session_opts *so,
-		      const char **output, const char **input, const char **format,
-		      const struct option *extra, int (*extra_fn)(int opt, const char *arg, void *ctx),
-		      void *ctx, void (*usage_fn)(FILE *))
+int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec,
+		      struct session_opts *so)
 {
+	const char *cmd = spec->cmd, **output = spec->output, **input = spec->input,
+		   **format = spec->format;
+	const struct option *extra = spec->extra;
 	struct option opts[32] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "output", required_argument, NULL, 'o' },
@@ -63,7 +64,7 @@ int parse_target_opts(int argc, char **argv, const char *cmd, struct session_opt
 			so->quiet = true;
 			break;
 		case 'h':
-			usage_fn(stdout);
+			spec->usage(stdout);
 			return EXIT_OK;
 		case OPT_INPUT:
 			if (!input)
@@ -87,8 +88,8 @@ int parse_target_opts(int argc, char **argv, const char *cmd, struct session_opt
 			elog("%s: option '%s' needs a value", cmd, argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			if (extra_fn) {
-				int st = extra_fn(opt, optarg, ctx);
+			if (spec->extra_fn) {
+				int st = spec->extra_fn(opt, optarg, spec->ctx);
 
 				if (st >= 0)
 					return st;
@@ -114,7 +115,7 @@ unknown:
 		elog("%s: --input replays a file; it does not go with -p or a command", cmd);
 		return EXIT_USAGE;
 	}
-	if (!have_pid && !so->argv && !(input && *input && **input)) {
+	if (!have_pid && !so->argv && !(input && *input && **input) && !spec->target_optional) {
 		elog("%s: no target: give -p PID, -- COMMAND%s (see %s --help)", cmd,
 		     input ? " or --input FILE" : "", cmd);
 		return EXIT_USAGE;

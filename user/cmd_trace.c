@@ -65,8 +65,9 @@ int do_trace(int argc, char **argv)
 	const char *output = NULL;
 	int status;
 
-	status = parse_target_opts(argc, argv, "trace", &so, &output, NULL, NULL, NULL, NULL, NULL,
-				   usage);
+	struct target_opts_spec spec = { .cmd = "trace", .output = &output, .usage = usage };
+
+	status = parse_target_opts(argc, argv, &spec, &so);
 	if (status >= 0)
 		return status;
 	if (output && strcmp(output, "-")) {

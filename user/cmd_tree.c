@@ -84,8 +84,12 @@ int do_tree(int argc, char **argv)
 	FILE *out = stdout;
 	int status;
 
-	status = parse_target_opts(argc, argv, "tree", &so, &output, &input, &format, extra,
-				   tree_opt, &to, usage);
+	struct target_opts_spec spec = {
+		.cmd = "tree", .output = &output, .input = &input, .format = &format,
+		.extra = extra, .extra_fn = tree_opt, .ctx = &to, .usage = usage,
+	};
+
+	status = parse_target_opts(argc, argv, &spec, &so);
 	if (status >= 0)
 		return status;
 	if (strcmp(format, "text") && strcmp(format, "json")) {

@@ -16,7 +16,7 @@ TMP=$(mktemp -d "/tmp/asyncscope-$TEST_NAME.XXXXXX")
 chmod 755 "$TMP"
 BG_PIDS=""
 cleanup() {
-	for p in $BG_PIDS; do kill -9 "$p" 2>/dev/null; done
+	for p in $BG_PIDS; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
