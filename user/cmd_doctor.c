@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "layout_cache.h"
 #include "log.h"
 #include "out_doctor.h"
 #include "privs.h"
@@ -94,6 +95,7 @@ int do_doctor(int argc, char **argv)
 	struct doctor_args a = { .live_ns = 2000000000ULL };
 	struct session_opts so = { .ringbuf_bytes = 4 << 20, .quiet = true };
 	struct doctor_target t = { .cache = "off" };
+	enum cache_state cache = CACHE_OFF;
 	const char *format = "text";
 	char comm[64], exe[PATH_MAX], path[64];
 	struct node_layout *l;
@@ -135,11 +137,12 @@ int do_doctor(int argc, char **argv)
 		t.pid = so.pid;
 		t.comm = comm;
 		t.exe = exe;
-		t.resolve_err = node_layout__resolve(path, l);
+		t.resolve_err = node_layout__resolve_cached(path, l, &cache);
 	} else {
-		t.resolve_err = node_layout__resolve(a.binary, l);
+		t.resolve_err = node_layout__resolve_cached(a.binary, l, &cache);
 	}
 
+	t.cache = cache_state_name(cache);
 	if (!t.resolve_err && so.pid && a.live_ns) {
 		if (privs_check()) {
 			snprintf(t.live_note, sizeof(t.live_note), "skipped: needs root");

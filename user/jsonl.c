@@ -218,6 +218,8 @@ static int parse_line(struct line_parser *lp, struct field *fields, int *nfields
 		}
 		if (*lp->p == '}')
 			break;
+		if (!*lp->p || *lp->p == '\n')
+			return lp->why = "unterminated object (truncated line?)", -1;
 		return lp->why = "expected ',' or '}'", -1;
 	}
 end:

@@ -583,9 +583,7 @@ static int set_site(struct derive *d, enum node_site_role role, enum found_idx i
 {
 	const struct found_sym *s = &d->sc.f[idx];
 	struct node_site *site = &d->out->sites[role];
-	struct x86_insn in;
 	uint8_t code[16];
-	int len;
 
 	if (!s->found)
 		return fail(d, -ENOTSUP, "symbol for %s not found", node_site_role_name(role));
@@ -597,13 +595,22 @@ static int set_site(struct derive *d, enum node_site_role role, enum found_idx i
 			    (unsigned long long)s->addr);
 	if (elf_file__read(d->ef, s->addr, code, sizeof(code)))
 		return fail(d, -EPROTO, "cannot read code of %s", s->name);
-	len = x86_decode(code, sizeof(code), s->addr, &in);
-	site->emulated = len > 0 && x86_uprobe_emulated(&in);
-	for (int i = 0; i < (len > 0 ? len : 1) && i < 15; i++)
-		snprintf(site->first_insn + 3 * i, sizeof(site->first_insn) - 3 * i, "%s%02x",
-			 i ? " " : "", code[i]);
+	node_site__describe_code(site, code, sizeof(code));
 	site->used = true;
 	return 0;
+}
+
+void node_site__describe_code(struct node_site *site, const uint8_t *code, size_t n)
+{
+	struct x86_insn in;
+	int len = x86_decode(code, n, 0, &in);
+	size_t pos = 0;
+
+	site->emulated = len > 0 && x86_uprobe_emulated(&in);
+	site->first_insn[0] = '\0';
+	for (int i = 0; i < (len > 0 ? len : 1) && pos + 4 < sizeof(site->first_insn); i++)
+		pos += snprintf(site->first_insn + pos, sizeof(site->first_insn) - pos, "%s%02x",
+				i ? " " : "", code[i]);
 }
 
 static bool func_calls(const struct func *f, uint64_t target)

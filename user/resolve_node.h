@@ -10,6 +10,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "events.h"
@@ -63,6 +64,10 @@ struct node_layout {
 int node_layout__resolve(const char *path, struct node_layout *out);
 
 const char *node_site_role_name(enum node_site_role role);
+
+/* Describes a site's first instruction (hex bytes, kernel-emulated or not)
+ * from the code found at it. */
+void node_site__describe_code(struct node_site *site, const uint8_t *code, size_t n);
 
 /* Provider name for a ProviderType value, or NULL when out of range. */
 const char *node_layout__provider_name(const struct node_layout *l, uint32_t provider);

@@ -17,6 +17,7 @@
 #include "attach.h"
 #include "cmd.h"
 #include "ingest.h"
+#include "layout_cache.h"
 #include "log.h"
 #include "privs.h"
 #include "proc.h"
@@ -133,7 +134,7 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 			return err == -EACCES || err == -EPERM ? EXIT_NOPERM : EXIT_FAIL;
 		}
 	}
-	err = node_layout__resolve(binary, &r->layout);
+	err = node_layout__resolve_cached(binary, &r->layout, &r->cache);
 	if (err == -ESRCH) {
 		if (o->argv)
 			elog("%s is not a Node.js binary (no node::AsyncWrap symbols); run node itself, "

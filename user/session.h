@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "event.h"
+#include "layout_cache.h"
 #include "resolve_node.h"
 
 struct session_opts {
@@ -27,6 +28,7 @@ struct session_result {
 	struct capture_summary summary;
 	struct probe_stats stats;
 	struct node_layout layout;
+	enum cache_state cache; /* how the layout was obtained */
 	pid_t pid;             /* the traced process */
 	bool target_exited;
 	int target_status;     /* wait status of a started command */

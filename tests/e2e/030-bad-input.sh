@@ -51,13 +51,22 @@ chmod 755 "$TMP/asyncscope"
 expect_err "no privileges" 5 "need root or CAP_BPF\+CAP_PERFMON" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/asyncscope" trace -p "$srv"
 
-# a stripped node: the .symtab-only provider-name table is gone
+# a stripped node: the .symtab-only provider-name table is gone, so with no
+# cached layout for its build-id it is refused, naming what is missing ...
 cp "$node" "$TMP/node-stripped"
 strip --strip-all "$TMP/node-stripped"
+export ASYNCSCOPE_CACHE_DIR="$TMP/cache"
 expect_err "stripped node binary" 4 "unsupported node binary .*provider_names not found" \
 	"$ASYNCSCOPE" trace -- "$TMP/node-stripped" -e 0
 expect_err "doctor names what is missing" 4 "doctor-exit-4" sh -c \
 	"'$ASYNCSCOPE' doctor --binary '$TMP/node-stripped' | grep -q 'NOT SUPPORTED: node::provider_names' && echo doctor-exit-4 >&2; exit 4"
+# ... but once the unstripped build (same build-id) was resolved, the cached
+# layout is verified against the stripped file's code and used
+"$ASYNCSCOPE" doctor --binary "$node" >/dev/null
+"$ASYNCSCOPE" trace -q -o "$TMP/stripped.jsonl" -- "$TMP/node-stripped" -e 'require("fs").stat("/", () => {})'
+rc=$?
+check "stripped copy traced from the build-id cache (exit $rc)" grep -q '"type":"FSREQCALLBACK"' "$TMP/stripped.jsonl"
+unset ASYNCSCOPE_CACHE_DIR
 
 # a target that exits mid-trace: the tracer notices, writes the summary, exits 0
 "$node" -e 'setTimeout(() => require("fs").stat("/", () => {}), 1200)' &

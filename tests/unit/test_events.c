@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* The wire format is shared by BPF and user space: pin its layout. */
+#include <errno.h>
+#include <stddef.h>
+
+#include "event.h"
+#include "ingest.h"
+#include "unit.h"
+
+void test_events__layout(void)
+{
+	ASSERT_EQ(sizeof(struct ev_hdr), 24, "ev_hdr size");
+	ASSERT_EQ(offsetof(struct ev_hdr, kind), 16, "ev_hdr.kind");
+	ASSERT_EQ(offsetof(struct ev_hdr, layer), 20, "ev_hdr.layer");
+	ASSERT_EQ(sizeof(struct ev_node), 72, "ev_node size");
+	ASSERT_EQ(offsetof(struct ev_node, id), 24, "ev_node.id");
+	ASSERT_EQ(offsetof(struct ev_node, provider), 64, "ev_node.provider");
+	ASSERT_EQ(sizeof(struct ev_node) % 8, 0, "ev_node 8-byte multiple");
+	ASSERT_EQ(sizeof(struct node_offsets), 40, "node_offsets size");
+}
+
+void test_events__kind_names(void)
+{
+	ASSERT_STREQ(ev_kind_name(EV_INIT), "init", "init");
+	ASSERT_STREQ(ev_kind_name(EV_PROMISE_RESOLVE), "promiseResolve", "promiseResolve");
+	ASSERT_EQ(ev_kind_from_name("destroy"), EV_DESTROY, "destroy");
+	ASSERT_EQ(ev_kind_from_name("bogus"), EV_NONE, "bogus");
+	ASSERT_EQ(ev_layer_from_name("uv"), LAYER_UV, "uv");
+	ASSERT_TRUE(intern("TCPWRAP") == intern("TCPWRAP"), "interned once");
+}
+
+void test_events__decode_record(void)
+{
+	static const char *const types[] = { "NONE", "FSREQCALLBACK", "TCPWRAP" };
+	struct ev_node rec = {
+		.h = { .ts_ns = 123, .pid = 10, .tid = 11, .kind = EV_INIT, .len = sizeof(rec),
+		       .layer = LAYER_NODE },
+		.id = 7, .trigger = 5, .exec = 5, .provider = 2,
+	};
+	struct event e;
+
+	ASSERT_OK(ingest_decode(&rec, sizeof(rec), types, 3, &e), "decode init");
+	ASSERT_EQ(e.id, 7, "id");
+	ASSERT_EQ(e.trigger, 5, "trigger");
+	ASSERT_STREQ(e.type, "TCPWRAP", "type");
+	ASSERT_EQ(e.tid, 11, "tid");
+	rec.provider = 3;
+	ASSERT_EQ(ingest_decode(&rec, sizeof(rec), types, 3, &e), -EBADMSG, "provider out of range");
+	rec.provider = 1;
+	ASSERT_EQ(ingest_decode(&rec, sizeof(rec) - 8, types, 3, &e), -EBADMSG, "short record");
+	rec.h.kind = 99;
+	ASSERT_EQ(ingest_decode(&rec, sizeof(rec), types, 3, &e), -EBADMSG, "unknown kind");
+}
