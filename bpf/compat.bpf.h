@@ -7,7 +7,7 @@
 
 /* BPF_UPROBE arrived in libbpf 1.2; a uprobe sees the same pt_regs as a kprobe. */
 #ifndef BPF_UPROBE
-#define BPF_UPROBE(name, args...) BPF_KPROBE(name, ##args)
+#define BPF_UPROBE(name, args...)    BPF_KPROBE(name, ##args)
 #define BPF_URETPROBE(name, args...) BPF_KRETPROBE(name, ##args)
 #endif
 

@@ -15,26 +15,26 @@
 
 /* Map shapes, written once: core.bpf.c defines them, the layers declare them
  * extern and bpftool's static linker joins the two (definitions must match). */
-#define EVENTS_MAP_DEF                                                                             \
-	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_RINGBUF);                                                \
-		__uint(max_entries, 8 << 20);                                                      \
+#define EVENTS_MAP_DEF                              \
+	struct {                                    \
+		__uint(type, BPF_MAP_TYPE_RINGBUF); \
+		__uint(max_entries, 8 << 20);       \
 	}
 /* LRU: threads that exit without telling us must not fill the map. */
-#define THREADS_MAP_DEF                                                                            \
-	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_LRU_HASH);                                               \
-		__uint(max_entries, 16384);                                                        \
-		__type(key, __u32);                                                                \
-		__type(value, struct thread_state);                                                \
+#define THREADS_MAP_DEF                              \
+	struct {                                     \
+		__uint(type, BPF_MAP_TYPE_LRU_HASH); \
+		__uint(max_entries, 16384);          \
+		__type(key, __u32);                  \
+		__type(value, struct thread_state);  \
 	}
 /* AsyncWrap* -> id it was given, to notice AsyncReset giving it a new one. */
-#define LIVE_WRAPS_MAP_DEF                                                                         \
-	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
-		__uint(max_entries, 262144);                                                       \
-		__type(key, struct live_key);                                                      \
-		__type(value, __u64);                                                              \
+#define LIVE_WRAPS_MAP_DEF                       \
+	struct {                                 \
+		__uint(type, BPF_MAP_TYPE_HASH); \
+		__uint(max_entries, 262144);     \
+		__type(key, struct live_key);    \
+		__type(value, __u64);            \
 	}
 
 /* core.bpf.c defines these (sizes are set by user space before load); every

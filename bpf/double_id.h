@@ -12,7 +12,7 @@
 #endif
 
 #define DOUBLE_MANT_BITS 52
-#define DOUBLE_EXP_BIAS 1023
+#define DOUBLE_EXP_BIAS	 1023
 
 /*
  * Returns the integer part of a non-negative double given by its bits,

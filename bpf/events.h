@@ -13,11 +13,11 @@
 #endif
 
 /* X-macro: event kind, its name in the JSON stream. */
-#define EV_KIND_LIST(X)                                                                            \
-	X(EV_INIT, "init")                                                                         \
-	X(EV_BEFORE, "before")                                                                     \
-	X(EV_AFTER, "after")                                                                       \
-	X(EV_DESTROY, "destroy")                                                                   \
+#define EV_KIND_LIST(X)          \
+	X(EV_INIT, "init")       \
+	X(EV_BEFORE, "before")   \
+	X(EV_AFTER, "after")     \
+	X(EV_DESTROY, "destroy") \
 	X(EV_PROMISE_RESOLVE, "promiseResolve")
 
 enum ev_kind {
@@ -30,8 +30,8 @@ enum ev_kind {
 
 enum ev_layer {
 	LAYER_NODE = 1, /* native AsyncWrap resources, Node's own ids */
-	LAYER_JS = 2,   /* JS-only resources seen through the id stack */
-	LAYER_UV = 3,   /* libuv handles and requests */
+	LAYER_JS = 2,	/* JS-only resources seen through the id stack */
+	LAYER_UV = 3,	/* libuv handles and requests */
 };
 
 enum ev_flags {
@@ -48,10 +48,10 @@ struct ev_hdr {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u32 pid;   /* tgid */
 	__u32 tid;
-	__u16 kind;  /* enum ev_kind */
-	__u16 len;   /* size of the whole record */
-	__u8 layer;  /* enum ev_layer */
-	__u8 flags;  /* enum ev_flags */
+	__u16 kind; /* enum ev_kind */
+	__u16 len;  /* size of the whole record */
+	__u8 layer; /* enum ev_layer */
+	__u8 flags; /* enum ev_flags */
 	__u16 pad;
 };
 
@@ -59,12 +59,12 @@ struct ev_hdr {
 struct ev_node {
 	struct ev_hdr h;
 	__u64 id;
-	__u64 trigger;  /* init, before */
-	__u64 exec;     /* init: executionAsyncId at that moment */
-	__u64 env;      /* node::Environment*, tells worker environments apart */
-	__u64 wrap;     /* node::AsyncWrap* (init, destroy) */
+	__u64 trigger;	/* init, before */
+	__u64 exec;	/* init: executionAsyncId at that moment */
+	__u64 env;	/* node::Environment*, tells worker environments apart */
+	__u64 wrap;	/* node::AsyncWrap* (init, destroy) */
 	__u32 provider; /* init: AsyncWrap::ProviderType */
-	__u32 depth;    /* before/after: async id stack depth before the push */
+	__u32 depth;	/* before/after: async id stack depth before the push */
 };
 
 /*
@@ -72,23 +72,23 @@ struct ev_node {
  * user/resolve_node.c and written into BPF .rodata before load.
  */
 struct node_offsets {
-	__u32 wrap_provider;    /* AsyncWrap::provider_type_ (u32) */
-	__u32 wrap_async_id;    /* AsyncWrap::async_id_ (double); trigger follows */
-	__u32 wrap_realm;       /* BaseObject::realm_ */
-	__u32 realm_env;        /* Realm::env_ */
-	__u32 env_async_hooks;  /* Environment::async_hooks_ (embedded) */
-	__u32 hooks_fields;     /* AsyncHooks: fields_ data pointer (Uint32Array) */
-	__u32 hooks_id_fields;  /* AsyncHooks: async_id_fields_ data pointer */
-	__u32 hooks_stack;      /* AsyncHooks: async_ids_stack_ data pointer */
+	__u32 wrap_provider;	/* AsyncWrap::provider_type_ (u32) */
+	__u32 wrap_async_id;	/* AsyncWrap::async_id_ (double); trigger follows */
+	__u32 wrap_realm;	/* BaseObject::realm_ */
+	__u32 realm_env;	/* Realm::env_ */
+	__u32 env_async_hooks;	/* Environment::async_hooks_ (embedded) */
+	__u32 hooks_fields;	/* AsyncHooks: fields_ data pointer (Uint32Array) */
+	__u32 hooks_id_fields;	/* AsyncHooks: async_id_fields_ data pointer */
+	__u32 hooks_stack;	/* AsyncHooks: async_ids_stack_ data pointer */
 	__u32 fields_stack_len; /* byte offset of fields_[kStackLength] */
-	__u8 ics_env_arg;       /* ICS env ctor: argument slot of Environment* */
-	__u8 ics_ctx_arg;       /* ICS env ctor: argument slot of const async_context& */
-	__u8 reset_silent_arg;  /* AsyncReset(..., bool silent): slot, 0 = no such arg */
+	__u8 ics_env_arg;	/* ICS env ctor: argument slot of Environment* */
+	__u8 ics_ctx_arg;	/* ICS env ctor: argument slot of const async_context& */
+	__u8 reset_silent_arg;	/* AsyncReset(..., bool silent): slot, 0 = no such arg */
 	__u8 pad;
 };
 
 #define NODE_MAX_FRAMES 16 /* native callback scopes tracked per thread */
-#define RESET_NEST_MAX 4   /* AsyncReset calls nested through init hooks */
+#define RESET_NEST_MAX	4  /* AsyncReset calls nested through init hooks */
 
 /* BPF map values (user space sees them through the skeleton). */
 /* One callback scope the thread is inside, as seen at its native push. */
@@ -98,7 +98,6 @@ struct scope_frame {
 	__u32 depth; /* async id stack depth before the push */
 	__u32 pad;
 };
-
 
 struct thread_state {
 	__u32 nframes;
@@ -117,12 +116,11 @@ struct live_key {
 	__u64 wrap;
 };
 
-
 /* Counters the probes keep in .bss; user space reports every non-zero one. */
 struct probe_stats {
 	__u64 ringbuf_drops;   /* records lost: ring buffer full */
 	__u64 read_errors;     /* target memory that could not be read: event skipped */
-	__u64 bad_ids;         /* ids that were not valid (event skipped) */
+	__u64 bad_ids;	       /* ids that were not valid (event skipped) */
 	__u64 frame_overflow;  /* callback scopes nested deeper than NODE_MAX_FRAMES */
 	__u64 stale_frames;    /* scopes whose pop was never seen (failed scopes) */
 	__u64 foreign_pops;    /* pops of contexts not pushed by a callback scope */

@@ -49,7 +49,7 @@ static __always_inline void emit_destroy(__u64 id, __u64 env, __u64 wrap, __u8 f
 
 static __always_inline int emit_init(__u64 wrap)
 {
-	struct live_key key = { .pid = current_tgid(), .wrap = wrap };
+	struct live_key key = {.pid = current_tgid(), .wrap = wrap};
 	__u64 ids[2], env, id_fields, exec_bits, id, *old;
 	__u32 provider;
 	struct ev_node *e;
@@ -200,7 +200,8 @@ int BPF_UPROBE(node_scope_enter)
 	if (!is_traced())
 		return 0;
 	env = arg_slot(ctx, node_off.ics_env_arg);
-	if (bpf_probe_read_user(ids, sizeof(ids), (const void *)arg_slot(ctx, node_off.ics_ctx_arg))) {
+	if (bpf_probe_read_user(ids, sizeof(ids),
+				(const void *)arg_slot(ctx, node_off.ics_ctx_arg))) {
 		STAT_INC(read_errors);
 		return 0;
 	}
@@ -292,7 +293,7 @@ int BPF_UPROBE(node_pop_context, __u64 hooks)
 SEC("uprobe")
 int BPF_UPROBE(node_destroy, __u64 wrap)
 {
-	struct live_key key = { .pid = current_tgid(), .wrap = wrap };
+	struct live_key key = {.pid = current_tgid(), .wrap = wrap};
 	__u64 id_bits, id, env = 0;
 
 	if (!is_traced())

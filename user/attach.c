@@ -77,9 +77,12 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	/* load only the programs this build's sites need */
 	bpf_program__set_autoload(skel->progs.node_trace_async_start,
 				  l->sites[SITE_TRACE_ASYNC_START].used);
-	bpf_program__set_autoload(skel->progs.node_async_reset_enter, l->sites[SITE_ASYNC_RESET].used);
-	bpf_program__set_autoload(skel->progs.node_async_reset_exit, l->sites[SITE_ASYNC_RESET].used);
-	bpf_program__set_autoload(skel->progs.node_wrap_scope_enter, l->sites[SITE_SCOPE_WRAP].used);
+	bpf_program__set_autoload(skel->progs.node_async_reset_enter,
+				  l->sites[SITE_ASYNC_RESET].used);
+	bpf_program__set_autoload(skel->progs.node_async_reset_exit,
+				  l->sites[SITE_ASYNC_RESET].used);
+	bpf_program__set_autoload(skel->progs.node_wrap_scope_enter,
+				  l->sites[SITE_SCOPE_WRAP].used);
 
 	err = asyncscope__load(skel);
 	if (err) {
@@ -93,20 +96,21 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 			struct bpf_program *prog;
 			bool retprobe;
 		} plan[] = {
-			{ SITE_TRACE_ASYNC_START, skel->progs.node_trace_async_start, false },
-			{ SITE_ASYNC_RESET, skel->progs.node_async_reset_enter, false },
-			{ SITE_ASYNC_RESET, skel->progs.node_async_reset_exit, true },
-			{ SITE_SCOPE_ENV, skel->progs.node_scope_enter, false },
-			{ SITE_SCOPE_WRAP, skel->progs.node_wrap_scope_enter, false },
-			{ SITE_POP_CONTEXT, skel->progs.node_pop_context, false },
-			{ SITE_WRAP_DTOR, skel->progs.node_destroy, false },
-			{ SITE_EMIT_DESTROY, skel->progs.node_destroy, false },
+			{SITE_TRACE_ASYNC_START, skel->progs.node_trace_async_start, false},
+			{SITE_ASYNC_RESET, skel->progs.node_async_reset_enter, false},
+			{SITE_ASYNC_RESET, skel->progs.node_async_reset_exit, true},
+			{SITE_SCOPE_ENV, skel->progs.node_scope_enter, false},
+			{SITE_SCOPE_WRAP, skel->progs.node_wrap_scope_enter, false},
+			{SITE_POP_CONTEXT, skel->progs.node_pop_context, false},
+			{SITE_WRAP_DTOR, skel->progs.node_destroy, false},
+			{SITE_EMIT_DESTROY, skel->progs.node_destroy, false},
 		};
 
 		for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]); i++) {
 			if (!l->sites[plan[i].role].used)
 				continue;
-			err = attach_site(t, plan[i].prog, plan[i].retprobe, o, &l->sites[plan[i].role]);
+			err = attach_site(t, plan[i].prog, plan[i].retprobe, o,
+					  &l->sites[plan[i].role]);
 			if (err) {
 				*err_msg = "attaching a uprobe failed";
 				goto cleanup;

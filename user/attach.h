@@ -15,7 +15,7 @@
 struct tracer;
 
 struct tracer_opts {
-	pid_t pid;          /* process the probes fire for */
+	pid_t pid;	    /* process the probes fire for */
 	const char *binary; /* file the probes are placed in (e.g. /proc/PID/exe) */
 	const struct node_layout *layout;
 	size_t ringbuf_bytes; /* rounded up to a power of two */

@@ -11,8 +11,8 @@
 /* Exit statuses, shared by every command (documented in --help). */
 enum exit_status {
 	EXIT_OK = 0,
-	EXIT_FAIL = 1,        /* runtime failure: attach, BPF, I/O */
-	EXIT_USAGE = 2,       /* bad command line */
+	EXIT_FAIL = 1,	      /* runtime failure: attach, BPF, I/O */
+	EXIT_USAGE = 2,	      /* bad command line */
 	EXIT_NO_TARGET = 3,   /* no such process / target gone before attach */
 	EXIT_UNSUPPORTED = 4, /* not node, or a binary we cannot resolve */
 	EXIT_NOPERM = 5,      /* missing privileges */
@@ -33,16 +33,16 @@ struct session_opts;
 
 /* What a live command accepts besides the shared target options. */
 struct target_opts_spec {
-	const char *cmd;       /* for messages: "trace" */
-	const char **output;   /* -o, or NULL if the command has none */
-	const char **input;    /* --input, or NULL */
-	const char **format;   /* --format, or NULL */
+	const char *cmd;	    /* for messages: "trace" */
+	const char **output;	    /* -o, or NULL if the command has none */
+	const char **input;	    /* --input, or NULL */
+	const char **format;	    /* --format, or NULL */
 	const struct option *extra; /* more long options, ended by a zero entry */
 	/* handles an extra option: -1 to go on, or an exit status */
 	int (*extra_fn)(int opt, const char *arg, void *ctx);
 	void *ctx;
 	void (*usage)(FILE *out);
-	bool target_optional;  /* the command's own options can name the target */
+	bool target_optional; /* the command's own options can name the target */
 };
 
 /*

@@ -18,29 +18,29 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: asyncscope doctor (-p PID | --binary PATH) [OPTIONS]\n"
-		"\n"
-		"Shows what asyncscope finds in a node binary: probe sites and their first\n"
-		"instruction (whether the kernel emulates it or must single-step it),\n"
-		"struct offsets derived from the code and how they were cross-checked, and\n"
-		"the provider (type) names. With -p and privileges it also attaches for a\n"
-		"moment and checks the live events (ids whole and positive, known types,\n"
-		"trigger ids that precede the resource).\n"
-		"\n"
-		"Options:\n"
-		"  -p, --pid PID        a running process\n"
-		"      --binary PATH    a node binary on disk (no root needed)\n"
-		"      --live D         how long to watch live events (default 2s; 0 skips)\n"
-		"      --format F       text (default) or json\n"
-		"  -h, --help           this help\n"
-		"\n"
-		"Exit status: 0 when supported (and the live check passed), 4 when the\n"
-		"binary is not supported, 3 when the process does not exist.\n"
-		"\n"
-		"Examples:\n"
-		"  sudo asyncscope doctor -p 4242\n"
-		"  asyncscope doctor --binary ~/.cache/asyncscope/node-24.21.0/bin/node --format json\n");
+	fprintf(out, "Usage: asyncscope doctor (-p PID | --binary PATH) [OPTIONS]\n"
+		     "\n"
+		     "Shows what asyncscope finds in a node binary: probe sites and their first\n"
+		     "instruction (whether the kernel emulates it or must single-step it),\n"
+		     "struct offsets derived from the code and how they were cross-checked, and\n"
+		     "the provider (type) names. With -p and privileges it also attaches for a\n"
+		     "moment and checks the live events (ids whole and positive, known types,\n"
+		     "trigger ids that precede the resource).\n"
+		     "\n"
+		     "Options:\n"
+		     "  -p, --pid PID        a running process\n"
+		     "      --binary PATH    a node binary on disk (no root needed)\n"
+		     "      --live D         how long to watch live events (default 2s; 0 skips)\n"
+		     "      --format F       text (default) or json\n"
+		     "  -h, --help           this help\n"
+		     "\n"
+		     "Exit status: 0 when supported (and the live check passed), 4 when the\n"
+		     "binary is not supported, 3 when the process does not exist.\n"
+		     "\n"
+		     "Examples:\n"
+		     "  sudo asyncscope doctor -p 4242\n"
+		     "  asyncscope doctor --binary ~/.cache/asyncscope/node-24.21.0/bin/node "
+		     "--format json\n");
 }
 
 struct live_check {
@@ -88,13 +88,13 @@ static int doctor_opt(int opt, const char *arg, void *ctx)
 int do_doctor(int argc, char **argv)
 {
 	static const struct option extra[] = {
-		{ "binary", required_argument, NULL, OPT_BINARY },
-		{ "live", required_argument, NULL, OPT_LIVE },
-		{ 0 },
+		{"binary", required_argument, NULL, OPT_BINARY},
+		{"live", required_argument, NULL, OPT_LIVE},
+		{0},
 	};
-	struct doctor_args a = { .live_ns = 2000000000ULL };
-	struct session_opts so = { .ringbuf_bytes = 4 << 20, .quiet = true };
-	struct doctor_target t = { .cache = "off" };
+	struct doctor_args a = {.live_ns = 2000000000ULL};
+	struct session_opts so = {.ringbuf_bytes = 4 << 20, .quiet = true};
+	struct doctor_target t = {.cache = "off"};
 	enum cache_state cache = CACHE_OFF;
 	const char *format = "text";
 	char comm[64], exe[PATH_MAX], path[64];
@@ -102,8 +102,13 @@ int do_doctor(int argc, char **argv)
 	int status;
 
 	struct target_opts_spec spec = {
-		.cmd = "doctor", .format = &format, .extra = extra, .extra_fn = doctor_opt,
-		.ctx = &a, .usage = usage, .target_optional = true,
+		.cmd = "doctor",
+		.format = &format,
+		.extra = extra,
+		.extra_fn = doctor_opt,
+		.ctx = &a,
+		.usage = usage,
+		.target_optional = true,
 	};
 
 	status = parse_target_opts(argc, argv, &spec, &so);
@@ -148,10 +153,10 @@ int do_doctor(int argc, char **argv)
 			snprintf(t.live_note, sizeof(t.live_note), "skipped: needs root");
 		} else {
 			struct session_result *res = calloc(1, sizeof(*res));
-			struct live_check c = { .t = &t, .l = l };
+			struct live_check c = {.t = &t, .l = l};
 
 			so.duration_ns = a.live_ns;
-			so.sink = (struct event_sink){ .on_event = check_event, .ctx = &c };
+			so.sink = (struct event_sink){.on_event = check_event, .ctx = &c};
 			t.live_run = true;
 			status = res ? session_run(&so, res) : EXIT_FAIL;
 			if (status != EXIT_OK) {
@@ -161,7 +166,8 @@ int do_doctor(int argc, char **argv)
 				t.live_ok = t.live_bad == 0 && res->summary.unknown_records == 0;
 				if (!t.live_events)
 					snprintf(t.live_note, sizeof(t.live_note),
-						 "no events in the window (idle target?): nothing to check");
+						 "no events in the window (idle target?): nothing "
+						 "to check");
 				if (res->summary.unknown_records)
 					snprintf(t.live_note, sizeof(t.live_note),
 						 "%llu records with unknown provider types",

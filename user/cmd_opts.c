@@ -18,14 +18,14 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 		   **format = spec->format;
 	const struct option *extra = spec->extra;
 	struct option opts[32] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "ringbuf-size", required_argument, NULL, OPT_RINGBUF },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "input", required_argument, NULL, OPT_INPUT },
-		{ "format", required_argument, NULL, OPT_FORMAT },
+		{"pid", required_argument, NULL, 'p'},
+		{"output", required_argument, NULL, 'o'},
+		{"duration", required_argument, NULL, 'd'},
+		{"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"input", required_argument, NULL, OPT_INPUT},
+		{"format", required_argument, NULL, OPT_FORMAT},
 	};
 	int nopts = 8, opt;
 	bool have_pid = false;
@@ -50,13 +50,15 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 			break;
 		case 'd':
 			if (parse_duration(optarg, &so->duration_ns) || !so->duration_ns) {
-				elog("%s: invalid duration '%s' (e.g. 10s, 500ms, 2m)", cmd, optarg);
+				elog("%s: invalid duration '%s' (e.g. 10s, 500ms, 2m)", cmd,
+				     optarg);
 				return EXIT_USAGE;
 			}
 			break;
 		case OPT_RINGBUF:
 			if (parse_size(optarg, &so->ringbuf_bytes)) {
-				elog("%s: invalid --ringbuf-size '%s' (4K..2G, e.g. 64M)", cmd, optarg);
+				elog("%s: invalid --ringbuf-size '%s' (4K..2G, e.g. 64M)", cmd,
+				     optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -78,11 +80,11 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 			break;
 		case '?':
 			if (optopt)
-				elog("%s: option -%c needs a value or is unknown (see %s --help)", cmd,
-				     optopt, cmd);
+				elog("%s: option -%c needs a value or is unknown (see %s --help)",
+				     cmd, optopt, cmd);
 			else
-				elog("%s: unknown option '%s' (see %s --help)", cmd, argv[optind - 1],
-				     cmd);
+				elog("%s: unknown option '%s' (see %s --help)", cmd,
+				     argv[optind - 1], cmd);
 			return EXIT_USAGE;
 		case ':':
 			elog("%s: option '%s' needs a value", cmd, argv[optind - 1]);
@@ -95,14 +97,15 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 					return st;
 				break;
 			}
-unknown:
+		unknown:
 			elog("%s: unknown option '%s' (see %s --help)", cmd, argv[optind - 1], cmd);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--")) {
-			elog("%s: unexpected argument '%s' (a command goes after --)", cmd, argv[optind]);
+			elog("%s: unexpected argument '%s' (a command goes after --)", cmd,
+			     argv[optind]);
 			return EXIT_USAGE;
 		}
 		so->argv = argv + optind;

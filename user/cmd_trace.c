@@ -15,29 +15,30 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: asyncscope trace (-p PID | -- COMMAND [ARGS...]) [OPTIONS]\n"
-		"\n"
-		"Streams init/before/after/destroy events of the target's async resources\n"
-		"as JSON Lines, one object per event, with Node's own asyncIds, type names\n"
-		"and trigger ids, followed by a summary line. Runs until Ctrl-C, SIGTERM,\n"
-		"--duration, or the target's exit. With -- COMMAND the probes are attached\n"
-		"before the command's first instruction, and asyncscope exits with the\n"
-		"command's exit status.\n"
-		"\n"
-		"Options:\n"
-		"  -p, --pid PID          attach to a running node process\n"
-		"  -o, --output FILE      write events to FILE instead of stdout\n"
-		"  -d, --duration D       stop after D (e.g. 10s, 500ms, 2m)\n"
-		"      --ringbuf-size N   ring buffer bytes (default 16M; raise if events are lost)\n"
-		"  -q, --quiet            no progress notes on stderr\n"
-		"  -h, --help             this help\n"
-		"\n"
-		"Examples:\n"
-		"  sudo asyncscope trace -p 4242 -o events.jsonl\n"
-		"  sudo asyncscope trace -d 10s -p $(pgrep -f server.js) | jq -c 'select(.event==\"init\")'\n"
-		"  sudo asyncscope trace -o events.jsonl -- node app.js\n"
-		"  asyncscope tree --input events.jsonl\n");
+	fprintf(out, "Usage: asyncscope trace (-p PID | -- COMMAND [ARGS...]) [OPTIONS]\n"
+		     "\n"
+		     "Streams init/before/after/destroy events of the target's async resources\n"
+		     "as JSON Lines, one object per event, with Node's own asyncIds, type names\n"
+		     "and trigger ids, followed by a summary line. Runs until Ctrl-C, SIGTERM,\n"
+		     "--duration, or the target's exit. With -- COMMAND the probes are attached\n"
+		     "before the command's first instruction, and asyncscope exits with the\n"
+		     "command's exit status.\n"
+		     "\n"
+		     "Options:\n"
+		     "  -p, --pid PID          attach to a running node process\n"
+		     "  -o, --output FILE      write events to FILE instead of stdout\n"
+		     "  -d, --duration D       stop after D (e.g. 10s, 500ms, 2m)\n"
+		     "      --ringbuf-size N   ring buffer bytes (default 16M; raise if events are "
+		     "lost)\n"
+		     "  -q, --quiet            no progress notes on stderr\n"
+		     "  -h, --help             this help\n"
+		     "\n"
+		     "Examples:\n"
+		     "  sudo asyncscope trace -p 4242 -o events.jsonl\n"
+		     "  sudo asyncscope trace -d 10s -p $(pgrep -f server.js) | jq -c "
+		     "'select(.event==\"init\")'\n"
+		     "  sudo asyncscope trace -o events.jsonl -- node app.js\n"
+		     "  asyncscope tree --input events.jsonl\n");
 }
 
 struct jsonl_sink {
@@ -59,13 +60,13 @@ static void jsonl_flush(void *ctx)
 
 int do_trace(int argc, char **argv)
 {
-	struct session_opts so = { .ringbuf_bytes = 16 << 20 };
+	struct session_opts so = {.ringbuf_bytes = 16 << 20};
 	struct session_result *res;
-	struct jsonl_sink sink = { .out = stdout };
+	struct jsonl_sink sink = {.out = stdout};
 	const char *output = NULL;
 	int status;
 
-	struct target_opts_spec spec = { .cmd = "trace", .output = &output, .usage = usage };
+	struct target_opts_spec spec = {.cmd = "trace", .output = &output, .usage = usage};
 
 	status = parse_target_opts(argc, argv, &spec, &so);
 	if (status >= 0)
@@ -78,7 +79,8 @@ int do_trace(int argc, char **argv)
 		}
 	}
 	setvbuf(sink.out, NULL, _IOFBF, 1 << 20);
-	so.sink = (struct event_sink){ .on_event = jsonl_on_event, .flush = jsonl_flush, .ctx = &sink };
+	so.sink =
+		(struct event_sink){.on_event = jsonl_on_event, .flush = jsonl_flush, .ctx = &sink};
 
 	res = calloc(1, sizeof(*res));
 	if (!res)

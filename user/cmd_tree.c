@@ -25,11 +25,14 @@ static void usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID          capture live from a running node process\n"
-		"      --input FILE       read a capture written by 'asyncscope trace' (no root needed)\n"
+		"      --input FILE       read a capture written by 'asyncscope trace' (no root "
+		"needed)\n"
 		"  -d, --duration D       live capture length (default: until Ctrl-C or exit)\n"
 		"      --format F         text (default) or json\n"
-		"      --max-children N   list N children, sum up the rest by type (default 25, 0 = all)\n"
-		"      --max-depth N      print N levels, sum up deeper ones (default 64, 0 = all)\n"
+		"      --max-children N   list N children, sum up the rest by type (default 25, 0 "
+		"= all)\n"
+		"      --max-depth N      print N levels, sum up deeper ones (default 64, 0 = "
+		"all)\n"
 		"  -o, --output FILE      write to FILE instead of stdout\n"
 		"      --ringbuf-size N   ring buffer bytes for live capture (default 16M)\n"
 		"  -q, --quiet            no progress notes on stderr\n"
@@ -71,22 +74,28 @@ static int tree_opt(int opt, const char *arg, void *ctx)
 int do_tree(int argc, char **argv)
 {
 	static const struct option extra[] = {
-		{ "max-children", required_argument, NULL, OPT_MAX_CHILDREN },
-		{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
-		{ 0 },
+		{"max-children", required_argument, NULL, OPT_MAX_CHILDREN},
+		{"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
+		{0},
 	};
-	struct session_opts so = { .ringbuf_bytes = 16 << 20, .quiet = false };
-	struct tree_opts to = { .max_children = 25, .max_depth = 64 };
+	struct session_opts so = {.ringbuf_bytes = 16 << 20, .quiet = false};
+	struct tree_opts to = {.max_children = 25, .max_depth = 64};
 	const char *output = NULL, *input = "", *format = "text";
 	struct session_result *res = NULL;
-	struct capture_summary summary = { 0 };
+	struct capture_summary summary = {0};
 	struct model *m;
 	FILE *out = stdout;
 	int status;
 
 	struct target_opts_spec spec = {
-		.cmd = "tree", .output = &output, .input = &input, .format = &format,
-		.extra = extra, .extra_fn = tree_opt, .ctx = &to, .usage = usage,
+		.cmd = "tree",
+		.output = &output,
+		.input = &input,
+		.format = &format,
+		.extra = extra,
+		.extra_fn = tree_opt,
+		.ctx = &to,
+		.usage = usage,
 	};
 
 	status = parse_target_opts(argc, argv, &spec, &so);
@@ -122,8 +131,8 @@ int do_tree(int argc, char **argv)
 		if (!summary.seen)
 			wlog("%s has no summary line: the capture may be truncated", input);
 		if (summary.lost)
-			elog("%s: %llu events were LOST during capture; the tree is incomplete", input,
-			     (unsigned long long)summary.lost);
+			elog("%s: %llu events were LOST during capture; the tree is incomplete",
+			     input, (unsigned long long)summary.lost);
 	} else {
 		res = calloc(1, sizeof(*res));
 		if (!res) {

@@ -101,8 +101,7 @@ struct elf_file *elf_file__open(const char *path)
 
 		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD)
 			continue;
-		ef->segs[ef->nsegs++] =
-			(struct load_seg){ ph.p_vaddr, ph.p_filesz, ph.p_offset };
+		ef->segs[ef->nsegs++] = (struct load_seg){ph.p_vaddr, ph.p_filesz, ph.p_offset};
 	}
 	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(ef->elf, scn));) {
 		GElf_Shdr sh;
@@ -146,15 +145,16 @@ bool elf_file__has_symtab(const struct elf_file *ef)
 	return ef->has_symtab;
 }
 
-int elf_file__for_each_symbol(struct elf_file *ef,
-			      int (*cb)(const struct elf_sym *sym, void *ctx), void *ctx)
+int elf_file__for_each_symbol(struct elf_file *ef, int (*cb)(const struct elf_sym *sym, void *ctx),
+			      void *ctx)
 {
 	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(ef->elf, scn));) {
 		GElf_Shdr sh;
 		Elf_Data *data;
 		size_t n;
 
-		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
 			continue;
 		data = elf_getdata(scn, NULL);
 		if (!data || !sh.sh_entsize)
@@ -165,7 +165,8 @@ int elf_file__for_each_symbol(struct elf_file *ef,
 			GElf_Sym sym;
 			int type, ret;
 
-			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF ||
+			    !sym.st_value)
 				continue;
 			type = GELF_ST_TYPE(sym.st_info);
 			if (type != STT_FUNC && type != STT_OBJECT)
@@ -207,8 +208,8 @@ int elf_file__read(const struct elf_file *ef, uint64_t vaddr, void *buf, size_t 
 	if (elf_file__vaddr_to_offset(ef, vaddr, &off))
 		return -ENOENT;
 	/* the whole range must be file-backed within the same segment */
-	if (len && (elf_file__vaddr_to_offset(ef, vaddr + len - 1, &end_off) ||
-		    end_off != off + len - 1))
+	if (len &&
+	    (elf_file__vaddr_to_offset(ef, vaddr + len - 1, &end_off) || end_off != off + len - 1))
 		return -ENOENT;
 	n = pread(ef->fd, buf, len, (off_t)off);
 	if (n < 0)
@@ -252,7 +253,8 @@ static int load_relative_relocs(struct elf_file *ef)
 					return -ENOMEM;
 				ef->rels = n;
 			}
-			ef->rels[ef->nrels++] = (struct rel_entry){ r.r_offset, (uint64_t)r.r_addend };
+			ef->rels[ef->nrels++] =
+				(struct rel_entry){r.r_offset, (uint64_t)r.r_addend};
 		}
 	}
 	qsort(ef->rels, ef->nrels, sizeof(*ef->rels), cmp_rel);
@@ -262,7 +264,7 @@ static int load_relative_relocs(struct elf_file *ef)
 int elf_file__read_ptr(const struct elf_file *ef_const, uint64_t vaddr, uint64_t *value)
 {
 	struct elf_file *ef = (struct elf_file *)ef_const; /* relocation cache only */
-	struct rel_entry key = { .offset = vaddr }, *hit;
+	struct rel_entry key = {.offset = vaddr}, *hit;
 	int err;
 
 	if ((err = elf_file__read(ef, vaddr, value, sizeof(*value))))

@@ -15,7 +15,7 @@ struct elf_sym {
 	uint64_t addr; /* st_value: virtual address */
 	uint64_t size;
 	bool is_func;
-	bool is_local;   /* STB_LOCAL: .symtab only, gone once stripped */
+	bool is_local; /* STB_LOCAL: .symtab only, gone once stripped */
 	bool from_dynsym;
 };
 
@@ -32,8 +32,8 @@ bool elf_file__has_symtab(const struct elf_file *ef);
  * Calls cb for every defined FUNC or OBJECT symbol of .symtab and .dynsym.
  * Stops and returns cb's value when it is non-zero; 0 otherwise.
  */
-int elf_file__for_each_symbol(struct elf_file *ef,
-			      int (*cb)(const struct elf_sym *sym, void *ctx), void *ctx);
+int elf_file__for_each_symbol(struct elf_file *ef, int (*cb)(const struct elf_sym *sym, void *ctx),
+			      void *ctx);
 
 /* File offset of a virtual address, through PT_LOAD; -ENOENT if unmapped. */
 int elf_file__vaddr_to_offset(const struct elf_file *ef, uint64_t vaddr, uint64_t *off);

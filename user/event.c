@@ -4,10 +4,9 @@
 
 #include "event.h"
 
-static const char *const kind_names[EV_KIND_COUNT] = {
-	[EV_NONE] = "none",
+static const char *const kind_names[EV_KIND_COUNT] = {[EV_NONE] = "none",
 #define EV_KIND_NAME(k, name) [k] = name,
-	EV_KIND_LIST(EV_KIND_NAME)
+						      EV_KIND_LIST(EV_KIND_NAME)
 #undef EV_KIND_NAME
 };
 

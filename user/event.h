@@ -19,7 +19,7 @@ struct event {
 	uint32_t flags; /* enum ev_flags */
 	uint64_t id;
 	uint64_t trigger; /* init (and before) */
-	uint64_t exec;    /* init */
+	uint64_t exec;	  /* init */
 	const char *type; /* init: interned type name, NULL otherwise */
 };
 
@@ -36,12 +36,12 @@ struct event_sink {
 struct capture_summary {
 	uint64_t counts[EV_KIND_COUNT];
 	uint64_t events;
-	uint64_t lost;         /* ring-buffer drops */
-	uint64_t read_errors;  /* probe could not read target memory: event skipped */
+	uint64_t lost;	      /* ring-buffer drops */
+	uint64_t read_errors; /* probe could not read target memory: event skipped */
 	uint64_t bad_ids;
 	uint64_t unknown_records;
 	uint64_t duration_ns;
-	bool seen;             /* a summary line was present (input files) */
+	bool seen; /* a summary line was present (input files) */
 };
 
 const char *ev_kind_name(enum ev_kind kind);

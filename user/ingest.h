@@ -20,7 +20,7 @@ int ingest_poll(struct ingest *in, int timeout_ms);
 void ingest_free(struct ingest *in);
 
 /* Decodes one ring-buffer record; -EBADMSG if it is not one we know. */
-int ingest_decode(const void *data, size_t size, const char *const *provider_types,
-		  int nproviders, struct event *e);
+int ingest_decode(const void *data, size_t size, const char *const *provider_types, int nproviders,
+		  struct event *e);
 
 #endif /* __ASYNCSCOPE_INGEST_H */

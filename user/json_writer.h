@@ -17,7 +17,7 @@ struct json_writer {
 	bool pretty;
 	int depth;
 	bool first[JSONW_MAX_DEPTH]; /* no member written yet at this depth */
-	bool pending_name;           /* a name was written; its value comes next */
+	bool pending_name;	     /* a name was written; its value comes next */
 };
 
 void jsonw_init(struct json_writer *w, FILE *out, bool pretty);

@@ -9,8 +9,9 @@
 
 void jsonl_write_event(FILE *out, const struct event *e)
 {
-	fprintf(out, "{\"ts\":%" PRIu64 ",\"pid\":%u,\"tid\":%u,\"event\":\"%s\",\"id\":%" PRIu64
-		     ",\"layer\":\"%s\"",
+	fprintf(out,
+		"{\"ts\":%" PRIu64 ",\"pid\":%u,\"tid\":%u,\"event\":\"%s\",\"id\":%" PRIu64
+		",\"layer\":\"%s\"",
 		e->ts_ns, e->pid, e->tid, ev_kind_name(e->kind), e->id, ev_layer_name(e->layer));
 	if (e->kind == EV_INIT) {
 		fputs(",\"type\":", out);
@@ -71,7 +72,9 @@ static int parse_string(struct line_parser *lp, char *out, size_t cap)
 			char esc = *lp->p++;
 
 			switch (esc) {
-			case '"': case '\\': case '/':
+			case '"':
+			case '\\':
+			case '/':
 				c = esc;
 				break;
 			case 'n':
@@ -246,8 +249,8 @@ static void fill_summary(const struct field *f, int n, struct capture_summary *s
 	for (int k = EV_NONE + 1; k < EV_KIND_COUNT; k++)
 		if ((v = get(f, n, ev_kind_name(k))) && v->is_num)
 			s->counts[k] = v->num;
-#define SUMMARY_NUM(name)                                                                          \
-	if ((v = get(f, n, #name)) && v->is_num)                                                   \
+#define SUMMARY_NUM(name)                        \
+	if ((v = get(f, n, #name)) && v->is_num) \
 		s->name = v->num;
 	SUMMARY_NUM(events)
 	SUMMARY_NUM(lost)
@@ -261,7 +264,7 @@ static void fill_summary(const struct field *f, int n, struct capture_summary *s
 int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 	       struct capture_summary *summary, char *err, size_t err_cap)
 {
-	static const char *const required[] = { "ts", "pid", "tid", "id" };
+	static const char *const required[] = {"ts", "pid", "tid", "id"};
 	struct field fields[MAX_FIELDS];
 	size_t cap = 0;
 	char *line = NULL;
@@ -271,17 +274,18 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 
 	memset(summary, 0, sizeof(*summary));
 	while ((len = getline(&line, &cap, in)) >= 0) {
-		struct line_parser lp = { .p = line };
+		struct line_parser lp = {.p = line};
 		const struct field *v;
-		struct event e = { 0 };
+		struct event e = {0};
 		int n;
 
 		lineno++;
 		if (len == 0 || line[0] == '\n')
 			continue;
 		if (memchr(line, '\0', len)) {
-			snprintf(err, err_cap, "%s:%lu: binary data (NUL byte): not a JSON Lines capture",
-				 name, lineno);
+			snprintf(err, err_cap,
+				 "%s:%lu: binary data (NUL byte): not a JSON Lines capture", name,
+				 lineno);
 			ret = -EBADMSG;
 			break;
 		}
@@ -309,8 +313,8 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 		for (size_t r = 0; r < sizeof(required) / sizeof(required[0]); r++) {
 			v = get(fields, n, required[r]);
 			if (!v || !v->is_num) {
-				snprintf(err, err_cap, "%s:%lu: missing or non-integer \"%s\"", name,
-					 lineno, required[r]);
+				snprintf(err, err_cap, "%s:%lu: missing or non-integer \"%s\"",
+					 name, lineno, required[r]);
 				ret = -EBADMSG;
 				goto out;
 			}

@@ -14,7 +14,7 @@
 
 /* Bump when struct node_layout's meaning or the file format changes. */
 #define CACHE_FORMAT 1
-#define SITE_BYTES 16
+#define SITE_BYTES   16
 
 const char *cache_state_name(enum cache_state s)
 {
@@ -150,8 +150,8 @@ static int load(const char *dir, const char *build_id, struct elf_file *ef, stru
 		return -ENOMEM;
 	}
 	if (!fgets(line, sizeof(line), f) ||
-	    sscanf(line, "asyncscope-layout %d %zu", &format, &size) != 2 || format != CACHE_FORMAT ||
-	    size != sizeof(*l))
+	    sscanf(line, "asyncscope-layout %d %zu", &format, &size) != 2 ||
+	    format != CACHE_FORMAT || size != sizeof(*l))
 		goto bad;
 	while (fgets(line, sizeof(line), f)) {
 		char key[32], a[512], b[512];
@@ -175,7 +175,8 @@ static int load(const char *dir, const char *build_id, struct elf_file *ef, stru
 			uint8_t want[SITE_BYTES], have[SITE_BYTES];
 			struct node_site *s;
 
-			if (sscanf(line, "site %d %llx %llx %511s %511s", &role, &addr, &fsize, a, b) != 5 ||
+			if (sscanf(line, "site %d %llx %llx %511s %511s", &role, &addr, &fsize, a,
+				   b) != 5 ||
 			    role < 0 || role >= SITE_COUNT || unhex(a, want, sizeof(want)))
 				goto bad;
 			s = &l->sites[role];
@@ -186,13 +187,15 @@ static int load(const char *dir, const char *build_id, struct elf_file *ef, stru
 				goto bad;
 			memcpy(s->symbol, b, strlen(b) + 1);
 			/* the binary must still have this code here */
-			if (elf_file__read(ef, addr, have, sizeof(have)) || memcmp(have, want, sizeof(have)) ||
+			if (elf_file__read(ef, addr, have, sizeof(have)) ||
+			    memcmp(have, want, sizeof(have)) ||
 			    elf_file__vaddr_to_offset(ef, addr, &s->file_off))
 				goto bad;
 			node_site__describe_code(s, have, sizeof(have));
 			sites++;
 		} else if (!strcmp(key, "provider")) {
-			if (l->nproviders >= NODE_MAX_PROVIDERS || strlen(line + 9) >= NODE_PROVIDER_NAME_MAX)
+			if (l->nproviders >= NODE_MAX_PROVIDERS ||
+			    strlen(line + 9) >= NODE_PROVIDER_NAME_MAX)
 				goto bad;
 			memcpy(l->providers[l->nproviders++], line + 9, strlen(line + 9) + 1);
 		} else {

@@ -17,21 +17,20 @@ struct cmd {
 };
 
 static const struct cmd cmds[] = {
-	{ "trace", do_trace, "stream init/before/after/destroy events as JSON Lines" },
-	{ "tree", do_tree, "print the trigger tree (live, or from a saved capture)" },
-	{ "doctor", do_doctor, "show what was resolved in a target binary and whether it verified" },
+	{"trace", do_trace, "stream init/before/after/destroy events as JSON Lines"},
+	{"tree", do_tree, "print the trigger tree (live, or from a saved capture)"},
+	{"doctor", do_doctor, "show what was resolved in a target binary and whether it verified"},
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: asyncscope [-v] COMMAND [OPTIONS]\n"
-		"\n"
-		"Observe async resource lifecycles (what async_hooks reports) in running\n"
-		"Node.js processes from outside, with eBPF uprobes. Nothing is loaded into\n"
-		"or changed in the target.\n"
-		"\n"
-		"Commands:\n");
+	fprintf(out, "Usage: asyncscope [-v] COMMAND [OPTIONS]\n"
+		     "\n"
+		     "Observe async resource lifecycles (what async_hooks reports) in running\n"
+		     "Node.js processes from outside, with eBPF uprobes. Nothing is loaded into\n"
+		     "or changed in the target.\n"
+		     "\n"
+		     "Commands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(out, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(out,

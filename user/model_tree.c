@@ -214,7 +214,7 @@ int model_add_event(void *ctx, const struct event *e)
 			t->stack = ns;
 			t->cap = ncap;
 		}
-		t->stack[t->depth++] = (struct open_cb){ idx, e->ts_ns };
+		t->stack[t->depth++] = (struct open_cb){idx, e->ts_ns};
 		break;
 	case EV_AFTER: {
 		size_t d = t->depth;

@@ -16,9 +16,10 @@
 #define RES_NONE UINT32_MAX
 
 enum res_kind {
-	RES_SEEN,        /* its init was observed */
-	RES_PLACEHOLDER, /* referenced (trigger, callback, destroy) but created before attach or JS-only */
-	RES_CONTEXT,     /* id 1: the bootstrap / main-script context of a thread */
+	RES_SEEN,	 /* its init was observed */
+	RES_PLACEHOLDER, /* referenced (trigger, callback, destroy) but created before attach or
+			    JS-only */
+	RES_CONTEXT,	 /* id 1: the bootstrap / main-script context of a thread */
 };
 
 struct resource {
@@ -49,7 +50,7 @@ void model_free(struct model *m);
 int model_add_event(void *model, const struct event *e);
 static inline struct event_sink model_sink(struct model *m)
 {
-	return (struct event_sink){ .on_event = model_add_event, .ctx = m };
+	return (struct event_sink){.on_event = model_add_event, .ctx = m};
 }
 
 /* Links the forest: parents from trigger ids, placeholders for the unseen. */

@@ -7,7 +7,7 @@
 
 static const char *slot_reg(int slot)
 {
-	static const int regs[] = { X86_RDI, X86_RSI, X86_RDX, X86_RCX, X86_R8, X86_R9 };
+	static const int regs[] = {X86_RDI, X86_RSI, X86_RDX, X86_RCX, X86_R8, X86_R9};
 
 	return slot >= 1 && slot <= 6 ? x86_reg_name(regs[slot - 1]) : "none";
 }
@@ -24,23 +24,30 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 		fprintf(out, "node layer  NOT SUPPORTED: %s\n", l->error);
 		return;
 	}
-	fprintf(out, "node layer  resolved and cross-checked (cache: %s)\n", t->cache ? t->cache : "off");
-	fprintf(out, "  AsyncWrap       provider_type_ +0x%x, async_id_ +0x%x, trigger_async_id_ +0x%x\n",
+	fprintf(out, "node layer  resolved and cross-checked (cache: %s)\n",
+		t->cache ? t->cache : "off");
+	fprintf(out,
+		"  AsyncWrap       provider_type_ +0x%x, async_id_ +0x%x, trigger_async_id_ "
+		"+0x%x\n",
 		o->wrap_provider, o->wrap_async_id, o->wrap_async_id + 8);
 	fprintf(out, "  env chain       wrap->realm_ +0x%x -> env_ +0x%x -> async_hooks_ +0x%x\n",
 		o->wrap_realm, o->realm_env, o->env_async_hooks);
-	fprintf(out, "  AsyncHooks      fields_ +0x%x (kStackLength at byte 0x%x), async_id_fields_ +0x%x, "
-		     "async_ids_stack_ +0x%x\n",
+	fprintf(out,
+		"  AsyncHooks      fields_ +0x%x (kStackLength at byte 0x%x), async_id_fields_ "
+		"+0x%x, "
+		"async_ids_stack_ +0x%x\n",
 		o->hooks_fields, o->fields_stack_len, o->hooks_id_fields, o->hooks_stack);
-	fprintf(out, "  cross-check     AsyncReset reaches async_id_fields at env+0x%x = 0x%x + 0x%x\n",
+	fprintf(out,
+		"  cross-check     AsyncReset reaches async_id_fields at env+0x%x = 0x%x + 0x%x\n",
 		l->env_id_fields, o->env_async_hooks, o->hooks_id_fields);
 	fprintf(out, "  scope args      Environment* in %s, const async_context& in %s\n",
 		slot_reg(o->ics_env_arg), slot_reg(o->ics_ctx_arg));
 	if (o->reset_silent_arg)
-		fprintf(out, "  AsyncReset      bool silent in %s\n", slot_reg(o->reset_silent_arg));
+		fprintf(out, "  AsyncReset      bool silent in %s\n",
+			slot_reg(o->reset_silent_arg));
 	fprintf(out, "  InternalCallbackScope(AsyncWrap*) %s\n",
-		l->scope_wrap_inlines ? "inlines the env constructor: probed too"
-				      : "calls the env constructor: not probed");
+		l->scope_wrap_inlines ? "inlines the env constructor: probed too" :
+					"calls the env constructor: not probed");
 	fprintf(out, "probes\n");
 	for (int r = 0; r < SITE_COUNT; r++) {
 		const struct node_site *s = &l->sites[r];
@@ -58,7 +65,8 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 		fprintf(out, "%s%s", i % 8 ? " " : "\n  ", l->providers[i]);
 	fputc('\n', out);
 	if (t->live_run)
-		fprintf(out, "live check  %s: %llu events (%llu inits), %llu failed sanity checks%s%s\n",
+		fprintf(out,
+			"live check  %s: %llu events (%llu inits), %llu failed sanity checks%s%s\n",
 			t->live_ok ? "ok" : "FAILED", t->live_events, t->live_inits, t->live_bad,
 			t->live_note[0] ? "; " : "", t->live_note);
 }

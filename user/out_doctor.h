@@ -9,11 +9,11 @@
 #include "resolve_node.h"
 
 struct doctor_target {
-	int pid;              /* 0 when a binary was named directly */
+	int pid; /* 0 when a binary was named directly */
 	const char *comm;
-	const char *exe;      /* what /proc/PID/exe points at, or the path given */
-	int resolve_err;      /* node_layout__resolve's return */
-	const char *cache;    /* "hit", "miss", "off" */
+	const char *exe;   /* what /proc/PID/exe points at, or the path given */
+	int resolve_err;   /* node_layout__resolve's return */
+	const char *cache; /* "hit", "miss", "off" */
 	/* live verification (doctor --live), filled when run */
 	bool live_run;
 	bool live_ok;

@@ -98,7 +98,7 @@ static void print_rest(FILE *out, const struct model *m, uint32_t idx, const cha
 				other++;
 				continue;
 			}
-			counts[ntypes++] = (struct type_count){ type, 0 };
+			counts[ntypes++] = (struct type_count){type, 0};
 		}
 		counts[i].n++;
 	}
@@ -142,7 +142,9 @@ static void print_children(FILE *out, const struct model *m, uint32_t first, cha
 			if (d > deepest)
 				deepest = d;
 		}
-		fprintf(out, "%s└─ … %zu more descendants, %zu levels deeper (--max-depth 0 shows all)\n",
+		fprintf(out,
+			"%s└─ … %zu more descendants, %zu levels deeper (--max-depth 0 shows "
+			"all)\n",
 			prefix, n, deepest);
 		return;
 	}
@@ -203,8 +205,10 @@ static void json_resource(struct json_writer *w, const struct model *m, uint32_t
 	jsonw_uint_field(w, "pid", r->pid);
 	jsonw_uint_field(w, "tid", r->tid);
 	jsonw_uint_field(w, "id", r->id);
-	jsonw_string_field(w, "kind", r->kind == RES_SEEN ? "resource"
-				      : r->kind == RES_CONTEXT ? "context" : "placeholder");
+	jsonw_string_field(w, "kind",
+			   r->kind == RES_SEEN	  ? "resource" :
+			   r->kind == RES_CONTEXT ? "context" :
+						    "placeholder");
 	if (r->type)
 		jsonw_string_field(w, "type", r->type);
 	if (r->parent != RES_NONE)

@@ -20,8 +20,8 @@ static int has_cap(const struct __user_cap_data_struct d[2], int cap)
 
 int privs_check(void)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct data[2] = { 0 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2] = {0};
 
 	if (syscall(SYS_capget, &hdr, data))
 		return geteuid() == 0 ? 0 : -EPERM;

@@ -5,8 +5,8 @@
 
 #include "ingest.h"
 
-int ingest_decode(const void *data, size_t size, const char *const *provider_types,
-		  int nproviders, struct event *e)
+int ingest_decode(const void *data, size_t size, const char *const *provider_types, int nproviders,
+		  struct event *e)
 {
 	const struct ev_hdr *h = data;
 	const struct ev_node *n = data;
@@ -32,4 +32,3 @@ int ingest_decode(const void *data, size_t size, const char *const *provider_typ
 	}
 	return 0;
 }
-

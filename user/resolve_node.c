@@ -15,19 +15,21 @@
 #include "x86_decode.h"
 
 #define SYM_TRACE_ASYNC_START "_ZNK4node9AsyncWrap19EmitTraceAsyncStartEv"
-#define SYM_ASYNC_RESET "_ZN4node9AsyncWrap10AsyncResetEN2v85LocalINS1_6ObjectEEEd"
-#define SYM_WRAP_CTOR_C1 "_ZN4node9AsyncWrapC1EPNS_11EnvironmentEN2v85LocalINS3_6ObjectEEENS0_12ProviderTypeEd"
-#define SYM_WRAP_CTOR_C2 "_ZN4node9AsyncWrapC2EPNS_11EnvironmentEN2v85LocalINS3_6ObjectEEENS0_12ProviderTypeEd"
+#define SYM_ASYNC_RESET	      "_ZN4node9AsyncWrap10AsyncResetEN2v85LocalINS1_6ObjectEEEd"
+#define SYM_WRAP_CTOR_C1 \
+	"_ZN4node9AsyncWrapC1EPNS_11EnvironmentEN2v85LocalINS3_6ObjectEEENS0_12ProviderTypeEd"
+#define SYM_WRAP_CTOR_C2 \
+	"_ZN4node9AsyncWrapC2EPNS_11EnvironmentEN2v85LocalINS3_6ObjectEEENS0_12ProviderTypeEd"
 /* InternalCallbackScope(Environment*, ...): the rest of the signature drifts */
-#define SYM_SCOPE_ENV_C1 "_ZN4node21InternalCallbackScopeC1EPNS_11Environment"
-#define SYM_SCOPE_ENV_C2 "_ZN4node21InternalCallbackScopeC2EPNS_11Environment"
-#define SYM_SCOPE_WRAP_C1 "_ZN4node21InternalCallbackScopeC1EPNS_9AsyncWrapEi"
-#define SYM_SCOPE_WRAP_C2 "_ZN4node21InternalCallbackScopeC2EPNS_9AsyncWrapEi"
-#define SYM_PUSH_CONTEXT "_ZN4node10AsyncHooks18push_async_contextEdd"
-#define SYM_POP_CONTEXT "_ZN4node10AsyncHooks17pop_async_contextEd"
-#define SYM_WRAP_DTOR_D1 "_ZN4node9AsyncWrapD1Ev"
-#define SYM_WRAP_DTOR_D2 "_ZN4node9AsyncWrapD2Ev"
-#define SYM_EMIT_DESTROY "_ZN4node9AsyncWrap11EmitDestroyEb"
+#define SYM_SCOPE_ENV_C1   "_ZN4node21InternalCallbackScopeC1EPNS_11Environment"
+#define SYM_SCOPE_ENV_C2   "_ZN4node21InternalCallbackScopeC2EPNS_11Environment"
+#define SYM_SCOPE_WRAP_C1  "_ZN4node21InternalCallbackScopeC1EPNS_9AsyncWrapEi"
+#define SYM_SCOPE_WRAP_C2  "_ZN4node21InternalCallbackScopeC2EPNS_9AsyncWrapEi"
+#define SYM_PUSH_CONTEXT   "_ZN4node10AsyncHooks18push_async_contextEdd"
+#define SYM_POP_CONTEXT	   "_ZN4node10AsyncHooks17pop_async_contextEd"
+#define SYM_WRAP_DTOR_D1   "_ZN4node9AsyncWrapD1Ev"
+#define SYM_WRAP_DTOR_D2   "_ZN4node9AsyncWrapD2Ev"
+#define SYM_EMIT_DESTROY   "_ZN4node9AsyncWrap11EmitDestroyEb"
 #define SYM_PROVIDER_NAMES "_ZN4nodeL14provider_namesE"
 
 /* The largest plausible offset of any field we derive. */
@@ -89,8 +91,8 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 		return 0; /* .cold / .part clones are not entry points */
 	if (!strcmp(n, SYM_TRACE_ASYNC_START))
 		keep(&sc->f[F_TRACE_ASYNC_START], s);
-	else if (has_prefix(n, SYM_ASYNC_RESET) &&
-		 (!strcmp(n + strlen(SYM_ASYNC_RESET), "") || !strcmp(n + strlen(SYM_ASYNC_RESET), "b")))
+	else if (has_prefix(n, SYM_ASYNC_RESET) && (!strcmp(n + strlen(SYM_ASYNC_RESET), "") ||
+						    !strcmp(n + strlen(SYM_ASYNC_RESET), "b")))
 		keep(&sc->f[F_ASYNC_RESET], s);
 	else if (!strcmp(n, SYM_WRAP_CTOR_C1) || !strcmp(n, SYM_WRAP_CTOR_C2))
 		keep(&sc->f[F_WRAP_CTOR], s);
@@ -159,7 +161,7 @@ out:
 	return err;
 }
 
-static const int arg_regs[] = { X86_RDI, X86_RSI, X86_RDX, X86_RCX, X86_R8, X86_R9 };
+static const int arg_regs[] = {X86_RDI, X86_RSI, X86_RDX, X86_RCX, X86_R8, X86_R9};
 
 static int arg_slot_of_reg(int reg)
 {
@@ -225,15 +227,47 @@ static unsigned int insn_clobbers(const struct x86_insn *in)
 		if (op == 0xe8 || (op == 0xff && (in->reg & 7) == 2))
 			return caller_saved;
 		switch (op) {
-		case 0x03: case 0x0b: case 0x13: case 0x1b: case 0x23: case 0x2b: case 0x33:
-		case 0x63: case 0x69: case 0x6b: case 0x8a: case 0x8b: case 0x8d:
+		case 0x03:
+		case 0x0b:
+		case 0x13:
+		case 0x1b:
+		case 0x23:
+		case 0x2b:
+		case 0x33:
+		case 0x63:
+		case 0x69:
+		case 0x6b:
+		case 0x8a:
+		case 0x8b:
+		case 0x8d:
 			return reg_bit;
-		case 0x01: case 0x09: case 0x11: case 0x19: case 0x21: case 0x29: case 0x31:
-		case 0x88: case 0x89: case 0x80: case 0x81: case 0x83: case 0xc0: case 0xc1:
-		case 0xc6: case 0xc7: case 0xd0: case 0xd1: case 0xd2: case 0xd3: case 0xf6:
-		case 0xf7: case 0xfe: case 0xff:
+		case 0x01:
+		case 0x09:
+		case 0x11:
+		case 0x19:
+		case 0x21:
+		case 0x29:
+		case 0x31:
+		case 0x88:
+		case 0x89:
+		case 0x80:
+		case 0x81:
+		case 0x83:
+		case 0xc0:
+		case 0xc1:
+		case 0xc6:
+		case 0xc7:
+		case 0xd0:
+		case 0xd1:
+		case 0xd2:
+		case 0xd3:
+		case 0xf6:
+		case 0xf7:
+		case 0xfe:
+		case 0xff:
 			return rm_bit;
-		case 0x98: case 0x99:
+		case 0x98:
+		case 0x99:
 			return 0x5; /* rax, rdx */
 		}
 		if ((op >= 0x58 && op <= 0x5f) || (op >= 0xb0 && op <= 0xbf))
@@ -285,7 +319,8 @@ static void chains_step(struct chains *c, const struct x86_insn *in)
 		int b = in->base, lvl = c->level[b];
 
 		dst = in->reg;
-		if (lvl >= 1 && lvl < CHAIN_MAX + 1 && in->disp >= 0 && in->disp < MAX_FIELD_OFFSET) {
+		if (lvl >= 1 && lvl < CHAIN_MAX + 1 && in->disp >= 0 &&
+		    in->disp < MAX_FIELD_OFFSET) {
 			uint32_t offs[CHAIN_MAX];
 
 			memcpy(offs, c->off[b], sizeof(offs));
@@ -355,8 +390,8 @@ static int derive_async_id(struct derive *d, const struct func *reset, const str
 	if (first_double_field(emit, &b))
 		return fail(d, -ENOTSUP, "EmitDestroy(bool): no double read from this (async_id_)");
 	if (a != b || a <= 0 || a % 8)
-		return fail(d, -EPROTO, "async_id_ offset disagrees: AsyncReset 0x%x, EmitDestroy 0x%x",
-			    a, b);
+		return fail(d, -EPROTO,
+			    "async_id_ offset disagrees: AsyncReset 0x%x, EmitDestroy 0x%x", a, b);
 	d->out->off.wrap_async_id = a;
 	return 0;
 }
@@ -393,8 +428,9 @@ static int derive_provider(struct derive *d, const struct func *ctor, const stru
 		chains_step(&c, in);
 	}
 	if (from_ctor < 0 || from_reset < 0)
-		return fail(d, -ENOTSUP, "provider_type_: pattern not found (ctor %d, AsyncReset %d)",
-			    from_ctor, from_reset);
+		return fail(d, -ENOTSUP,
+			    "provider_type_: pattern not found (ctor %d, AsyncReset %d)", from_ctor,
+			    from_reset);
 	if (from_ctor != from_reset || from_ctor % 4)
 		return fail(d, -EPROTO, "provider_type_ disagrees: ctor 0x%x, AsyncReset 0x%x",
 			    from_ctor, from_reset);
@@ -440,9 +476,10 @@ static int derive_env_chain(struct derive *d, const struct func *reset, const st
 		}
 	}
 	if (realm != d->out->off.wrap_realm || env != d->out->off.realm_env)
-		return fail(d, -EPROTO,
-			    "realm/env offsets disagree: AsyncReset 0x%x/0x%x, EmitDestroy 0x%x/0x%x",
-			    d->out->off.wrap_realm, d->out->off.realm_env, realm, env);
+		return fail(
+			d, -EPROTO,
+			"realm/env offsets disagree: AsyncReset 0x%x/0x%x, EmitDestroy 0x%x/0x%x",
+			d->out->off.wrap_realm, d->out->off.realm_env, realm, env);
 	return 0;
 }
 
@@ -473,10 +510,12 @@ static int derive_scope(struct derive *d, const struct func *scope)
 			hooks = -1; /* never reached the push */
 	}
 	if (ctx_slot < 3)
-		return fail(d, -ENOTSUP, "InternalCallbackScope: async_context& argument not found");
+		return fail(d, -ENOTSUP,
+			    "InternalCallbackScope: async_context& argument not found");
 	if (hooks <= 0 || hooks > MAX_FIELD_OFFSET)
 		return fail(d, -ENOTSUP,
-			    "InternalCallbackScope: &env->async_hooks_ before push_async_context not found");
+			    "InternalCallbackScope: &env->async_hooks_ before push_async_context "
+			    "not found");
 	/* The mangled name says the first parameter is Environment*: slot 2. */
 	d->out->off.ics_env_arg = 2;
 	d->out->off.ics_ctx_arg = ctx_slot;
@@ -533,12 +572,14 @@ static int derive_hooks(struct derive *d, const struct func *pop, const struct f
 	scan_hooks_member(pop, &p);
 	scan_hooks_member(push, &q);
 	if (p.fields < 0 || p.stack_len < 0 || p.id_fields_store < 0 || p.stack_load < 0)
-		return fail(d, -ENOTSUP,
-			    "pop_async_context: fields/id_fields/stack pattern not found (%d %d %d %d)",
-			    p.fields, p.stack_len, p.id_fields_store, p.stack_load);
+		return fail(
+			d, -ENOTSUP,
+			"pop_async_context: fields/id_fields/stack pattern not found (%d %d %d %d)",
+			p.fields, p.stack_len, p.id_fields_store, p.stack_load);
 	if (q.id_fields_load != p.id_fields_store || q.stack_store != p.stack_load)
 		return fail(d, -EPROTO,
-			    "AsyncHooks offsets disagree: pop id_fields 0x%x stack 0x%x, push 0x%x 0x%x",
+			    "AsyncHooks offsets disagree: pop id_fields 0x%x stack 0x%x, push 0x%x "
+			    "0x%x",
 			    p.id_fields_store, p.stack_load, q.id_fields_load, q.stack_store);
 	if (p.stack_len % 4)
 		return fail(d, -EPROTO, "fields_[kStackLength] at odd offset 0x%x", p.stack_len);
@@ -570,8 +611,9 @@ static int read_provider_names(struct derive *d)
 			return fail(d, -EPROTO, "provider_names[%d] unreadable", i);
 		for (const char *p = name; *p; p++)
 			if (!((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
-				return fail(d, -EPROTO, "provider_names[%d] = \"%s\" is not a provider",
-					    i, name);
+				return fail(d, -EPROTO,
+					    "provider_names[%d] = \"%s\" is not a provider", i,
+					    name);
 	}
 	if (strcmp(l->providers[0], "NONE"))
 		return fail(d, -EPROTO, "provider_names[0] is \"%s\", not NONE", l->providers[0]);
@@ -623,22 +665,25 @@ static bool func_calls(const struct func *f, uint64_t target)
 
 static int derive_all(struct derive *d)
 {
-	struct func reset = { 0 }, emit = { 0 }, ctor = { 0 }, scope = { 0 }, wrap_scope = { 0 },
-		    pop = { 0 }, push = { 0 };
+	struct func reset = {0}, emit = {0}, ctor = {0}, scope = {0}, wrap_scope = {0}, pop = {0},
+		    push = {0};
 	struct sym_scan *sc = &d->sc;
 	struct node_layout *l = d->out;
 	static const struct {
 		enum found_idx idx;
 		const char *what;
 	} required[] = {
-		{ F_ASYNC_RESET, "node::AsyncWrap::AsyncReset(Local<Object>, double)" },
-		{ F_WRAP_CTOR, "node::AsyncWrap::AsyncWrap(Environment*, Local<Object>, ProviderType, double)" },
-		{ F_SCOPE_ENV, "node::InternalCallbackScope::InternalCallbackScope(Environment*, ...)" },
-		{ F_SCOPE_WRAP, "node::InternalCallbackScope::InternalCallbackScope(AsyncWrap*, int)" },
-		{ F_PUSH_CONTEXT, "node::AsyncHooks::push_async_context" },
-		{ F_POP_CONTEXT, "node::AsyncHooks::pop_async_context(double)" },
-		{ F_WRAP_DTOR, "node::AsyncWrap::~AsyncWrap()" },
-		{ F_EMIT_DESTROY, "node::AsyncWrap::EmitDestroy(bool)" },
+		{F_ASYNC_RESET, "node::AsyncWrap::AsyncReset(Local<Object>, double)"},
+		{F_WRAP_CTOR,
+		 "node::AsyncWrap::AsyncWrap(Environment*, Local<Object>, ProviderType, double)"},
+		{F_SCOPE_ENV,
+		 "node::InternalCallbackScope::InternalCallbackScope(Environment*, ...)"},
+		{F_SCOPE_WRAP,
+		 "node::InternalCallbackScope::InternalCallbackScope(AsyncWrap*, int)"},
+		{F_PUSH_CONTEXT, "node::AsyncHooks::push_async_context"},
+		{F_POP_CONTEXT, "node::AsyncHooks::pop_async_context(double)"},
+		{F_WRAP_DTOR, "node::AsyncWrap::~AsyncWrap()"},
+		{F_EMIT_DESTROY, "node::AsyncWrap::EmitDestroy(bool)"},
 	};
 	int err;
 
@@ -653,12 +698,14 @@ static int derive_all(struct derive *d)
 	    (err = func_load(d->ef, &sc->f[F_SCOPE_WRAP], &wrap_scope)) ||
 	    (err = func_load(d->ef, &sc->f[F_POP_CONTEXT], &pop)) ||
 	    (err = func_load(d->ef, &sc->f[F_PUSH_CONTEXT], &push))) {
-		fail(d, -ENOTSUP, "cannot decode the code of a probed function (%s)", strerror(-err));
+		fail(d, -ENOTSUP, "cannot decode the code of a probed function (%s)",
+		     strerror(-err));
 		err = -ENOTSUP;
 		goto out;
 	}
 
-	if ((err = derive_async_id(d, &reset, &emit)) || (err = derive_provider(d, &ctor, &reset)) ||
+	if ((err = derive_async_id(d, &reset, &emit)) ||
+	    (err = derive_provider(d, &ctor, &reset)) ||
 	    (err = derive_env_chain(d, &reset, &emit)) || (err = derive_scope(d, &scope)) ||
 	    (err = derive_hooks(d, &pop, &push)) || (err = read_provider_names(d)))
 		goto out;
@@ -677,7 +724,8 @@ static int derive_all(struct derive *d)
 	}
 
 	/* init: EmitTraceAsyncStart where AsyncReset calls it, else AsyncReset's return */
-	if (sc->f[F_TRACE_ASYNC_START].found && func_calls(&reset, sc->f[F_TRACE_ASYNC_START].addr)) {
+	if (sc->f[F_TRACE_ASYNC_START].found &&
+	    func_calls(&reset, sc->f[F_TRACE_ASYNC_START].addr)) {
 		err = set_site(d, SITE_TRACE_ASYNC_START, F_TRACE_ASYNC_START);
 	} else {
 		err = set_site(d, SITE_ASYNC_RESET, F_ASYNC_RESET);
@@ -695,7 +743,8 @@ static int derive_all(struct derive *d)
 		l->scope_wrap_inlines = true;
 	} else {
 		err = fail(d, -ENOTSUP,
-			   "InternalCallbackScope(AsyncWrap*) neither calls the env constructor nor pushes");
+			   "InternalCallbackScope(AsyncWrap*) neither calls the env constructor "
+			   "nor pushes");
 		goto out;
 	}
 	if ((err = set_site(d, SITE_SCOPE_ENV, F_SCOPE_ENV)) ||
@@ -717,7 +766,7 @@ out:
 
 int node_layout__resolve(const char *path, struct node_layout *out)
 {
-	struct derive d = { .out = out };
+	struct derive d = {.out = out};
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -732,7 +781,8 @@ int node_layout__resolve(const char *path, struct node_layout *out)
 	snprintf(out->build_id, sizeof(out->build_id), "%s", elf_file__build_id(d.ef));
 	elf_file__for_each_symbol(d.ef, scan_symbol, &d.sc);
 	if (!d.sc.node_symbols) {
-		err = fail(&d, -ESRCH, "%s has no node::AsyncWrap symbols: not a Node.js binary", path);
+		err = fail(&d, -ESRCH, "%s has no node::AsyncWrap symbols: not a Node.js binary",
+			   path);
 		goto out;
 	}
 	err = derive_all(&d);

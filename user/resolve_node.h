@@ -17,26 +17,26 @@
 
 enum node_site_role {
 	SITE_TRACE_ASYNC_START, /* init (preferred) */
-	SITE_ASYNC_RESET,       /* init on builds without the above: entry + return */
-	SITE_SCOPE_ENV,         /* before: InternalCallbackScope(Environment*, ...) */
-	SITE_SCOPE_WRAP,        /* before: InternalCallbackScope(AsyncWrap*, int) if it inlines */
-	SITE_POP_CONTEXT,       /* after */
-	SITE_WRAP_DTOR,         /* destroy */
-	SITE_EMIT_DESTROY,      /* destroy on reuse (HTTP parser) */
+	SITE_ASYNC_RESET,	/* init on builds without the above: entry + return */
+	SITE_SCOPE_ENV,		/* before: InternalCallbackScope(Environment*, ...) */
+	SITE_SCOPE_WRAP,	/* before: InternalCallbackScope(AsyncWrap*, int) if it inlines */
+	SITE_POP_CONTEXT,	/* after */
+	SITE_WRAP_DTOR,		/* destroy */
+	SITE_EMIT_DESTROY,	/* destroy on reuse (HTTP parser) */
 	SITE_COUNT,
 };
 
 struct node_site {
-	bool used;          /* attached for this build */
+	bool used; /* attached for this build */
 	char symbol[256];
-	uint64_t addr;      /* virtual address */
+	uint64_t addr; /* virtual address */
 	uint64_t size;
-	uint64_t file_off;  /* what the uprobe is attached at */
-	bool emulated;      /* first instruction emulated by the kernel (no single-step) */
+	uint64_t file_off;   /* what the uprobe is attached at */
+	bool emulated;	     /* first instruction emulated by the kernel (no single-step) */
 	char first_insn[48]; /* hex bytes of the first instruction */
 };
 
-#define NODE_MAX_PROVIDERS 128
+#define NODE_MAX_PROVIDERS     128
 #define NODE_PROVIDER_NAME_MAX 40
 
 struct node_layout {

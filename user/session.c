@@ -108,8 +108,8 @@ static int spawn_held(char **argv, pid_t *pid, int *go_fd)
 	return 0;
 }
 
-static int resolve_target(const struct session_opts *o, struct session_result *r,
-			  char *binary, size_t cap)
+static int resolve_target(const struct session_opts *o, struct session_result *r, char *binary,
+			  size_t cap)
 {
 	char comm[64] = "?", exe[PATH_MAX] = "?";
 	int err;
@@ -137,10 +137,13 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 	err = node_layout__resolve_cached(binary, &r->layout, &r->cache);
 	if (err == -ESRCH) {
 		if (o->argv)
-			elog("%s is not a Node.js binary (no node::AsyncWrap symbols); run node itself, "
-			     "e.g. asyncscope trace -- node app.js", binary);
+			elog("%s is not a Node.js binary (no node::AsyncWrap symbols); run node "
+			     "itself, "
+			     "e.g. asyncscope trace -- node app.js",
+			     binary);
 		else
-			elog("process %d (%s, %s) is not a Node.js process: no node::AsyncWrap symbols",
+			elog("process %d (%s, %s) is not a Node.js process: no node::AsyncWrap "
+			     "symbols",
 			     o->pid, comm, exe);
 		return EXIT_UNSUPPORTED;
 	}
@@ -152,7 +155,8 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 	for (int s = 0; s < SITE_COUNT; s++)
 		if (r->layout.sites[s].used && !r->layout.sites[s].emulated)
 			wlog("probe site %s starts with an instruction the kernel single-steps "
-			     "(slow): %s", r->layout.sites[s].symbol, r->layout.sites[s].first_insn);
+			     "(slow): %s",
+			     r->layout.sites[s].symbol, r->layout.sites[s].first_insn);
 	return EXIT_OK;
 }
 
@@ -173,7 +177,7 @@ static bool target_gone(const struct session_opts *o, struct session_result *r)
 
 int session_run(const struct session_opts *o, struct session_result *r)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	struct tracer *tracer = NULL;
 	struct ingest *in = NULL;
 	char binary[PATH_MAX];
@@ -193,7 +197,8 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		}
 	}
 	if (privs_check()) {
-		elog("need root or CAP_BPF+CAP_PERFMON to attach probes (try: sudo asyncscope ...)");
+		elog("need root or CAP_BPF+CAP_PERFMON to attach probes (try: sudo asyncscope "
+		     "...)");
 		return EXIT_NOPERM;
 	}
 	status = resolve_target(o, r, binary, sizeof(binary));
@@ -343,7 +348,8 @@ void session_report_stats(const struct session_result *r)
 		wlog("BPF maps full: %llu wraps, %llu threads not tracked",
 		     (unsigned long long)s->live_map_full, (unsigned long long)s->thread_map_full);
 	if (r->summary.unknown_records)
-		wlog("%llu unknown records skipped", (unsigned long long)r->summary.unknown_records);
+		wlog("%llu unknown records skipped",
+		     (unsigned long long)r->summary.unknown_records);
 	dlog("stale scope frames %llu, pops without a callback scope %llu",
 	     (unsigned long long)s->stale_frames, (unsigned long long)s->foreign_pops);
 }

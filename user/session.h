@@ -16,12 +16,12 @@
 #include "resolve_node.h"
 
 struct session_opts {
-	pid_t pid;             /* attach to this process, or */
-	char **argv;           /* start this command (argv[0] looked up in PATH) */
-	uint64_t duration_ns;  /* 0: until interrupted or the target exits */
+	pid_t pid;	      /* attach to this process, or */
+	char **argv;	      /* start this command (argv[0] looked up in PATH) */
+	uint64_t duration_ns; /* 0: until interrupted or the target exits */
 	size_t ringbuf_bytes;
 	struct event_sink sink;
-	bool quiet;            /* no "attached" / "detached" notes on stderr */
+	bool quiet; /* no "attached" / "detached" notes on stderr */
 };
 
 struct session_result {
@@ -29,9 +29,9 @@ struct session_result {
 	struct probe_stats stats;
 	struct node_layout layout;
 	enum cache_state cache; /* how the layout was obtained */
-	pid_t pid;             /* the traced process */
+	pid_t pid;		/* the traced process */
 	bool target_exited;
-	int target_status;     /* wait status of a started command */
+	int target_status; /* wait status of a started command */
 };
 
 /* Runs the capture; returns an exit status (enum exit_status), having

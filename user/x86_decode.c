@@ -8,10 +8,10 @@
 /* Immediate kinds in the one-byte map. */
 enum imm_kind {
 	IMM_NONE = 0,
-	IMM_8,    /* ib */
-	IMM_16,   /* iw */
-	IMM_Z,    /* iz: 32 bits, 16 with a 0x66 prefix */
-	IMM_V,    /* B8+r: iz, or 64 bits with REX.W */
+	IMM_8,	  /* ib */
+	IMM_16,	  /* iw */
+	IMM_Z,	  /* iz: 32 bits, 16 with a 0x66 prefix */
+	IMM_V,	  /* B8+r: iz, or 64 bits with REX.W */
 	IMM_REL8, /* jb */
 	IMM_REL32,
 	IMM_MOFFS, /* 64-bit absolute address, 32 with 0x67 */
@@ -53,25 +53,57 @@ static enum imm_kind onebyte_imm(uint8_t op)
 	if (op >= 0xb8 && op <= 0xbf)
 		return IMM_V;
 	switch (op) {
-	case 0x60: case 0x61: case 0x82: case 0x9a: case 0xce: case 0xd4: case 0xd5:
-	case 0xd6: case 0xea:
+	case 0x60:
+	case 0x61:
+	case 0x82:
+	case 0x9a:
+	case 0xce:
+	case 0xd4:
+	case 0xd5:
+	case 0xd6:
+	case 0xea:
 		return IMM_BAD;
-	case 0x68: case 0x69: case 0x81: case 0xa9: case 0xc7:
+	case 0x68:
+	case 0x69:
+	case 0x81:
+	case 0xa9:
+	case 0xc7:
 		return IMM_Z;
-	case 0x6a: case 0x6b: case 0x80: case 0x83: case 0xa8: case 0xc0: case 0xc1:
-	case 0xc6: case 0xcd: case 0xe4: case 0xe5: case 0xe6: case 0xe7:
+	case 0x6a:
+	case 0x6b:
+	case 0x80:
+	case 0x83:
+	case 0xa8:
+	case 0xc0:
+	case 0xc1:
+	case 0xc6:
+	case 0xcd:
+	case 0xe4:
+	case 0xe5:
+	case 0xe6:
+	case 0xe7:
 		return IMM_8;
-	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+	case 0xa0:
+	case 0xa1:
+	case 0xa2:
+	case 0xa3:
 		return IMM_MOFFS;
-	case 0xc2: case 0xca:
+	case 0xc2:
+	case 0xca:
 		return IMM_16;
 	case 0xc8:
 		return IMM_ENTER;
-	case 0xe0: case 0xe1: case 0xe2: case 0xe3: case 0xeb:
+	case 0xe0:
+	case 0xe1:
+	case 0xe2:
+	case 0xe3:
+	case 0xeb:
 		return IMM_REL8;
-	case 0xe8: case 0xe9:
+	case 0xe8:
+	case 0xe9:
 		return IMM_REL32;
-	case 0xf6: case 0xf7:
+	case 0xf6:
+	case 0xf7:
 		return IMM_GRP3;
 	}
 	return IMM_NONE;
@@ -86,8 +118,20 @@ static bool map0f_has_modrm(uint8_t op)
 	if (op >= 0xc8 && op <= 0xcf)
 		return false;
 	switch (op) {
-	case 0x05: case 0x06: case 0x07: case 0x08: case 0x09: case 0x0b: case 0x0e:
-	case 0x77: case 0xa0: case 0xa1: case 0xa2: case 0xa8: case 0xa9: case 0xaa:
+	case 0x05:
+	case 0x06:
+	case 0x07:
+	case 0x08:
+	case 0x09:
+	case 0x0b:
+	case 0x0e:
+	case 0x77:
+	case 0xa0:
+	case 0xa1:
+	case 0xa2:
+	case 0xa8:
+	case 0xa9:
+	case 0xaa:
 		return false;
 	}
 	return true;
@@ -96,8 +140,18 @@ static bool map0f_has_modrm(uint8_t op)
 static bool map0f_has_imm8(uint8_t op)
 {
 	switch (op) {
-	case 0x0f: case 0x70: case 0x71: case 0x72: case 0x73: case 0xa4: case 0xac:
-	case 0xba: case 0xc2: case 0xc4: case 0xc5: case 0xc6:
+	case 0x0f:
+	case 0x70:
+	case 0x71:
+	case 0x72:
+	case 0x73:
+	case 0xa4:
+	case 0xac:
+	case 0xba:
+	case 0xc2:
+	case 0xc4:
+	case 0xc5:
+	case 0xc6:
 		return true;
 	}
 	return false;
@@ -129,8 +183,7 @@ static int64_t read_le(const uint8_t *b, int n)
 	return (int64_t)v;
 }
 
-static int decode_modrm(struct cursor *c, struct x86_insn *in, bool rex_r, bool rex_x,
-			bool rex_b)
+static int decode_modrm(struct cursor *c, struct x86_insn *in, bool rex_r, bool rex_x, bool rex_b)
 {
 	const uint8_t *b;
 	int err, rm;
@@ -251,7 +304,7 @@ static int decode_vex(struct cursor *c, struct x86_insn *in, uint8_t lead)
 
 int x86_decode(const uint8_t *code, size_t avail, uint64_t addr, struct x86_insn *in)
 {
-	struct cursor c = { .p = code, .avail = avail };
+	struct cursor c = {.p = code, .avail = avail};
 	bool rex_r, rex_x, rex_b;
 	const uint8_t *b;
 	uint8_t op;
@@ -287,7 +340,12 @@ int x86_decode(const uint8_t *code, size_t avail, uint64_t addr, struct x86_insn
 			in->prefixes |= X86_PFX_LOCK;
 			in->rex = 0;
 			continue;
-		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+		case 0x26:
+		case 0x2e:
+		case 0x36:
+		case 0x3e:
+		case 0x64:
+		case 0x65:
 			in->prefixes |= X86_PFX_SEG;
 			in->rex = 0;
 			continue;
@@ -384,7 +442,10 @@ int x86_decode(const uint8_t *code, size_t avail, uint64_t addr, struct x86_insn
 		break;
 	case IMM_GRP3:
 		if ((in->reg & 7) < 2)
-			err = take_imm(&c, in, op == 0xf6 ? 1 : (in->prefixes & X86_PFX_66) ? 2 : 4);
+			err = take_imm(&c, in,
+				       op == 0xf6		   ? 1 :
+				       (in->prefixes & X86_PFX_66) ? 2 :
+								     4);
 		break;
 	}
 	if (err)
@@ -439,7 +500,7 @@ const char *x86_reg_name(int reg)
 {
 	static const char *const names[] = {
 		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+		"r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
 	};
 
 	if (reg == X86_RIP)

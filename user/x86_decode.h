@@ -13,8 +13,22 @@
 
 /* General-purpose register numbers, in encoding order. */
 enum x86_reg {
-	X86_RAX, X86_RCX, X86_RDX, X86_RBX, X86_RSP, X86_RBP, X86_RSI, X86_RDI,
-	X86_R8, X86_R9, X86_R10, X86_R11, X86_R12, X86_R13, X86_R14, X86_R15,
+	X86_RAX,
+	X86_RCX,
+	X86_RDX,
+	X86_RBX,
+	X86_RSP,
+	X86_RBP,
+	X86_RSI,
+	X86_RDI,
+	X86_R8,
+	X86_R9,
+	X86_R10,
+	X86_R11,
+	X86_R12,
+	X86_R13,
+	X86_R14,
+	X86_R15,
 	X86_NOREG = -1,
 	X86_RIP = -2,
 };
@@ -39,10 +53,10 @@ enum x86_prefix_bits {
 struct x86_insn {
 	uint64_t addr;
 	uint8_t len;
-	uint8_t map;      /* enum x86_map */
-	uint8_t opcode;   /* last opcode byte */
+	uint8_t map;	  /* enum x86_map */
+	uint8_t opcode;	  /* last opcode byte */
 	uint8_t prefixes; /* enum x86_prefix_bits */
-	uint8_t rex;      /* REX byte, 0 if none */
+	uint8_t rex;	  /* REX byte, 0 if none */
 	bool rex_w;
 	bool has_modrm;
 	uint8_t mod;   /* ModRM.mod */

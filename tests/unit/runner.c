@@ -13,7 +13,7 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
-#define UNIT_TEST(name) { #name, name },
+#define UNIT_TEST(name) {#name, name},
 #include "tests.h"
 #undef UNIT_TEST
 };

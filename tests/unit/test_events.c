@@ -31,11 +31,18 @@ void test_events__kind_names(void)
 
 void test_events__decode_record(void)
 {
-	static const char *const types[] = { "NONE", "FSREQCALLBACK", "TCPWRAP" };
+	static const char *const types[] = {"NONE", "FSREQCALLBACK", "TCPWRAP"};
 	struct ev_node rec = {
-		.h = { .ts_ns = 123, .pid = 10, .tid = 11, .kind = EV_INIT, .len = sizeof(rec),
-		       .layer = LAYER_NODE },
-		.id = 7, .trigger = 5, .exec = 5, .provider = 2,
+		.h = {.ts_ns = 123,
+		      .pid = 10,
+		      .tid = 11,
+		      .kind = EV_INIT,
+		      .len = sizeof(rec),
+		      .layer = LAYER_NODE},
+		.id = 7,
+		.trigger = 5,
+		.exec = 5,
+		.provider = 2,
 	};
 	struct event e;
 
@@ -45,7 +52,8 @@ void test_events__decode_record(void)
 	ASSERT_STREQ(e.type, "TCPWRAP", "type");
 	ASSERT_EQ(e.tid, 11, "tid");
 	rec.provider = 3;
-	ASSERT_EQ(ingest_decode(&rec, sizeof(rec), types, 3, &e), -EBADMSG, "provider out of range");
+	ASSERT_EQ(ingest_decode(&rec, sizeof(rec), types, 3, &e), -EBADMSG,
+		  "provider out of range");
 	rec.provider = 1;
 	ASSERT_EQ(ingest_decode(&rec, sizeof(rec) - 8, types, 3, &e), -EBADMSG, "short record");
 	rec.h.kind = 99;

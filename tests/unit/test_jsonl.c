@@ -37,16 +37,33 @@ void test_jsonl__escaping(void)
 void test_jsonl__round_trip(void)
 {
 	struct event in[3] = {
-		{ .ts_ns = 1000, .pid = 7, .tid = 8, .kind = EV_INIT, .layer = LAYER_NODE, .id = 5,
-		  .trigger = 1, .exec = 1, .type = intern("we\"ird\\type\n") },
-		{ .ts_ns = 2000, .pid = 7, .tid = 8, .kind = EV_AFTER, .layer = LAYER_NODE, .id = 5,
-		  .flags = EVF_UNMATCHED },
-		{ .ts_ns = 18446744073709551615ULL, .pid = 7, .tid = 9, .kind = EV_DESTROY,
-		  .layer = LAYER_NODE, .id = 9007199254740991ULL, .flags = EVF_RESET },
+		{.ts_ns = 1000,
+		 .pid = 7,
+		 .tid = 8,
+		 .kind = EV_INIT,
+		 .layer = LAYER_NODE,
+		 .id = 5,
+		 .trigger = 1,
+		 .exec = 1,
+		 .type = intern("we\"ird\\type\n")},
+		{.ts_ns = 2000,
+		 .pid = 7,
+		 .tid = 8,
+		 .kind = EV_AFTER,
+		 .layer = LAYER_NODE,
+		 .id = 5,
+		 .flags = EVF_UNMATCHED},
+		{.ts_ns = 18446744073709551615ULL,
+		 .pid = 7,
+		 .tid = 9,
+		 .kind = EV_DESTROY,
+		 .layer = LAYER_NODE,
+		 .id = 9007199254740991ULL,
+		 .flags = EVF_RESET},
 	};
-	struct capture_summary s = { .events = 3, .lost = 4 }, rs;
-	struct collect c = { .n = 0 };
-	struct event_sink sink = { .on_event = collect, .ctx = &c };
+	struct capture_summary s = {.events = 3, .lost = 4}, rs;
+	struct collect c = {.n = 0};
+	struct event_sink sink = {.on_event = collect, .ctx = &c};
 	char *buf = NULL, err[256];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -79,14 +96,16 @@ void test_jsonl__errors_name_the_line(void)
 	static const struct {
 		const char *text, *msg;
 	} cases[] = {
-		{ "{\"event\":\"init\"", "x:1: unterminated object" },
-		{ "\n\n{\"ts\":1,\"pid\":1,\"tid\":1,\"event\":\"before\"}\n", "x:3: missing or non-integer \"id\"" },
-		{ "[1,2]\n", "x:1: expected '{' at start of line" },
-		{ "{\"ts\":1 \"pid\":2}\n", "x:1: expected ',' or '}'" },
-		{ "{\"event\":\"init\",\"ts\":1,\"pid\":1,\"tid\":1,\"id\":2}\n", "x:1: init without \"type\"" },
+		{"{\"event\":\"init\"", "x:1: unterminated object"},
+		{"\n\n{\"ts\":1,\"pid\":1,\"tid\":1,\"event\":\"before\"}\n",
+		 "x:3: missing or non-integer \"id\""},
+		{"[1,2]\n", "x:1: expected '{' at start of line"},
+		{"{\"ts\":1 \"pid\":2}\n", "x:1: expected ',' or '}'"},
+		{"{\"event\":\"init\",\"ts\":1,\"pid\":1,\"tid\":1,\"id\":2}\n",
+		 "x:1: init without \"type\""},
 	};
-	struct collect c = { .n = 0 };
-	struct event_sink sink = { .on_event = collect, .ctx = &c };
+	struct collect c = {.n = 0};
+	struct event_sink sink = {.on_event = collect, .ctx = &c};
 	struct capture_summary s;
 	char err[256];
 
@@ -103,9 +122,10 @@ void test_jsonl__errors_name_the_line(void)
 void test_jsonl__unknown_kinds_are_counted(void)
 {
 	const char *text = "{\"ts\":1,\"pid\":1,\"tid\":1,\"event\":\"future\",\"id\":2}\n"
-			   "{\"ts\":2,\"pid\":1,\"tid\":1,\"event\":\"before\",\"id\":2,\"extra\":{\"a\":[1]}}\n";
-	struct collect c = { .n = 0 };
-	struct event_sink sink = { .on_event = collect, .ctx = &c };
+			   "{\"ts\":2,\"pid\":1,\"tid\":1,\"event\":\"before\",\"id\":2,\"extra\":{"
+			   "\"a\":[1]}}\n";
+	struct collect c = {.n = 0};
+	struct event_sink sink = {.on_event = collect, .ctx = &c};
 	struct capture_summary s;
 	char err[256];
 	FILE *f = fmemopen((void *)text, strlen(text), "r");

@@ -55,7 +55,8 @@ void test_layout_cache__hit_equals_derivation(void)
 	for (int r = 0; r < SITE_COUNT; r++) {
 		ASSERT_EQ(cached.sites[r].used, fresh.sites[r].used, "same sites");
 		ASSERT_EQ(cached.sites[r].file_off, fresh.sites[r].file_off, "same file offsets");
-		ASSERT_EQ(cached.sites[r].emulated, fresh.sites[r].emulated, "same emulation verdict");
+		ASSERT_EQ(cached.sites[r].emulated, fresh.sites[r].emulated,
+			  "same emulation verdict");
 	}
 	teardown();
 }
@@ -73,7 +74,8 @@ void test_layout_cache__stale_entry_rederived(void)
 	ASSERT_OK(node_layout__resolve_cached(bin, &l, &st), "populate");
 	snprintf(path, sizeof(path), "%s/%s.layout", dir, l.build_id);
 	/* corrupt the recorded bytes of the first site */
-	snprintf(cmd, sizeof(cmd), "sed -i '0,/^site \\([0-9]* [0-9a-f]* [0-9a-f]*\\) 55/s//site \\1 cc/' '%s'",
+	snprintf(cmd, sizeof(cmd),
+		 "sed -i '0,/^site \\([0-9]* [0-9a-f]* [0-9a-f]*\\) 55/s//site \\1 cc/' '%s'",
 		 path);
 	ASSERT_OK(system(cmd), "edit cache file");
 	memset(&l, 0, sizeof(l));

@@ -7,8 +7,15 @@
 static void feed(struct model *m, uint64_t ts, uint32_t tid, enum ev_kind kind, uint64_t id,
 		 uint64_t trigger, const char *type)
 {
-	struct event e = { .ts_ns = ts, .pid = 100, .tid = tid, .kind = kind, .layer = LAYER_NODE,
-			   .id = id, .trigger = trigger, .exec = trigger, .type = type ? intern(type) : NULL };
+	struct event e = {.ts_ns = ts,
+			  .pid = 100,
+			  .tid = tid,
+			  .kind = kind,
+			  .layer = LAYER_NODE,
+			  .id = id,
+			  .trigger = trigger,
+			  .exec = trigger,
+			  .type = type ? intern(type) : NULL};
 
 	model_add_event(m, &e);
 }
@@ -77,7 +84,8 @@ void test_model_tree__links(void)
 {
 	struct model *m = build_example();
 	const struct resource *a = find(m, 100, 2), *ctx = find(m, 100, 1), *ph = find(m, 100, 9);
-	const struct resource *w = find(m, 100, 5), *worker = find(m, 200, 2), *orphan = find(m, 100, 55);
+	const struct resource *w = find(m, 100, 5), *worker = find(m, 200, 2),
+			      *orphan = find(m, 100, 55);
 
 	if (!ASSERT_TRUE(a && ctx && ph && w && worker && orphan, "resources found"))
 		goto out;
@@ -90,7 +98,8 @@ void test_model_tree__links(void)
 	ASSERT_EQ(ph->ncallbacks, 1, "the placeholder's callback is counted");
 	ASSERT_EQ(model_resource(m, w->parent)->id, 9, "WRITEWRAP under the placeholder");
 	ASSERT_EQ(worker->type, intern("MESSAGEPORT"), "worker ids are separate from main's");
-	ASSERT_EQ(model_resource(m, worker->parent)->tid, 200, "worker resource under its own main");
+	ASSERT_EQ(model_resource(m, worker->parent)->tid, 200,
+		  "worker resource under its own main");
 out:
 	model_free(m);
 }
@@ -98,7 +107,7 @@ out:
 void test_model_tree__text_view(void)
 {
 	struct model *m = build_example();
-	struct tree_opts o = { .max_children = 25, .max_depth = 64 };
+	struct tree_opts o = {.max_children = 25, .max_depth = 64};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -106,12 +115,16 @@ void test_model_tree__text_view(void)
 	tree_print_text(f, m, &o);
 	fclose(f);
 	ASSERT_TRUE(strstr(buf, "pid 100 tid 100 main thread") != NULL, "thread header");
-	ASSERT_TRUE(strstr(buf, "└─ (1) bootstrap / main script\n   └─ TCPSERVERWRAP 2  [1 cb 20ns, queue 20ns, lived 60ns]") != NULL,
+	ASSERT_TRUE(strstr(buf, "└─ (1) bootstrap / main script\n   └─ TCPSERVERWRAP 2  [1 cb "
+				"20ns, queue 20ns, lived 60ns]") != NULL,
 		    "main context with the server under it");
-	ASSERT_TRUE(strstr(buf, "├─ TCPWRAP 3  [2 cb 6ns (max 5ns), queue 40ns, lived 80ns]") != NULL,
+	ASSERT_TRUE(strstr(buf, "├─ TCPWRAP 3  [2 cb 6ns (max 5ns), queue 40ns, lived 80ns]") !=
+			    NULL,
 		    "TCPWRAP line");
-	ASSERT_TRUE(strstr(buf, "└─ FSREQCALLBACK 4  [0 cb, alive (85ns)]") != NULL, "alive resource");
-	ASSERT_TRUE(strstr(buf, "? 9 (not seen created: before attach, or JS-only)  [1 cb 10ns]") != NULL,
+	ASSERT_TRUE(strstr(buf, "└─ FSREQCALLBACK 4  [0 cb, alive (85ns)]") != NULL,
+		    "alive resource");
+	ASSERT_TRUE(strstr(buf, "? 9 (not seen created: before attach, or JS-only)  [1 cb 10ns]") !=
+			    NULL,
 		    "placeholder with its callback");
 	if (unit_verbose)
 		fputs(buf, stdout);
@@ -122,7 +135,7 @@ void test_model_tree__text_view(void)
 void test_model_tree__collapse(void)
 {
 	struct model *m = model_new();
-	struct tree_opts o = { .max_children = 3, .max_depth = 4 };
+	struct tree_opts o = {.max_children = 3, .max_depth = 4};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -136,8 +149,11 @@ void test_model_tree__collapse(void)
 	f = open_memstream(&buf, &len);
 	tree_print_text(f, m, &o);
 	fclose(f);
-	ASSERT_TRUE(strstr(buf, "└─ … 7 more: 4 TCPWRAP, 3 Timeout (17 resources with their descendants)") != NULL,
-		    "siblings past --max-children summed by type");
+	ASSERT_TRUE(
+		strstr(buf,
+		       "└─ … 7 more: 4 TCPWRAP, 3 Timeout (17 resources with their descendants)") !=
+			NULL,
+		"siblings past --max-children summed by type");
 	o.max_children = 0;
 	f = freopen(NULL, "w", stdout) ? open_memstream(&buf, &len) : NULL;
 	if (f) {

@@ -55,14 +55,14 @@ static void check_build(const struct expect *e)
 
 void test_resolve_node__node20(void)
 {
-	struct expect e = { 20, "20.20.2", 0x20, 0x28, 0x3e8, 4, false, true, true };
+	struct expect e = {20, "20.20.2", 0x20, 0x28, 0x3e8, 4, false, true, true};
 
 	check_build(&e);
 }
 
 void test_resolve_node__node24(void)
 {
-	struct expect e = { 24, "24.21.0", 0x30, 0x38, 0x3f0, 5, true, false, false };
+	struct expect e = {24, "24.21.0", 0x30, 0x38, 0x3f0, 5, true, false, false};
 
 	check_build(&e);
 }
@@ -74,8 +74,11 @@ void test_resolve_node__provider_names(void)
 		int major;
 		const char *name;
 		int value;
-	} cases[] = { { 20, "TCPWRAP", 36 }, { 24, "TCPWRAP", 40 }, { 20, "PROMISE", 26 },
-		      { 24, "PROMISE", 27 }, { 24, "LOCKS", -2 } };
+	} cases[] = {{20, "TCPWRAP", 36},
+		     {24, "TCPWRAP", 40},
+		     {20, "PROMISE", 26},
+		     {24, "PROMISE", 27},
+		     {24, "LOCKS", -2}};
 	struct node_layout l;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
