@@ -20,13 +20,14 @@
 		__uint(type, BPF_MAP_TYPE_RINGBUF); \
 		__uint(max_entries, 8 << 20);       \
 	}
-/* LRU: threads that exit without telling us must not fill the map. */
-#define THREADS_MAP_DEF                              \
-	struct {                                     \
-		__uint(type, BPF_MAP_TYPE_LRU_HASH); \
-		__uint(max_entries, 16384);          \
-		__type(key, __u32);                  \
-		__type(value, struct thread_state);  \
+/* Task-local storage: found from the task without a hash lookup, and freed
+ * by the kernel when the thread exits. */
+#define THREADS_MAP_DEF                                  \
+	struct {                                         \
+		__uint(type, BPF_MAP_TYPE_TASK_STORAGE); \
+		__uint(map_flags, BPF_F_NO_PREALLOC);    \
+		__type(key, int);                        \
+		__type(value, struct thread_state);      \
 	}
 /* AsyncWrap* -> id it was given, to notice AsyncReset giving it a new one. */
 #define LIVE_WRAPS_MAP_DEF                       \
@@ -51,7 +52,6 @@ CORE_SHARED const volatile __u32 targ_tgid;
 CORE_SHARED const volatile __u64 wakeup_bytes;
 CORE_SHARED const volatile struct node_offsets node_off;
 CORE_SHARED struct probe_stats stats;
-CORE_SHARED const struct thread_state zero_thread;
 
 #define STAT_INC(field) __sync_fetch_and_add(&stats.field, 1)
 
@@ -111,20 +111,27 @@ static __always_inline __u64 frame_idx(__u64 n)
 
 #define DEPTH_UNKNOWN 0xffffffffu
 
-static __always_inline struct thread_state *thread_get(__u32 tid)
+static __always_inline struct thread_state *thread_get(void)
 {
-	struct thread_state *ts = bpf_map_lookup_elem(&threads, &tid);
+	struct thread_state *ts;
 
-	if (ts)
-		return ts;
-	bpf_map_update_elem(&threads, &tid, &zero_thread, BPF_NOEXIST);
-	ts = bpf_map_lookup_elem(&threads, &tid);
+	ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!ts) {
 		STAT_INC(thread_map_full);
 		return NULL;
 	}
-	ts->first_depth = DEPTH_UNKNOWN;
+	if (!ts->initialized) {
+		ts->initialized = 1;
+		ts->first_depth = DEPTH_UNKNOWN;
+	}
 	return ts;
+}
+
+/* The thread state if it exists, without creating it. */
+static __always_inline struct thread_state *thread_peek(void)
+{
+	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
 }
 
 /* Remembers the id-stack depth at the first scope event seen on a thread. */

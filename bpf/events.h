@@ -100,6 +100,13 @@ struct scope_frame {
 };
 
 struct thread_state {
+	/* AsyncHooks of the environment this thread runs, and the data pointers
+	 * of its fields_ and async_id_fields_ buffers: fixed-size typed arrays
+	 * that are never reallocated, so they are read once per thread */
+	__u64 hooks;
+	__u64 fields;
+	__u64 id_fields;
+	__u32 initialized;
 	__u32 nframes;
 	/* stack depth when the thread was first seen: scopes below it were
 	 * opened before attach, so their pops have no recorded push */

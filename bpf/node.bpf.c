@@ -26,13 +26,26 @@ static __always_inline int wrap_env(__u64 wrap, __u64 *env)
 	return read_u64(realm + node_off.realm_env, env);
 }
 
-static __always_inline int hooks_stack_depth(__u64 hooks, __u32 *depth)
+/* Points ts at the data of this AsyncHooks' fields_ and async_id_fields_. */
+static __always_inline int thread_hooks(struct thread_state *ts, __u64 hooks)
 {
-	__u64 fields;
+	__u64 fields, id_fields;
 
-	if (read_u64(hooks + node_off.hooks_fields, &fields))
+	if (ts->hooks == hooks)
+		return 0;
+	if (read_u64(hooks + node_off.hooks_fields, &fields) ||
+	    read_u64(hooks + node_off.hooks_id_fields, &id_fields))
 		return -1;
-	return read_u32(fields + node_off.fields_stack_len, depth);
+	ts->hooks = hooks;
+	ts->fields = fields;
+	ts->id_fields = id_fields;
+	return 0;
+}
+
+/* fields_[kStackLength]: how many contexts are on the async id stack. */
+static __always_inline int stack_depth(const struct thread_state *ts, __u32 *depth)
+{
+	return read_u32(ts->fields + node_off.fields_stack_len, depth);
 }
 
 static __always_inline void emit_destroy(__u64 id, __u64 env, __u64 wrap, __u8 flags)
@@ -51,6 +64,7 @@ static __always_inline int emit_init(__u64 wrap)
 {
 	struct live_key key = {.pid = current_tgid(), .wrap = wrap};
 	__u64 ids[2], env, id_fields, exec_bits, id, *old;
+	struct thread_state *ts;
 	__u32 provider;
 	struct ev_node *e;
 
@@ -60,10 +74,17 @@ static __always_inline int emit_init(__u64 wrap)
 		STAT_INC(read_errors);
 		return 0;
 	}
-	if (wrap_env(wrap, &env) ||
-	    read_u64(env + node_off.env_async_hooks + node_off.hooks_id_fields, &id_fields) ||
-	    read_u64(id_fields, &exec_bits))
+	if (wrap_env(wrap, &env))
 		return 0;
+	ts = thread_get();
+	if (ts && !thread_hooks(ts, env + node_off.env_async_hooks)) {
+		if (read_u64(ts->id_fields, &exec_bits))
+			return 0;
+	} else if (read_u64(env + node_off.env_async_hooks + node_off.hooks_id_fields,
+			    &id_fields) ||
+		   read_u64(id_fields, &exec_bits)) {
+		return 0;
+	}
 	id = id_from_double_bits(ids[0]);
 	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID) {
 		STAT_INC(bad_ids);
@@ -102,7 +123,6 @@ int BPF_UPROBE(node_trace_async_start, __u64 wrap)
 SEC("uprobe")
 int BPF_UPROBE(node_async_reset_enter, __u64 wrap)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct thread_state *ts;
 	__u32 n;
 
@@ -111,7 +131,7 @@ int BPF_UPROBE(node_async_reset_enter, __u64 wrap)
 	/* AsyncReset(..., bool silent): a silent reset reports no init to JS. */
 	if (node_off.reset_silent_arg && (arg_slot(ctx, node_off.reset_silent_arg) & 0xff))
 		wrap = 0;
-	ts = thread_get(tid);
+	ts = thread_get();
 	if (!ts)
 		return 0;
 	n = ts->nresets;
@@ -124,14 +144,13 @@ int BPF_UPROBE(node_async_reset_enter, __u64 wrap)
 SEC("uretprobe")
 int BPF_URETPROBE(node_async_reset_exit)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct thread_state *ts;
 	__u64 wrap = 0;
 	__u32 n;
 
 	if (!is_traced())
 		return 0;
-	ts = bpf_map_lookup_elem(&threads, &tid);
+	ts = thread_peek();
 	if (!ts || ts->nresets == 0)
 		return 0;
 	n = --ts->nresets;
@@ -145,44 +164,42 @@ int BPF_URETPROBE(node_async_reset_exit)
 /* Records the scope on the thread's stack and reports `before`. */
 static __always_inline int scope_push(__u64 env, __u64 id_bits, __u64 trigger_bits)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 id = id_from_double_bits(id_bits);
+	__u64 id = id_from_double_bits(id_bits), now = bpf_ktime_get_ns();
 	struct thread_state *ts;
 	struct ev_node *e;
 	__u32 depth;
 	__u64 n;
 
-	if (hooks_stack_depth(env + node_off.env_async_hooks, &depth))
+	ts = thread_get();
+	if (!ts || thread_hooks(ts, env + node_off.env_async_hooks) || stack_depth(ts, &depth))
 		return 0;
-	ts = thread_get(tid);
-	if (ts) {
-		thread_note_depth(ts, depth);
-		n = ts->nframes;
-		/* frames at or above this depth belong to scopes that never popped */
-		for (int i = 0; i < NODE_MAX_FRAMES && n > 0; i++) {
-			if (ts->frames[frame_idx(n - 1)].depth < depth)
-				break;
-			n--;
-			STAT_INC(stale_frames);
-		}
-		if (n < NODE_MAX_FRAMES) {
-			struct scope_frame *f = &ts->frames[frame_idx(n)];
-
-			f->id = id;
-			f->ts_ns = bpf_ktime_get_ns();
-			f->depth = depth;
-			n++;
-		} else {
-			STAT_INC(frame_overflow);
-		}
-		ts->nframes = n;
+	thread_note_depth(ts, depth);
+	n = ts->nframes;
+	/* frames at or above this depth belong to scopes that never popped */
+	for (int i = 0; i < NODE_MAX_FRAMES && n > 0; i++) {
+		if (ts->frames[frame_idx(n - 1)].depth < depth)
+			break;
+		n--;
+		STAT_INC(stale_frames);
 	}
+	if (n < NODE_MAX_FRAMES) {
+		struct scope_frame *f = &ts->frames[frame_idx(n)];
+
+		f->id = id;
+		f->ts_ns = now;
+		f->depth = depth;
+		n++;
+	} else {
+		STAT_INC(frame_overflow);
+	}
+	ts->nframes = n;
 
 	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID)
 		return 0;
 	e = reserve_node_event(EV_BEFORE, 0);
 	if (!e)
 		return 0;
+	e->h.ts_ns = now;
 	e->id = id;
 	e->trigger = id_from_double_bits(trigger_bits);
 	e->env = env;
@@ -229,8 +246,7 @@ int BPF_UPROBE(node_wrap_scope_enter, __u64 self, __u64 wrap)
 SEC("uprobe")
 int BPF_UPROBE(node_pop_context, __u64 hooks)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 id_fields, id_bits, id, frame_id = 0;
+	__u64 id_bits, id, frame_id = 0;
 	struct thread_state *ts;
 	struct ev_node *e;
 	__u32 depth, flags = 0;
@@ -239,17 +255,15 @@ int BPF_UPROBE(node_pop_context, __u64 hooks)
 
 	if (!is_traced())
 		return 0;
-	if (hooks_stack_depth(hooks, &depth) || depth == 0)
+	ts = thread_get();
+	if (!ts || thread_hooks(ts, hooks) || stack_depth(ts, &depth) || depth == 0)
 		return 0;
-	if (read_u64(hooks + node_off.hooks_id_fields, &id_fields) || read_u64(id_fields, &id_bits))
+	if (read_u64(ts->id_fields, &id_bits))
 		return 0;
 	id = id_from_double_bits(id_bits);
+	thread_note_depth(ts, depth);
 	depth--; /* depth of the scope being closed, as recorded at its push */
 
-	ts = thread_get(tid);
-	if (!ts)
-		return 0;
-	thread_note_depth(ts, depth + 1);
 	n = ts->nframes;
 	for (int i = 0; i < NODE_MAX_FRAMES && n > 0; i++) {
 		if (ts->frames[frame_idx(n - 1)].depth <= depth)
