@@ -50,6 +50,7 @@ CORE_SHARED THREADS_MAP_DEF threads SEC(".maps");
 CORE_SHARED LIVE_WRAPS_MAP_DEF live_wraps SEC(".maps");
 CORE_SHARED const volatile __u32 targ_tgid;
 CORE_SHARED const volatile __u64 wakeup_bytes;
+CORE_SHARED const volatile bool with_stacks; /* carry the async id stack on every event */
 CORE_SHARED const volatile struct node_offsets node_off;
 CORE_SHARED struct probe_stats stats;
 
@@ -109,6 +110,17 @@ static __always_inline __u64 frame_idx(__u64 n)
 	return n;
 }
 
+/* At a function's entry: who called it. Scope constructors' callers tell the
+ * phase of the event loop (timers, immediates, ...) for the JS layer. */
+static __always_inline __u64 return_address(struct pt_regs *ctx)
+{
+	__u64 ra = 0;
+
+	if (with_stacks)
+		bpf_probe_read_user(&ra, sizeof(ra), (void *)PT_REGS_SP(ctx));
+	return ra;
+}
+
 #define DEPTH_UNKNOWN 0xffffffffu
 
 static __always_inline struct thread_state *thread_get(void)
@@ -146,25 +158,18 @@ static __always_inline void thread_note_depth(struct thread_state *ts, __u32 dep
  * timer; a wakeup per event costs the target more than the probe itself.
  * Once a quarter of the ring is pending we wake it so nothing is lost.
  */
-static __always_inline void submit_record(void *rec)
+static __always_inline __u64 wakeup_flag(void)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
-
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(rec, flags);
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP :
+									       BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline struct ev_node *reserve_node_event(__u16 kind, __u8 flags)
+/* Starts a node-layer record in the thread's scratch space. */
+static __always_inline struct ev_node *event_begin(struct thread_state *ts, __u16 kind, __u8 flags)
 {
-	struct ev_node *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	__u64 pid_tgid;
+	struct ev_node *e = &ts->scratch.n;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
-	if (!e) {
-		STAT_INC(ringbuf_drops);
-		return NULL;
-	}
-	pid_tgid = bpf_get_current_pid_tgid();
 	e->h.ts_ns = bpf_ktime_get_ns();
 	e->h.pid = pid_tgid >> 32;
 	e->h.tid = (__u32)pid_tgid;
@@ -180,7 +185,58 @@ static __always_inline struct ev_node *reserve_node_event(__u16 kind, __u8 flags
 	e->wrap = 0;
 	e->provider = 0;
 	e->depth = 0;
+	e->caller = 0;
 	return e;
+}
+
+/* Number of bytes of n stack pairs, masked so the verifier sees the bound. */
+static __always_inline __u64 pair_bytes(__u64 n)
+{
+	asm volatile("%0 &= %1" : "+r"(n) : "i"(2 * NODE_MAX_STACK - 1));
+	if (n > NODE_MAX_STACK)
+		n = NODE_MAX_STACK;
+	return n * 2 * sizeof(__u64);
+}
+
+/*
+ * Appends the thread's async id stack (when with_stacks is set) and writes
+ * the record to the ring buffer. The stack buffer is reallocated past 16
+ * pairs, so its data pointer is read anew every time.
+ */
+static __always_inline void event_finish(struct thread_state *ts, struct ev_node *e)
+{
+	struct ev_stack *st = &ts->scratch.s;
+	__u64 size = sizeof(struct ev_node), stack_buf, cur[3], skip, bytes;
+	__u32 depth, n, init_hooks;
+
+	/* exec, trigger and id counter are the first three async_id_fields;
+	 * fields_[kInit] is the first of fields_ */
+	if (with_stacks && ts->fields &&
+	    !bpf_probe_read_user(cur, sizeof(cur), (void *)ts->id_fields) &&
+	    !bpf_probe_read_user(&init_hooks, sizeof(init_hooks), (void *)ts->fields) &&
+	    !bpf_probe_read_user(&depth, sizeof(depth),
+				 (void *)(ts->fields + node_off.fields_stack_len)) &&
+	    !bpf_probe_read_user(&stack_buf, sizeof(stack_buf),
+				 (void *)(ts->hooks + node_off.hooks_stack))) {
+		n = depth < NODE_MAX_STACK ? depth : NODE_MAX_STACK;
+		skip = (__u64)(depth - n) * 2 * sizeof(__u64);
+		bytes = pair_bytes(n);
+		if (!bpf_probe_read_user(st->pairs, bytes, (void *)(stack_buf + skip))) {
+			st->exec_bits = cur[0];
+			st->trigger_bits = cur[1];
+			st->counter_bits = cur[2];
+			st->init_hooks = init_hooks;
+			st->depth = depth;
+			st->npairs = bytes / (2 * sizeof(__u64));
+			e->h.flags |= EVF_STACK;
+			size = sizeof(struct ev_node) + offsetof(struct ev_stack, pairs) + bytes;
+		} else {
+			STAT_INC(read_errors);
+		}
+	}
+	e->h.len = size;
+	if (bpf_ringbuf_output(&events, e, size & 0x7ff, wakeup_flag()))
+		STAT_INC(ringbuf_drops);
 }
 
 #endif /* __ASYNCSCOPE_CORE_BPF_H */

@@ -39,6 +39,17 @@ enum ev_flags {
 	EVF_RESET = 1 << 0,
 	/* after whose before was never seen (scope opened before attach) */
 	EVF_UNMATCHED = 1 << 1,
+	/* a struct ev_stack follows the record */
+	EVF_STACK = 1 << 2,
+	/* before of a scope with no resource (id 0/1): marks a phase of the
+	 * event loop for the JS layer; never shown as an event */
+	EVF_PHASE = 1 << 3,
+	/* a JS-layer event inferred from id stacks, not observed directly: its
+	 * type is inferred and its before/after are the first and last moments
+	 * it was seen running */
+	EVF_INFERRED = 1 << 4,
+	/* with EVF_PHASE: V8 runs microtasks (before: starts, after: ends) */
+	EVF_MICROTASKS = 1 << 5,
 };
 
 /* Ids Node stores as doubles; decoded to integers in BPF (bpf/double_id.h). */
@@ -65,6 +76,29 @@ struct ev_node {
 	__u64 wrap;	/* node::AsyncWrap* (init, destroy) */
 	__u32 provider; /* init: AsyncWrap::ProviderType */
 	__u32 depth;	/* before/after: async id stack depth before the push */
+	__u64 caller;	/* before: return address of the scope constructor (the phase) */
+};
+
+#define NODE_MAX_STACK 16 /* innermost id-stack pairs carried per event */
+
+/*
+ * The async id stack at an event (when stacks are on): the current context
+ * (async_id_fields[0..1]) and the innermost saved pairs of async_ids_stack_,
+ * as raw double bits (user space decodes them with double_id.h).
+ */
+struct ev_stack {
+	__u64 exec_bits, trigger_bits; /* the current context */
+	__u64 counter_bits;	       /* async_id_fields[kAsyncIdCounter]: last id issued */
+	__u32 depth;		       /* fields_[kStackLength]: saved pairs in all */
+	__u32 npairs;		       /* pairs carried: levels depth-npairs .. depth-1 */
+	__u32 init_hooks;	       /* fields_[kInit]: > 0 when promises get ids too */
+	__u32 pad;
+	__u64 pairs[2 * NODE_MAX_STACK];
+};
+
+struct ev_node_stack {
+	struct ev_node n;
+	struct ev_stack s;
 };
 
 /*
@@ -115,6 +149,9 @@ struct thread_state {
 	__u32 nresets;
 	__u32 pad;
 	__u64 reset_wraps[RESET_NEST_MAX]; /* AsyncReset entries awaiting return */
+	/* the record being built: per thread, so a preempted probe cannot
+	 * share it with another task the way a per-CPU buffer would */
+	struct ev_node_stack scratch;
 };
 
 struct live_key {

@@ -48,22 +48,21 @@ static __always_inline int stack_depth(const struct thread_state *ts, __u32 *dep
 	return read_u32(ts->fields + node_off.fields_stack_len, depth);
 }
 
-static __always_inline void emit_destroy(__u64 id, __u64 env, __u64 wrap, __u8 flags)
+static __always_inline void emit_destroy(struct thread_state *ts, __u64 id, __u64 env, __u64 wrap,
+					 __u8 flags)
 {
-	struct ev_node *e = reserve_node_event(EV_DESTROY, flags);
+	struct ev_node *e = event_begin(ts, EV_DESTROY, flags);
 
-	if (!e)
-		return;
 	e->id = id;
 	e->env = env;
 	e->wrap = wrap;
-	submit_record(e);
+	event_finish(ts, e);
 }
 
 static __always_inline int emit_init(__u64 wrap)
 {
 	struct live_key key = {.pid = current_tgid(), .wrap = wrap};
-	__u64 ids[2], env, id_fields, exec_bits, id, *old;
+	__u64 ids[2], env, exec_bits, id, *old;
 	struct thread_state *ts;
 	__u32 provider;
 	struct ev_node *e;
@@ -74,17 +73,10 @@ static __always_inline int emit_init(__u64 wrap)
 		STAT_INC(read_errors);
 		return 0;
 	}
-	if (wrap_env(wrap, &env))
-		return 0;
 	ts = thread_get();
-	if (ts && !thread_hooks(ts, env + node_off.env_async_hooks)) {
-		if (read_u64(ts->id_fields, &exec_bits))
-			return 0;
-	} else if (read_u64(env + node_off.env_async_hooks + node_off.hooks_id_fields,
-			    &id_fields) ||
-		   read_u64(id_fields, &exec_bits)) {
+	if (!ts || wrap_env(wrap, &env) || thread_hooks(ts, env + node_off.env_async_hooks) ||
+	    read_u64(ts->id_fields, &exec_bits))
 		return 0;
-	}
 	id = id_from_double_bits(ids[0]);
 	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID) {
 		STAT_INC(bad_ids);
@@ -94,20 +86,18 @@ static __always_inline int emit_init(__u64 wrap)
 	/* A wrap we saw with another id was reused (HTTP agent sockets). */
 	old = bpf_map_lookup_elem(&live_wraps, &key);
 	if (old && *old != id)
-		emit_destroy(*old, env, wrap, EVF_RESET);
+		emit_destroy(ts, *old, env, wrap, EVF_RESET);
 	if (bpf_map_update_elem(&live_wraps, &key, &id, BPF_ANY))
 		STAT_INC(live_map_full);
 
-	e = reserve_node_event(EV_INIT, 0);
-	if (!e)
-		return 0;
+	e = event_begin(ts, EV_INIT, 0);
 	e->id = id;
 	e->trigger = id_from_double_bits(ids[1]);
 	e->exec = id_from_double_bits(exec_bits);
 	e->env = env;
 	e->wrap = wrap;
 	e->provider = provider;
-	submit_record(e);
+	event_finish(ts, e);
 	return 0;
 }
 
@@ -162,7 +152,7 @@ int BPF_URETPROBE(node_async_reset_exit)
 }
 
 /* Records the scope on the thread's stack and reports `before`. */
-static __always_inline int scope_push(__u64 env, __u64 id_bits, __u64 trigger_bits)
+static __always_inline int scope_push(__u64 env, __u64 id_bits, __u64 trigger_bits, __u64 caller)
 {
 	__u64 id = id_from_double_bits(id_bits), now = bpf_ktime_get_ns();
 	struct thread_state *ts;
@@ -194,17 +184,18 @@ static __always_inline int scope_push(__u64 env, __u64 id_bits, __u64 trigger_bi
 	}
 	ts->nframes = n;
 
-	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID)
+	if (id == ASYNC_ID_INVALID)
 		return 0;
-	e = reserve_node_event(EV_BEFORE, 0);
-	if (!e)
+	if (id < FIRST_RESOURCE_ID && !with_stacks)
 		return 0;
+	e = event_begin(ts, EV_BEFORE, id < FIRST_RESOURCE_ID ? EVF_PHASE : 0);
 	e->h.ts_ns = now;
 	e->id = id;
 	e->trigger = id_from_double_bits(trigger_bits);
 	e->env = env;
 	e->depth = depth;
-	submit_record(e);
+	e->caller = caller;
+	event_finish(ts, e);
 	return 0;
 }
 
@@ -222,7 +213,7 @@ int BPF_UPROBE(node_scope_enter)
 		STAT_INC(read_errors);
 		return 0;
 	}
-	return scope_push(env, ids[0], ids[1]);
+	return scope_push(env, ids[0], ids[1], return_address(ctx));
 }
 
 /* InternalCallbackScope(AsyncWrap*, flags), probed only where it inlines the above. */
@@ -239,7 +230,7 @@ int BPF_UPROBE(node_wrap_scope_enter, __u64 self, __u64 wrap)
 	}
 	if (wrap_env(wrap, &env))
 		return 0;
-	return scope_push(env, ids[0], ids[1]);
+	return scope_push(env, ids[0], ids[1], return_address(ctx));
 }
 
 /* AsyncHooks::pop_async_context(double): the popped id is async_id_fields[0]. */
@@ -292,13 +283,11 @@ int BPF_UPROBE(node_pop_context, __u64 hooks)
 		STAT_INC(bad_ids);
 	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID)
 		return 0;
-	e = reserve_node_event(EV_AFTER, flags);
-	if (!e)
-		return 0;
+	e = event_begin(ts, EV_AFTER, flags);
 	e->id = id;
 	e->env = hooks - node_off.env_async_hooks;
 	e->depth = depth;
-	submit_record(e);
+	event_finish(ts, e);
 	return 0;
 }
 
@@ -309,6 +298,7 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
 {
 	struct live_key key = {.pid = current_tgid(), .wrap = wrap};
 	__u64 id_bits, id, env = 0;
+	struct thread_state *ts;
 
 	if (!is_traced())
 		return 0;
@@ -318,7 +308,42 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
 	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID)
 		return 0;
 	bpf_map_delete_elem(&live_wraps, &key);
+	ts = thread_get();
+	if (!ts)
+		return 0;
 	wrap_env(wrap, &env);
-	emit_destroy(id, env, wrap, 0);
+	emit_destroy(ts, id, env, wrap, 0);
 	return 0;
+}
+
+/*
+ * V8's MicrotaskQueue::RunMicrotasks: promise reactions and queueMicrotask
+ * callbacks run inside, ticks outside. Attached only with the JS layer on;
+ * the records are phase markers that never reach the output.
+ */
+static __always_inline int microtasks_marker(__u16 kind)
+{
+	struct thread_state *ts;
+	struct ev_node *e;
+
+	if (!is_traced() || !with_stacks)
+		return 0;
+	ts = thread_get();
+	if (!ts || !ts->hooks)
+		return 0; /* no scope seen on this thread yet: nothing to relate it to */
+	e = event_begin(ts, kind, EVF_PHASE | EVF_MICROTASKS);
+	event_finish(ts, e);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_UPROBE(node_microtasks_enter)
+{
+	return microtasks_marker(EV_BEFORE);
+}
+
+SEC("uretprobe")
+int BPF_URETPROBE(node_microtasks_exit)
+{
+	return microtasks_marker(EV_AFTER);
 }

@@ -67,6 +67,7 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	}
 	skel->rodata->targ_tgid = o->pid;
 	skel->rodata->node_off = l->off;
+	skel->rodata->with_stacks = o->with_stacks;
 	/* wake the consumer once a quarter of the ring is pending */
 	skel->rodata->wakeup_bytes = rb_bytes / 4;
 	err = bpf_map__set_max_entries(skel->maps.events, rb_bytes);
@@ -104,10 +105,14 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 			{SITE_POP_CONTEXT, skel->progs.node_pop_context, false},
 			{SITE_WRAP_DTOR, skel->progs.node_destroy, false},
 			{SITE_EMIT_DESTROY, skel->progs.node_destroy, false},
+			{SITE_MICROTASKS, skel->progs.node_microtasks_enter, false},
+			{SITE_MICROTASKS, skel->progs.node_microtasks_exit, true},
 		};
 
 		for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]); i++) {
 			if (!l->sites[plan[i].role].used)
+				continue;
+			if (plan[i].role == SITE_MICROTASKS && !o->with_stacks)
 				continue;
 			err = attach_site(t, plan[i].prog, plan[i].retprobe, o,
 					  &l->sites[plan[i].role]);

@@ -6,6 +6,7 @@
 #ifndef __ASYNCSCOPE_ATTACH_H
 #define __ASYNCSCOPE_ATTACH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -19,6 +20,7 @@ struct tracer_opts {
 	const char *binary; /* file the probes are placed in (e.g. /proc/PID/exe) */
 	const struct node_layout *layout;
 	size_t ringbuf_bytes; /* rounded up to a power of two */
+	bool with_stacks;     /* carry the async id stack on every event */
 };
 
 /* 0 or -errno; on failure *err_msg (static text or NULL) says which step failed. */

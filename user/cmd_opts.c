@@ -9,7 +9,7 @@
 #include "proc.h"
 #include "session.h"
 
-enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT };
+enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT, OPT_JS };
 
 int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec,
 		      struct session_opts *so)
@@ -26,8 +26,9 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 		{"help", no_argument, NULL, 'h'},
 		{"input", required_argument, NULL, OPT_INPUT},
 		{"format", required_argument, NULL, OPT_FORMAT},
+		{"js", required_argument, NULL, OPT_JS},
 	};
-	int nopts = 8, opt;
+	int nopts = 9, opt;
 	bool have_pid = false;
 
 	for (int i = 0; extra && extra[i].name && nopts < 31; i++)
@@ -72,6 +73,19 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 			if (!input)
 				goto unknown;
 			*input = optarg;
+			break;
+		case OPT_JS:
+			if (!strcmp(optarg, "default"))
+				so->js = JS_DEFAULT;
+			else if (!strcmp(optarg, "off"))
+				so->js = JS_OFF;
+			else if (!strcmp(optarg, "exact"))
+				so->js = JS_EXACT;
+			else {
+				elog("%s: --js takes default, off or exact (not '%s')", cmd,
+				     optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case OPT_FORMAT:
 			if (!format)

@@ -43,12 +43,21 @@ static void usage(FILE *out)
 
 struct jsonl_sink {
 	FILE *out;
+	bool stacks; /* --stacks: keep the id stack and caller on node events */
 };
 
 static int jsonl_on_event(void *ctx, const struct event *e)
 {
 	struct jsonl_sink *s = ctx;
+	struct event plain;
 
+	if (!s->stacks && (e->has_stack || e->caller)) {
+		plain = *e;
+		plain.has_stack = false;
+		plain.caller = 0;
+		plain.caller_fn = NULL;
+		e = &plain;
+	}
 	jsonl_write_event(s->out, e);
 	return 0;
 }
@@ -56,6 +65,19 @@ static int jsonl_on_event(void *ctx, const struct event *e)
 static void jsonl_flush(void *ctx)
 {
 	fflush(((struct jsonl_sink *)ctx)->out);
+}
+
+enum { OPT_STACKS = 4000 };
+
+static int trace_opt(int opt, const char *arg, void *ctx)
+{
+	struct session_opts *so = ctx;
+
+	if (opt == OPT_STACKS) {
+		so->with_stacks = true;
+		return -1;
+	}
+	return EXIT_USAGE;
 }
 
 int do_trace(int argc, char **argv)
@@ -66,7 +88,18 @@ int do_trace(int argc, char **argv)
 	const char *output = NULL;
 	int status;
 
-	struct target_opts_spec spec = {.cmd = "trace", .output = &output, .usage = usage};
+	static const struct option extra[] = {
+		{"stacks", no_argument, NULL, OPT_STACKS},
+		{0},
+	};
+	struct target_opts_spec spec = {
+		.cmd = "trace",
+		.output = &output,
+		.usage = usage,
+		.extra = extra,
+		.extra_fn = trace_opt,
+		.ctx = &so,
+	};
 
 	status = parse_target_opts(argc, argv, &spec, &so);
 	if (status >= 0)
@@ -79,6 +112,7 @@ int do_trace(int argc, char **argv)
 		}
 	}
 	setvbuf(sink.out, NULL, _IOFBF, 1 << 20);
+	sink.stacks = so.with_stacks;
 	so.sink =
 		(struct event_sink){.on_event = jsonl_on_event, .flush = jsonl_flush, .ctx = &sink};
 

@@ -18,9 +18,19 @@ struct event {
 	enum ev_layer layer;
 	uint32_t flags; /* enum ev_flags */
 	uint64_t id;
-	uint64_t trigger; /* init (and before) */
-	uint64_t exec;	  /* init */
-	const char *type; /* init: interned type name, NULL otherwise */
+	uint64_t trigger;      /* init (and before) */
+	uint64_t exec;	       /* init */
+	const char *type;      /* init: interned type name, NULL otherwise */
+	uint64_t caller;       /* node before: return address of the scope constructor */
+	const char *caller_fn; /* ... and the function it lies in, when known */
+	/* the async id stack at the event, when captured (EVF_STACK) */
+	bool has_stack;
+	uint64_t cur_exec, cur_trigger; /* the current context */
+	uint64_t id_counter;		/* last async id issued */
+	uint32_t init_hooks;		/* async_hooks init hooks enabled in the target */
+	uint32_t stack_depth;		/* saved pairs in all */
+	uint32_t npairs;		/* saved pairs carried: levels depth-npairs .. depth-1 */
+	uint64_t pairs[2 * NODE_MAX_STACK];
 };
 
 /* Where decoded events go: live capture, file replay and tests share it. */

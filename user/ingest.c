@@ -7,6 +7,7 @@
 
 #include "ingest.h"
 #include "log.h"
+#include "symbolize.h"
 
 struct ingest {
 	struct ring_buffer *rb;
@@ -15,6 +16,7 @@ struct ingest {
 	const char *types[NODE_MAX_PROVIDERS]; /* provider -> interned type name */
 	int ntypes;
 	int stop;
+	struct symbolizer *syms; /* callers of scope constructors, when stacks are on */
 };
 
 static int on_record(void *ctx, void *data, size_t size)
@@ -27,6 +29,8 @@ static int on_record(void *ctx, void *data, size_t size)
 		in->summary->unknown_records++;
 		return 0;
 	}
+	if (e.caller && in->syms)
+		e.caller_fn = symbolizer_lookup(in->syms, e.caller);
 	in->summary->events++;
 	in->summary->counts[e.kind]++;
 	ret = in->sink.on_event(in->sink.ctx, &e);
@@ -50,6 +54,7 @@ int ingest_new(int ringbuf_fd, const struct node_layout *layout, const struct ev
 	in->ntypes = layout->nproviders;
 	for (int i = 0; i < layout->nproviders; i++)
 		in->types[i] = intern(layout->providers[i]);
+	in->syms = symbolizer_new(layout->path);
 	in->rb = ring_buffer__new(ringbuf_fd, on_record, in, NULL);
 	if (!in->rb) {
 		err = -errno;
@@ -83,5 +88,6 @@ void ingest_free(struct ingest *in)
 	if (!in)
 		return;
 	ring_buffer__free(in->rb);
+	symbolizer_free(in->syms);
 	free(in);
 }

@@ -18,10 +18,30 @@ void jsonl_write_event(FILE *out, const struct event *e)
 		json_write_escaped(out, e->type ? e->type : "");
 		fprintf(out, ",\"trigger\":%" PRIu64 ",\"exec\":%" PRIu64, e->trigger, e->exec);
 	}
+	if (e->caller)
+		fprintf(out, ",\"caller\":\"0x%" PRIx64 "\"", e->caller);
+	if (e->caller_fn) {
+		fputs(",\"caller_fn\":", out);
+		json_write_escaped(out, e->caller_fn);
+	}
+	if (e->has_stack) {
+		fprintf(out,
+			",\"stack\":{\"exec\":%" PRIu64 ",\"trigger\":%" PRIu64
+			",\"depth\":%u,\"pairs\":[",
+			e->cur_exec, e->cur_trigger, e->stack_depth);
+		for (uint32_t i = 0; i < e->npairs; i++)
+			fprintf(out, "%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "", e->pairs[2 * i],
+				e->pairs[2 * i + 1]);
+		fputs("]}", out);
+	}
 	if (e->flags & EVF_RESET)
 		fputs(",\"reset\":true", out);
 	if (e->flags & EVF_UNMATCHED)
 		fputs(",\"unmatched\":true", out);
+	if ((e->flags & EVF_INFERRED) && e->kind == EV_INIT)
+		fputs(",\"type_inferred\":true", out);
+	if ((e->flags & EVF_INFERRED) && e->kind != EV_INIT)
+		fputs(",\"sampled\":true", out);
 	fputs("}\n", out);
 }
 
@@ -342,6 +362,9 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 			e.flags |= EVF_RESET;
 		if ((v = get(fields, n, "unmatched")) && v->is_bool && v->bval)
 			e.flags |= EVF_UNMATCHED;
+		if (((v = get(fields, n, "type_inferred")) || (v = get(fields, n, "sampled"))) &&
+		    v->is_bool && v->bval)
+			e.flags |= EVF_INFERRED;
 		if ((ret = sink->on_event(sink->ctx, &e)))
 			break;
 	}

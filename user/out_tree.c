@@ -37,6 +37,16 @@ static void print_stats(FILE *out, const struct model *m, const struct resource 
 	/* a placeholder's life is unknown: show only what was seen of it */
 	if (r->kind == RES_PLACEHOLDER && !r->ncallbacks && !r->destroyed)
 		return;
+	/* JS resources inferred from id stacks: their callbacks were seen from
+	 * inside (first to last sighting), their destroy not at all */
+	if (r->layer == LAYER_JS && r->kind == RES_SEEN) {
+		format_duration(a, sizeof(a), r->cb_total_ns);
+		if (r->cb_total_ns)
+			fprintf(out, "  [js, seen running %" PRIu64 "x, >= %s]", r->ncallbacks, a);
+		else
+			fprintf(out, "  [js, seen running %" PRIu64 "x]", r->ncallbacks);
+		return;
+	}
 	fputs("  [", out);
 	if (r->ncallbacks) {
 		format_duration(a, sizeof(a), r->cb_total_ns);

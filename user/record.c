@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Ring-buffer record -> event. Pure, so the unit tests can feed it bytes. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "ingest.h"
+#include "double_id.h"
 
 int ingest_decode(const void *data, size_t size, const char *const *provider_types, int nproviders,
 		  struct event *e)
@@ -25,6 +27,25 @@ int ingest_decode(const void *data, size_t size, const char *const *provider_typ
 	e->id = n->id;
 	e->trigger = n->trigger;
 	e->exec = n->exec;
+	e->caller = n->caller;
+	if (h->flags & EVF_STACK) {
+		const struct ev_node_stack *ns = data;
+		size_t head = sizeof(struct ev_node) + offsetof(struct ev_stack, pairs);
+
+		if (size < head || ns->s.npairs > NODE_MAX_STACK ||
+		    size < head + ns->s.npairs * 2 * sizeof(__u64))
+			return -EBADMSG;
+		e->has_stack = true;
+		e->cur_exec = id_from_double_bits(ns->s.exec_bits);
+		e->cur_trigger = id_from_double_bits(ns->s.trigger_bits);
+		e->id_counter = id_from_double_bits(ns->s.counter_bits);
+		e->init_hooks = ns->s.init_hooks;
+		e->stack_depth = ns->s.depth;
+		e->npairs = ns->s.npairs;
+		for (uint32_t i = 0; i < 2 * e->npairs; i++)
+			e->pairs[i] = id_from_double_bits(ns->s.pairs[i]);
+		e->flags &= ~EVF_STACK;
+	}
 	if (e->kind == EV_INIT) {
 		if (n->provider >= (uint32_t)nproviders || !provider_types[n->provider])
 			return -EBADMSG;

@@ -31,6 +31,7 @@
 #define SYM_WRAP_DTOR_D2   "_ZN4node9AsyncWrapD2Ev"
 #define SYM_EMIT_DESTROY   "_ZN4node9AsyncWrap11EmitDestroyEb"
 #define SYM_PROVIDER_NAMES "_ZN4nodeL14provider_namesE"
+#define SYM_RUN_MICROTASKS "_ZN2v88internal14MicrotaskQueue13RunMicrotasksEPNS0_7IsolateE"
 
 /* The largest plausible offset of any field we derive. */
 #define MAX_FIELD_OFFSET 0x4000
@@ -52,6 +53,7 @@ enum found_idx {
 	F_WRAP_DTOR,
 	F_EMIT_DESTROY,
 	F_PROVIDER_NAMES,
+	F_RUN_MICROTASKS,
 	F_COUNT,
 };
 
@@ -108,6 +110,8 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 		keep(&sc->f[F_WRAP_DTOR], s);
 	else if (!strcmp(n, SYM_EMIT_DESTROY))
 		keep(&sc->f[F_EMIT_DESTROY], s);
+	else if (!strcmp(n, SYM_RUN_MICROTASKS))
+		keep(&sc->f[F_RUN_MICROTASKS], s);
 	return 0;
 }
 
@@ -753,6 +757,9 @@ static int derive_all(struct derive *d)
 	    (err = set_site(d, SITE_WRAP_DTOR, F_WRAP_DTOR)) ||
 	    (err = set_site(d, SITE_EMIT_DESTROY, F_EMIT_DESTROY)))
 		goto out;
+	/* optional: without it the JS layer cannot tell microtasks from ticks */
+	if (sc->f[F_RUN_MICROTASKS].found && set_site(d, SITE_MICROTASKS, F_RUN_MICROTASKS))
+		d->out->error[0] = '\0';
 out:
 	func_free(&reset);
 	func_free(&emit);
@@ -801,6 +808,7 @@ const char *node_site_role_name(enum node_site_role role)
 		[SITE_POP_CONTEXT] = "after (pop_async_context)",
 		[SITE_WRAP_DTOR] = "destroy (~AsyncWrap)",
 		[SITE_EMIT_DESTROY] = "destroy (EmitDestroy)",
+		[SITE_MICROTASKS] = "JS layer: microtask checkpoints",
 	};
 
 	return role < SITE_COUNT ? names[role] : "?";

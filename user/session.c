@@ -17,6 +17,7 @@
 #include "attach.h"
 #include "cmd.h"
 #include "ingest.h"
+#include "js_infer.h"
 #include "layout_cache.h"
 #include "log.h"
 #include "privs.h"
@@ -180,6 +181,8 @@ int session_run(const struct session_opts *o, struct session_result *r)
 	struct sigaction sa = {.sa_handler = on_signal};
 	struct tracer *tracer = NULL;
 	struct ingest *in = NULL;
+	struct js_infer *js = NULL;
+	struct event_sink sink = o->sink;
 	char binary[PATH_MAX];
 	const char *why;
 	int status = EXIT_OK, go_fd = -1, err;
@@ -224,6 +227,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 			.binary = binary,
 			.layout = &r->layout,
 			.ringbuf_bytes = o->ringbuf_bytes,
+			.with_stacks = o->with_stacks || o->js != JS_OFF,
 		};
 
 		err = tracer_open(&to, &tracer, &why);
@@ -237,7 +241,15 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		}
 		goto cleanup;
 	}
-	err = ingest_new(tracer_ringbuf_fd(tracer), &r->layout, &o->sink, &r->summary, &in);
+	if (o->js != JS_OFF) {
+		js = js_infer_new(&o->sink);
+		if (!js) {
+			status = EXIT_FAIL;
+			goto cleanup;
+		}
+		sink = js_infer_sink(js);
+	}
+	err = ingest_new(tracer_ringbuf_fd(tracer), &r->layout, &sink, &r->summary, &in);
 	if (err) {
 		elog("cannot read the ring buffer: %s", strerror(-err));
 		status = EXIT_FAIL;
@@ -290,6 +302,8 @@ int session_run(const struct session_opts *o, struct session_result *r)
 	/* whatever is still in the ring buffer belongs to the capture */
 	while ((err = ingest_poll(in, 0)) > 0)
 		;
+	if (js)
+		js_infer_finish(js);
 	r->summary.duration_ns = now_ns() - start;
 	if (stop_signal && !o->quiet)
 		ilog("stopped by signal %d", (int)stop_signal);
@@ -304,6 +318,7 @@ cleanup:
 		r->summary.bad_ids = r->stats.bad_ids;
 	}
 	ingest_free(in);
+	js_infer_free(js);
 	tracer_destroy(tracer);
 	if (go_fd >= 0) {
 		/* never let the command run unobserved after a failed attach */

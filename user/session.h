@@ -15,13 +15,21 @@
 #include "layout_cache.h"
 #include "resolve_node.h"
 
+enum js_mode {
+	JS_DEFAULT = 0, /* JS-only resources inferred from the id stacks of native events */
+	JS_OFF,		/* native resources only */
+	JS_EXACT,	/* every JS context switch and id allocation (hardware watchpoints) */
+};
+
 struct session_opts {
 	pid_t pid;	      /* attach to this process, or */
 	char **argv;	      /* start this command (argv[0] looked up in PATH) */
 	uint64_t duration_ns; /* 0: until interrupted or the target exits */
 	size_t ringbuf_bytes;
 	struct event_sink sink;
-	bool quiet; /* no "attached" / "detached" notes on stderr */
+	bool quiet;	  /* no "attached" / "detached" notes on stderr */
+	bool with_stacks; /* carry the async id stack on every node event */
+	enum js_mode js;  /* the JS layer */
 };
 
 struct session_result {

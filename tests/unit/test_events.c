@@ -12,7 +12,9 @@ void test_events__layout(void)
 	ASSERT_EQ(sizeof(struct ev_hdr), 24, "ev_hdr size");
 	ASSERT_EQ(offsetof(struct ev_hdr, kind), 16, "ev_hdr.kind");
 	ASSERT_EQ(offsetof(struct ev_hdr, layer), 20, "ev_hdr.layer");
-	ASSERT_EQ(sizeof(struct ev_node), 72, "ev_node size");
+	ASSERT_EQ(sizeof(struct ev_node), 80, "ev_node size");
+	ASSERT_EQ(offsetof(struct ev_node_stack, s), 80, "stack follows the record");
+	ASSERT_EQ(offsetof(struct ev_stack, pairs), 40, "ev_stack pairs");
 	ASSERT_EQ(offsetof(struct ev_node, id), 24, "ev_node.id");
 	ASSERT_EQ(offsetof(struct ev_node, provider), 64, "ev_node.provider");
 	ASSERT_EQ(sizeof(struct ev_node) % 8, 0, "ev_node 8-byte multiple");

@@ -39,7 +39,7 @@ static char *slurp(const char *path, size_t *len)
 static void replay(const char *name, bool json)
 {
 	char in_path[256], want_path[256], err[256];
-	struct tree_opts o = { .max_children = 25, .max_depth = 64 };
+	struct tree_opts o = {.max_children = 25, .max_depth = 64};
 	struct capture_summary s;
 	struct model *m = model_new();
 	struct event_sink sink = model_sink(m);
@@ -48,7 +48,8 @@ static void replay(const char *name, bool json)
 	FILE *in, *out;
 
 	snprintf(in_path, sizeof(in_path), "tests/golden/%s.jsonl", name);
-	snprintf(want_path, sizeof(want_path), "tests/golden/%s.tree.%s", name, json ? "json" : "txt");
+	snprintf(want_path, sizeof(want_path), "tests/golden/%s.tree.%s", name,
+		 json ? "json" : "txt");
 	in = fopen(in_path, "r");
 	if (!ASSERT_TRUE(in != NULL, in_path))
 		goto out;
@@ -63,12 +64,14 @@ static void replay(const char *name, bool json)
 		tree_print_text(out, m, &o);
 	fclose(out);
 	want = slurp(want_path, &want_len);
-	if (ASSERT_TRUE(want != NULL, want_path) && !(got_len == want_len && !memcmp(got, want, got_len))) {
+	if (ASSERT_TRUE(want != NULL, want_path) &&
+	    !(got_len == want_len && !memcmp(got, want, got_len))) {
 		size_t i = 0;
 
 		while (i < got_len && i < want_len && got[i] == want[i])
 			i++;
-		UNIT_FAIL("%s differs from the replay at byte %zu: got \"%.40s\"", want_path, i, got + i);
+		UNIT_FAIL("%s differs from the replay at byte %zu: got \"%.40s\"", want_path, i,
+			  got + i);
 	}
 	free(want);
 out:

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elf_file.h"
+#include "event.h"
+#include "symbolize.h"
+
+struct func_sym {
+	uint64_t addr, size;
+	const char *name; /* points into the ELF string table while it is open */
+};
+
+struct symbolizer {
+	struct elf_file *ef;
+	struct func_sym *syms;
+	size_t n, cap;
+	/* recent lookups: the callers of probed functions are few */
+	uint64_t cache_addr[64];
+	const char *cache_name[64];
+};
+
+static int collect(const struct elf_sym *s, void *ctx)
+{
+	struct symbolizer *z = ctx;
+
+	if (!s->is_func || !s->size)
+		return 0;
+	if (z->n == z->cap) {
+		size_t ncap = z->cap ? 2 * z->cap : 4096;
+		struct func_sym *n = realloc(z->syms, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		z->syms = n;
+		z->cap = ncap;
+	}
+	z->syms[z->n++] = (struct func_sym){s->addr, s->size, s->name};
+	return 0;
+}
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct func_sym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+struct symbolizer *symbolizer_new(const char *path)
+{
+	struct symbolizer *z = calloc(1, sizeof(*z));
+	int err;
+
+	if (!z)
+		return NULL;
+	z->ef = elf_file__open(path);
+	if (!z->ef) {
+		err = errno;
+		free(z);
+		errno = err;
+		return NULL;
+	}
+	err = elf_file__for_each_symbol(z->ef, collect, z);
+	if (err) {
+		symbolizer_free(z);
+		errno = -err;
+		return NULL;
+	}
+	qsort(z->syms, z->n, sizeof(*z->syms), by_addr);
+	return z;
+}
+
+void symbolizer_free(struct symbolizer *z)
+{
+	if (!z)
+		return;
+	elf_file__close(z->ef);
+	free(z->syms);
+	free(z);
+}
+
+const char *symbolizer_lookup(struct symbolizer *z, uint64_t addr)
+{
+	size_t lo = 0, hi = z->n, slot = (addr >> 2) % 64;
+	const char *name = NULL;
+
+	if (z->cache_addr[slot] == addr && z->cache_name[slot])
+		return z->cache_name[slot];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (z->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* the last symbol starting at or below addr, if addr is inside it */
+	if (lo > 0) {
+		const struct func_sym *f = &z->syms[lo - 1];
+
+		if (addr < f->addr + f->size)
+			name = f->name;
+	}
+	name = intern(name);
+	z->cache_addr[slot] = addr;
+	z->cache_name[slot] = name;
+	return name;
+}
