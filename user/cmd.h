@@ -22,6 +22,7 @@ enum exit_status {
 int do_trace(int argc, char **argv);
 int do_tree(int argc, char **argv);
 int do_doctor(int argc, char **argv);
+int do_timeline(int argc, char **argv);
 
 /* "10s", "500ms", "2m", "1.5s" or a bare number of seconds -> ns; -EINVAL if malformed. */
 int parse_duration(const char *arg, uint64_t *ns);
@@ -52,5 +53,19 @@ struct target_opts_spec {
  */
 int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec,
 		      struct session_opts *so);
+
+struct capture_summary;
+/*
+ * Feeds so->sink from a saved capture (input, "-" for stdin) or, when input
+ * is empty, from a live session. Returns an exit status, having said why
+ * on stderr when it is not EXIT_OK.
+ */
+int collect_events(const struct session_opts *so, const char *input,
+		   struct capture_summary *summary);
+
+/* stdout for NULL or "-"; NULL (after saying why) if the file cannot be made. */
+FILE *open_output(const char *output);
+/* Flushes and closes; EXIT_FAIL (after saying why) on a write error. */
+int close_output(FILE *out, const char *what);
 
 #endif /* __ASYNCSCOPE_CMD_H */

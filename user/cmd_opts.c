@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Target options shared by the live commands (trace, tree, doctor). */
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "jsonl.h"
 #include "log.h"
 #include "proc.h"
 #include "session.h"
@@ -138,4 +141,66 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 		return EXIT_USAGE;
 	}
 	return -1;
+}
+
+int collect_events(const struct session_opts *so, const char *input,
+		   struct capture_summary *summary)
+{
+	struct session_result *res;
+	int status;
+
+	if (input && *input) {
+		char err[512];
+		FILE *f = strcmp(input, "-") ? fopen(input, "re") : stdin;
+		int ret;
+
+		if (!f) {
+			elog("cannot read %s: %s", input, strerror(errno));
+			return EXIT_BAD_INPUT;
+		}
+		ret = jsonl_read(f, input, &so->sink, summary, err, sizeof(err));
+		if (f != stdin)
+			fclose(f);
+		if (ret < 0) {
+			elog("%s", err);
+			return EXIT_BAD_INPUT;
+		}
+		if (!summary->seen)
+			wlog("%s has no summary line: the capture may be truncated", input);
+		if (summary->lost)
+			elog("%s: %llu events were LOST during capture; the result is incomplete",
+			     input, (unsigned long long)summary->lost);
+		return EXIT_OK;
+	}
+	res = calloc(1, sizeof(*res));
+	if (!res)
+		return EXIT_FAIL;
+	status = session_run(so, res);
+	if (status == EXIT_OK) {
+		session_report_stats(res);
+		*summary = res->summary;
+	}
+	free(res);
+	return status;
+}
+
+FILE *open_output(const char *output)
+{
+	FILE *out;
+
+	if (!output || !strcmp(output, "-"))
+		return stdout;
+	out = fopen(output, "we");
+	if (!out)
+		elog("cannot write %s: %s", output, strerror(errno));
+	return out;
+}
+
+int close_output(FILE *out, const char *what)
+{
+	if (fflush(out) || (out != stdout && fclose(out))) {
+		elog("writing the %s failed: %s", what, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
 }

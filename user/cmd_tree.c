@@ -81,10 +81,9 @@ int do_tree(int argc, char **argv)
 	struct session_opts so = {.ringbuf_bytes = 16 << 20, .quiet = false};
 	struct tree_opts to = {.max_children = 25, .max_depth = 64};
 	const char *output = NULL, *input = "", *format = "text";
-	struct session_result *res = NULL;
 	struct capture_summary summary = {0};
 	struct model *m;
-	FILE *out = stdout;
+	FILE *out;
 	int status;
 
 	struct target_opts_spec spec = {
@@ -110,48 +109,13 @@ int do_tree(int argc, char **argv)
 		return EXIT_FAIL;
 	so.sink = model_sink(m);
 
-	if (*input) {
-		char err[512];
-		FILE *f = strcmp(input, "-") ? fopen(input, "re") : stdin;
-		int ret;
-
-		if (!f) {
-			elog("cannot read %s: %s", input, strerror(errno));
-			status = EXIT_BAD_INPUT;
-			goto out;
-		}
-		ret = jsonl_read(f, input, &so.sink, &summary, err, sizeof(err));
-		if (f != stdin)
-			fclose(f);
-		if (ret < 0) {
-			elog("%s", err);
-			status = EXIT_BAD_INPUT;
-			goto out;
-		}
-		if (!summary.seen)
-			wlog("%s has no summary line: the capture may be truncated", input);
-		if (summary.lost)
-			elog("%s: %llu events were LOST during capture; the tree is incomplete",
-			     input, (unsigned long long)summary.lost);
-	} else {
-		res = calloc(1, sizeof(*res));
-		if (!res) {
-			status = EXIT_FAIL;
-			goto out;
-		}
-		status = session_run(&so, res);
-		if (status != EXIT_OK)
-			goto out;
-		session_report_stats(res);
-		summary = res->summary;
-	}
-	if (output && strcmp(output, "-")) {
-		out = fopen(output, "we");
-		if (!out) {
-			elog("cannot write %s: %s", output, strerror(errno));
-			status = EXIT_FAIL;
-			goto out;
-		}
+	status = collect_events(&so, input, &summary);
+	if (status != EXIT_OK)
+		goto out;
+	out = open_output(output);
+	if (!out) {
+		status = EXIT_FAIL;
+		goto out;
 	}
 	model_finish(m);
 	to.summary = &summary;
@@ -160,12 +124,8 @@ int do_tree(int argc, char **argv)
 		tree_print_json(out, m, &to);
 	else
 		tree_print_text(out, m, &to);
-	if (fflush(out) || (out != stdout && fclose(out))) {
-		elog("writing the tree failed: %s", strerror(errno));
-		status = EXIT_FAIL;
-	}
+	status = close_output(out, "tree");
 out:
-	free(res);
 	model_free(m);
 	return status;
 }

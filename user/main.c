@@ -19,6 +19,8 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{"trace", do_trace, "stream init/before/after/destroy events as JSON Lines"},
 	{"tree", do_tree, "print the trigger tree (live, or from a saved capture)"},
+	{"timeline", do_timeline,
+	 "which async id ran when, per thread (text or Perfetto/Chrome trace)"},
 	{"doctor", do_doctor, "show what was resolved in a target binary and whether it verified"},
 };
 
@@ -40,6 +42,7 @@ static void usage(FILE *out)
 		"  sudo asyncscope trace -o events.jsonl -- node app.js\n"
 		"  sudo asyncscope tree -p 4242 --duration 10s\n"
 		"  asyncscope tree --input events.jsonl\n"
+		"  asyncscope timeline --input events.jsonl --format chrome -o trace.json\n"
 		"  sudo asyncscope doctor -p 4242\n"
 		"\n"
 		"Options:\n"
