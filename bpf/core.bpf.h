@@ -51,6 +51,7 @@ CORE_SHARED LIVE_WRAPS_MAP_DEF live_wraps SEC(".maps");
 CORE_SHARED const volatile __u32 targ_tgid;
 CORE_SHARED const volatile __u64 wakeup_bytes;
 CORE_SHARED const volatile bool with_stacks; /* carry the async id stack on every event */
+CORE_SHARED const volatile bool js_exact;    /* report threads for hardware watchpoints */
 CORE_SHARED const volatile struct node_offsets node_off;
 CORE_SHARED struct probe_stats stats;
 
@@ -136,6 +137,7 @@ static __always_inline struct thread_state *thread_get(void)
 	if (!ts->initialized) {
 		ts->initialized = 1;
 		ts->first_depth = DEPTH_UNKNOWN;
+		ts->js_depth = DEPTH_UNKNOWN;
 	}
 	return ts;
 }

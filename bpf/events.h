@@ -26,6 +26,11 @@ enum ev_kind {
 	EV_KIND_LIST(EV_KIND_ENUM)
 #undef EV_KIND_ENUM
 		EV_KIND_COUNT,
+	/* internal records, consumed before output (JS layer, exact mode) */
+	EV_THREAD_ENV = 16, /* a thread's async_id_fields_ address became known */
+	EV_JS_SWITCH,	    /* async_id_fields[kTriggerAsyncId] written: a push or pop */
+	EV_JS_ALLOC,	    /* async_id_fields[kAsyncIdCounter] written: an id issued */
+	EV_INTERNAL_MAX,
 };
 
 enum ev_layer {
@@ -80,6 +85,21 @@ struct ev_node {
 };
 
 #define NODE_MAX_STACK 16 /* innermost id-stack pairs carried per event */
+
+enum js_switch_dir {
+	JS_PUSH = 1,
+	JS_POP = 2,
+};
+
+/* Exact mode: what a hardware watchpoint on async_id_fields saw. */
+struct ev_js {
+	struct ev_hdr h;
+	__u64 id;      /* SWITCH: exec after the write; ALLOC: the id issued; THREAD_ENV: 0 */
+	__u64 trigger; /* SWITCH: trigger after the write; ALLOC: its default trigger */
+	__u64 addr;    /* THREAD_ENV: address of async_id_fields[0] */
+	__u32 depth;   /* fields_[kStackLength] when the watchpoint fired */
+	__u32 dir;     /* SWITCH: enum js_switch_dir */
+};
 
 /*
  * The async id stack at an event (when stacks are on): the current context
@@ -141,6 +161,7 @@ struct thread_state {
 	__u64 fields;
 	__u64 id_fields;
 	__u32 initialized;
+	__u32 js_depth; /* exact mode: id-stack depth after the last switch, ~0 unknown */
 	__u32 nframes;
 	/* stack depth when the thread was first seen: scopes below it were
 	 * opened before attach, so their pops have no recorded push */

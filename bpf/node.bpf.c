@@ -39,6 +39,21 @@ static __always_inline int thread_hooks(struct thread_state *ts, __u64 hooks)
 	ts->hooks = hooks;
 	ts->fields = fields;
 	ts->id_fields = id_fields;
+	if (js_exact) {
+		/* user space puts its watchpoints on this thread's id fields */
+		struct ev_js r = {
+			.h = {.ts_ns = bpf_ktime_get_ns(),
+			      .pid = current_tgid(),
+			      .tid = (__u32)bpf_get_current_pid_tgid(),
+			      .kind = EV_THREAD_ENV,
+			      .len = sizeof(r),
+			      .layer = LAYER_JS},
+			.addr = id_fields,
+		};
+
+		if (bpf_ringbuf_output(&events, &r, sizeof(r), BPF_RB_FORCE_WAKEUP))
+			STAT_INC(ringbuf_drops);
+	}
 	return 0;
 }
 

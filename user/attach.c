@@ -3,6 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -14,6 +19,9 @@ struct tracer {
 	struct asyncscope *skel;
 	struct bpf_link *links[2 * SITE_COUNT];
 	size_t nlinks;
+	/* exact JS mode: two watchpoint links per watched thread */
+	struct bpf_link **watch_links;
+	size_t nwatch, watch_cap;
 };
 
 static size_t round_pow2(size_t v)
@@ -67,7 +75,8 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	}
 	skel->rodata->targ_tgid = o->pid;
 	skel->rodata->node_off = l->off;
-	skel->rodata->with_stacks = o->with_stacks;
+	skel->rodata->with_stacks = o->with_stacks || o->js_exact;
+	skel->rodata->js_exact = o->js_exact;
 	/* wake the consumer once a quarter of the ring is pending */
 	skel->rodata->wakeup_bytes = rb_bytes / 4;
 	err = bpf_map__set_max_entries(skel->maps.events, rb_bytes);
@@ -145,10 +154,65 @@ void tracer_read_stats(const struct tracer *t, struct probe_stats *s)
 	memcpy(s, &t->skel->bss->stats, sizeof(*s));
 }
 
+static int open_watchpoint(pid_t tid, uint64_t addr)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_BREAKPOINT,
+		.size = sizeof(attr),
+		.bp_type = HW_BREAKPOINT_W,
+		.bp_addr = addr,
+		.bp_len = HW_BREAKPOINT_LEN_8,
+		.sample_period = 1,
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+	};
+	int fd = syscall(__NR_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int tracer_watch_thread(struct tracer *t, pid_t tid, uint64_t id_fields)
+{
+	/* the trigger slot (every push and pop) and the id counter */
+	const uint64_t slots[2] = {id_fields + 8, id_fields + 16};
+
+	for (int i = 0; i < 2; i++) {
+		struct bpf_link *link;
+		int fd = open_watchpoint(tid, slots[i]);
+
+		if (fd < 0)
+			return fd;
+		link = bpf_program__attach_perf_event(t->skel->progs.js_watch, fd);
+		if (!link) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (t->nwatch == t->watch_cap) {
+			size_t ncap = t->watch_cap ? 2 * t->watch_cap : 16;
+			struct bpf_link **n = realloc(t->watch_links, ncap * sizeof(*n));
+
+			if (!n) {
+				bpf_link__destroy(link);
+				return -ENOMEM;
+			}
+			t->watch_links = n;
+			t->watch_cap = ncap;
+		}
+		/* the link owns the perf event fd from here on */
+		t->watch_links[t->nwatch++] = link;
+	}
+	return 0;
+}
+
 void tracer_destroy(struct tracer *t)
 {
 	if (!t)
 		return;
+	for (size_t i = 0; i < t->nwatch; i++)
+		bpf_link__destroy(t->watch_links[i]);
+	free(t->watch_links);
 	for (size_t i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
 	asyncscope__destroy(t->skel);

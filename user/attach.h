@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "events.h"
@@ -21,11 +22,18 @@ struct tracer_opts {
 	const struct node_layout *layout;
 	size_t ringbuf_bytes; /* rounded up to a power of two */
 	bool with_stacks;     /* carry the async id stack on every event */
+	bool js_exact;	      /* report threads, for hardware watchpoints */
 };
 
 /* 0 or -errno; on failure *err_msg (static text or NULL) says which step failed. */
 int tracer_open(const struct tracer_opts *opts, struct tracer **out, const char **err_msg);
 int tracer_ringbuf_fd(const struct tracer *t);
+/*
+ * Exact JS mode: hardware write watchpoints on a thread's id fields (the
+ * trigger slot and the id counter, at id_fields + 8 and + 16), each running
+ * the js_watch program. 0 or -errno.
+ */
+int tracer_watch_thread(struct tracer *t, pid_t tid, uint64_t id_fields);
 size_t tracer_nlinks(const struct tracer *t);
 void tracer_read_stats(const struct tracer *t, struct probe_stats *s);
 /* Detaches every probe and frees everything; NULL-safe. */

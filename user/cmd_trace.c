@@ -43,7 +43,8 @@ static void usage(FILE *out)
 
 struct jsonl_sink {
 	FILE *out;
-	bool stacks; /* --stacks: keep the id stack and caller on node events */
+	struct capture_summary written; /* what went into the stream, per kind */
+	bool stacks;			/* --stacks: keep the id stack and caller on node events */
 };
 
 static int jsonl_on_event(void *ctx, const struct event *e)
@@ -59,6 +60,8 @@ static int jsonl_on_event(void *ctx, const struct event *e)
 		e = &plain;
 	}
 	jsonl_write_event(s->out, e);
+	s->written.events++;
+	s->written.counts[e->kind]++;
 	return 0;
 }
 
@@ -120,7 +123,9 @@ int do_trace(int argc, char **argv)
 	if (!res)
 		return EXIT_FAIL;
 	status = session_run(&so, res);
-	if (status == EXIT_OK || res->summary.events) {
+	if (status == EXIT_OK || sink.written.events) {
+		res->summary.events = sink.written.events;
+		memcpy(res->summary.counts, sink.written.counts, sizeof(res->summary.counts));
 		jsonl_write_summary(sink.out, &res->summary);
 		session_report_stats(res);
 		if (!so.quiet)

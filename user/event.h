@@ -11,6 +11,11 @@
 
 #include "events.h"
 
+/*
+ * Internal kinds (EV_THREAD_ENV, EV_JS_SWITCH, EV_JS_ALLOC) reuse the fields:
+ * exec holds the async_id_fields address (THREAD_ENV), flags the switch
+ * direction, stack_depth the id-stack depth.
+ */
 struct event {
 	uint64_t ts_ns;
 	uint32_t pid, tid;

@@ -31,8 +31,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (e.caller && in->syms)
 		e.caller_fn = symbolizer_lookup(in->syms, e.caller);
-	in->summary->events++;
-	in->summary->counts[e.kind]++;
+
 	ret = in->sink.on_event(in->sink.ctx, &e);
 	if (ret) {
 		in->stop = ret;

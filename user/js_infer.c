@@ -26,6 +26,8 @@ struct native_frame {
 
 struct js_res {
 	uint64_t id, trigger;
+	uint64_t alloc_ts; /* exact mode: when the id was issued, 0 if not seen */
+	bool announced;	   /* its init was emitted */
 	const char *type;
 	uint32_t instance; /* phase instance it last ran in */
 	uint64_t last_seen;
@@ -39,9 +41,15 @@ struct thread {
 	uint64_t js_at[MAX_LEVELS]; /* JS id open at each level, 0 if none */
 	uint32_t next_instance;
 	uint64_t last_ts;
+	uint32_t init_hooks; /* last seen fields_[kInit]: promises get ids when > 0 */
 	/* levels at which V8 is running microtasks (RunMicrotasks nesting) */
 	int micro_level[MAX_MICROTASK_NEST];
 	int nmicro;
+	/* exact mode: the id pushed at each level, and ids issued but not yet
+	 * known to be JS or native, oldest first */
+	uint64_t pushed[MAX_LEVELS];
+	uint64_t *pending;
+	size_t npending, pending_head, pending_cap;
 	/* JS resources of this thread: open addressing on id */
 	struct js_res *res;
 	size_t nres, cap;
@@ -52,6 +60,7 @@ struct thread {
 
 struct js_infer {
 	struct event_sink next;
+	bool exact;
 	struct thread *threads;
 	size_t nthreads, cap;
 	const char *t_timeout, *t_immediate, *t_tick, *t_resource, *t_promise, *t_microtask;
@@ -191,7 +200,8 @@ static int emit(struct js_infer *j, const struct event *proto, enum ev_kind kind
 		.tid = proto->tid,
 		.kind = kind,
 		.layer = LAYER_JS,
-		.flags = EVF_INFERRED,
+		/* exact mode observes callbacks; the type is inferred either way */
+		.flags = (j->exact && kind != EV_INIT) ? 0 : EVF_INFERRED,
 		.id = r->id,
 	};
 
@@ -222,7 +232,7 @@ static const char *infer_type(struct js_infer *j, struct thread *t, const struct
 
 	*instance = 0;
 	if (t->nmicro && level == t->micro_level[t->nmicro - 1] + 1)
-		return e->init_hooks ? j->t_promise : j->t_microtask;
+		return t->init_hooks ? j->t_promise : j->t_microtask;
 	if (below && below->valid && below->phase != PHASE_RESOURCE) {
 		*instance = below->instance;
 		if (id > below->id_counter)
@@ -235,9 +245,104 @@ static const char *infer_type(struct js_infer *j, struct thread *t, const struct
 	}
 	if (below && below->valid)
 		return j->t_resource; /* inside a native callback */
-	if (level > 0 && t->js_at[level - 1])
+	if (level > 0 &&
+	    (t->js_at[level - 1] || (j->exact && t->pushed[level - 1] >= 2 &&
+				     !set_has(t->native_ids, t->natcap, t->pushed[level - 1]))))
 		return j->t_resource; /* inside a JS callback */
 	return j->t_tick;
+}
+
+/* ---- exact mode ------------------------------------------------------ */
+
+static int announce(struct js_infer *j, struct thread *t, const struct event *e, struct js_res *r)
+{
+	if (r->announced)
+		return 0;
+	r->announced = true;
+	if (!r->type)
+		r->type = intern("Unknown");
+	return emit(j, e, EV_INIT, r->alloc_ts ? r->alloc_ts : e->ts_ns, r);
+}
+
+/* Ids issued more than this long ago and never run get their init anyway. */
+#define PENDING_MAX_NS 2000000000ULL
+
+static int flush_pending(struct js_infer *j, struct thread *t, const struct event *e, bool all)
+{
+	while (t->pending_head < t->npending) {
+		struct js_res *r = res_find(t, t->pending[t->pending_head], false);
+		int err;
+
+		if (r && !all && r->alloc_ts + PENDING_MAX_NS > e->ts_ns)
+			break;
+		t->pending_head++;
+		if (r && !set_has(t->native_ids, t->natcap, r->id) && (err = announce(j, t, e, r)))
+			return err;
+	}
+	if (t->pending_head == t->npending)
+		t->pending_head = t->npending = 0;
+	return 0;
+}
+
+static int on_alloc(struct js_infer *j, struct thread *t, const struct event *e)
+{
+	struct js_res *r;
+
+	if (e->id < 2 || set_has(t->native_ids, t->natcap, e->id))
+		return 0;
+	r = res_find(t, e->id, true);
+	if (!r || r->alloc_ts)
+		return 0;
+	r->alloc_ts = e->ts_ns;
+	r->trigger = e->trigger;
+	if (t->npending == t->pending_cap) {
+		size_t ncap = t->pending_cap ? 2 * t->pending_cap : 1024;
+		uint64_t *n = realloc(t->pending, ncap * sizeof(*n));
+
+		if (!n)
+			return 0;
+		t->pending = n;
+		t->pending_cap = ncap;
+	}
+	t->pending[t->npending++] = e->id;
+	return 0;
+}
+
+static int on_switch(struct js_infer *j, struct thread *t, const struct event *e)
+{
+	int level = e->stack_depth < MAX_LEVELS ? (int)e->stack_depth : MAX_LEVELS - 1;
+	struct js_res *r;
+	int err;
+
+	if (e->flags == JS_POP) {
+		uint64_t id = t->pushed[level];
+
+		t->pushed[level] = 0;
+		r = id ? res_find(t, id, false) : NULL;
+		if (r && r->open) {
+			r->open = false;
+			return emit(j, e, EV_AFTER, e->ts_ns, r);
+		}
+		return 0;
+	}
+	t->pushed[level] = e->id;
+	if (e->id < 2 || set_has(t->native_ids, t->natcap, e->id))
+		return 0;
+	r = res_find(t, e->id, true);
+	if (!r)
+		return 0;
+	if (!r->announced) {
+		/* the push carries the resource's own trigger (a promise's parent,
+		 * which the default trigger at allocation does not know) */
+		r->trigger = e->trigger;
+		r->type = infer_type(j, t, e, level, e->id, &r->instance);
+		r->level = level;
+		if ((err = announce(j, t, e, r)))
+			return err;
+	}
+	r->open = true;
+	r->last_seen = e->ts_ns;
+	return emit(j, e, EV_BEFORE, e->ts_ns, r);
 }
 
 static int on_event(void *ctx, const struct event *e)
@@ -247,6 +352,16 @@ static int on_event(void *ctx, const struct event *e)
 	uint64_t ctxid[MAX_LEVELS];
 	int depth, base, err;
 
+	if (e->kind == EV_JS_SWITCH || e->kind == EV_JS_ALLOC) {
+		t = thread_of(j, e->pid, e->tid);
+		if (!t || !j->exact)
+			return 0;
+		if ((err = flush_pending(j, t, e, false)))
+			return err;
+		return e->kind == EV_JS_ALLOC ? on_alloc(j, t, e) : on_switch(j, t, e);
+	}
+	if (e->kind >= EV_KIND_COUNT)
+		return 0;
 	if (e->layer != LAYER_NODE || !e->has_stack)
 		return (e->flags & EVF_PHASE) ? 0 : j->next.on_event(j->next.ctx, e);
 	t = thread_of(j, e->pid, e->tid);
@@ -254,6 +369,7 @@ static int on_event(void *ctx, const struct event *e)
 		return 0;
 	if (e->kind == EV_INIT || (e->kind == EV_BEFORE && !(e->flags & EVF_PHASE)))
 		set_add(&t->native_ids, &t->nnat, &t->natcap, e->id);
+	t->init_hooks = e->init_hooks;
 
 	/* the contexts at each level: saved pairs, then the current one */
 	depth = e->stack_depth < MAX_LEVELS - 1 ? (int)e->stack_depth : MAX_LEVELS - 2;
@@ -273,6 +389,8 @@ static int on_event(void *ctx, const struct event *e)
 		if (n->valid && (l > depth || (ctxid[l] != UINT64_MAX && ctxid[l] != n->id)))
 			n->valid = false;
 	}
+	if (j->exact)
+		goto frames_done; /* pushes and pops are observed, not sampled */
 	/* JS frames that ended: gone from their level */
 	for (int l = 0; l < MAX_LEVELS; l++) {
 		uint64_t id = t->js_at[l];
@@ -317,6 +435,7 @@ static int on_event(void *ctx, const struct event *e)
 		}
 		r->last_seen = e->ts_ns;
 	}
+frames_done:
 	if (e->flags & EVF_MICROTASKS) {
 		/* V8 starts or finishes running microtasks at this level */
 		if (e->kind == EV_BEFORE && t->nmicro < MAX_MICROTASK_NEST)
@@ -339,13 +458,14 @@ static int on_event(void *ctx, const struct event *e)
 	return j->next.on_event(j->next.ctx, e);
 }
 
-struct js_infer *js_infer_new(const struct event_sink *next)
+struct js_infer *js_infer_new(const struct event_sink *next, bool exact)
 {
 	struct js_infer *j = calloc(1, sizeof(*j));
 
 	if (!j)
 		return NULL;
 	j->next = *next;
+	j->exact = exact;
 	j->t_timeout = intern("Timeout");
 	j->t_immediate = intern("Immediate");
 	j->t_tick = intern("TickObject");
@@ -359,8 +479,9 @@ void js_infer_finish(struct js_infer *j)
 {
 	for (size_t i = 0; i < j->nthreads; i++) {
 		struct thread *t = &j->threads[i];
-		struct event proto = {.pid = t->pid, .tid = t->tid};
+		struct event proto = {.pid = t->pid, .tid = t->tid, .ts_ns = t->last_ts};
 
+		flush_pending(j, t, &proto, true);
 		for (size_t k = 0; k < t->cap; k++)
 			if (t->res[k].id && t->res[k].open) {
 				t->res[k].open = false;
@@ -376,6 +497,7 @@ void js_infer_free(struct js_infer *j)
 	for (size_t i = 0; i < j->nthreads; i++) {
 		free(j->threads[i].res);
 		free(j->threads[i].native_ids);
+		free(j->threads[i].pending);
 	}
 	free(j->threads);
 	free(j);

@@ -15,7 +15,12 @@
 
 struct js_infer;
 
-struct js_infer *js_infer_new(const struct event_sink *next);
+/*
+ * exact: the target is watched with hardware watchpoints, whose EV_JS_SWITCH
+ * and EV_JS_ALLOC records give every JS push, pop and id exactly; the stacks
+ * then only serve to type resources.
+ */
+struct js_infer *js_infer_new(const struct event_sink *next, bool exact);
 void js_infer_free(struct js_infer *j);
 
 /* The sink that feeds it. */

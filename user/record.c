@@ -13,8 +13,27 @@ int ingest_decode(const void *data, size_t size, const char *const *provider_typ
 	const struct ev_hdr *h = data;
 	const struct ev_node *n = data;
 
-	if (size < sizeof(*h) || h->len > size || h->kind <= EV_NONE || h->kind >= EV_KIND_COUNT)
+	if (size < sizeof(*h) || h->len > size || h->kind <= EV_NONE ||
+	    h->kind >= EV_INTERNAL_MAX || (h->kind >= EV_KIND_COUNT && h->kind < EV_THREAD_ENV))
 		return -EBADMSG;
+	if (h->kind >= EV_THREAD_ENV) {
+		const struct ev_js *j = data;
+
+		if (size < sizeof(*j))
+			return -EBADMSG;
+		memset(e, 0, sizeof(*e));
+		e->ts_ns = h->ts_ns;
+		e->pid = h->pid;
+		e->tid = h->tid;
+		e->kind = h->kind;
+		e->layer = LAYER_JS;
+		e->id = j->id;
+		e->trigger = j->trigger;
+		e->exec = j->addr;
+		e->stack_depth = j->depth;
+		e->flags = j->dir;
+		return 0;
+	}
 	if (h->layer != LAYER_NODE || size < sizeof(*n))
 		return -EBADMSG;
 	memset(e, 0, sizeof(*e));

@@ -41,6 +41,47 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Exact JS mode: puts watchpoints on each node thread as it shows up. */
+struct watch_filter {
+	struct tracer *tracer;
+	struct event_sink next;
+	pid_t watched[256];
+	size_t nwatched;
+	uint64_t failed;
+};
+
+static int watch_on_event(void *ctx, const struct event *e)
+{
+	struct watch_filter *w = ctx;
+	int err;
+
+	if (e->kind != EV_THREAD_ENV)
+		return w->next.on_event(w->next.ctx, e);
+	for (size_t i = 0; i < w->nwatched; i++)
+		if (w->watched[i] == (pid_t)e->tid)
+			return 0;
+	if (w->nwatched == sizeof(w->watched) / sizeof(w->watched[0]))
+		return 0;
+	w->watched[w->nwatched++] = e->tid;
+	err = tracer_watch_thread(w->tracer, e->tid, e->exec);
+	if (err) {
+		w->failed++;
+		wlog("cannot watch thread %u for --js exact: %s", e->tid, strerror(-err));
+	} else {
+		vlog("watching thread %u (async_id_fields at 0x%llx)", e->tid,
+		     (unsigned long long)e->exec);
+	}
+	return 0;
+}
+
+static void watch_flush(void *ctx)
+{
+	struct watch_filter *w = ctx;
+
+	if (w->next.flush)
+		w->next.flush(w->next.ctx);
+}
+
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -183,6 +224,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 	struct ingest *in = NULL;
 	struct js_infer *js = NULL;
 	struct event_sink sink = o->sink;
+	struct watch_filter watch = {0};
 	char binary[PATH_MAX];
 	const char *why;
 	int status = EXIT_OK, go_fd = -1, err;
@@ -228,6 +270,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 			.layout = &r->layout,
 			.ringbuf_bytes = o->ringbuf_bytes,
 			.with_stacks = o->with_stacks || o->js != JS_OFF,
+			.js_exact = o->js == JS_EXACT,
 		};
 
 		err = tracer_open(&to, &tracer, &why);
@@ -242,12 +285,18 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		goto cleanup;
 	}
 	if (o->js != JS_OFF) {
-		js = js_infer_new(&o->sink);
+		js = js_infer_new(&o->sink, o->js == JS_EXACT);
 		if (!js) {
 			status = EXIT_FAIL;
 			goto cleanup;
 		}
 		sink = js_infer_sink(js);
+	}
+	if (o->js == JS_EXACT) {
+		watch.tracer = tracer;
+		watch.next = sink;
+		sink = (struct event_sink){
+			.on_event = watch_on_event, .flush = watch_flush, .ctx = &watch};
 	}
 	err = ingest_new(tracer_ringbuf_fd(tracer), &r->layout, &sink, &r->summary, &in);
 	if (err) {

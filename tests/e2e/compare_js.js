@@ -97,6 +97,24 @@ console.log(`visible JS resources recovered (id+trigger): ${visOk}/${vis} = ${re
   `type right: ${typeOk}/${visOk} = ${report.type_accuracy_pct.toFixed(2)}%`);
 console.log(`overall JS recall: ${allOk}/${all} = ${report.overall_recall_pct.toFixed(2)}%; observed JS ids that are not JS in the ground truth: ${bogus}`);
 const fails = [];
+if (opt.mode === 'exact') {
+  // every JS init (id+trigger) and every JS before/after, as multisets
+  for (const kind of ['before', 'after']) {
+    const bag = new Map();
+    for (const e of gtAll) if (e.event === kind && isJs(key(e))) bag.set(key(e), (bag.get(key(e)) || 0) + 1);
+    let gtN = 0, matched = 0;
+    for (const n of bag.values()) gtN += n;
+    for (const e of obs) {
+      if (e.event !== kind || e.layer !== 'js') continue;
+      const n = bag.get(key(e)) || 0;
+      if (n) { matched++; bag.set(key(e), n - 1); }
+    }
+    report[`${kind}_recall_pct`] = pct(matched, gtN);
+    console.log(`JS ${kind}: ${matched}/${gtN} = ${pct(matched, gtN).toFixed(2)}%`);
+    if (pct(matched, gtN) < opt.minVisible) fails.push(`${kind} recall`);
+  }
+  if (report.overall_recall_pct < opt.minVisible) fails.push('init recall');
+}
 if (report.visible_recall_pct < opt.minVisible) fails.push('visible recall');
 if (report.type_accuracy_pct < opt.minType) fails.push('type accuracy');
 if (bogus) fails.push('bogus JS resources');

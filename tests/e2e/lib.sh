@@ -61,8 +61,8 @@ node_majors() {
 
 # Names of asyncscope's BPF programs still loaded; empty when all detached.
 leftover_probes() {
-	bpftool prog show 2>/dev/null | awk '$2 == "uprobe" || $2 == "kprobe" { print $4 }' |
-		grep -E '^node_' || true
+	bpftool prog show 2>/dev/null | awk '/^[0-9]+: / { print $4 }' |
+		grep -E '^(node_|js_watch)' || true
 }
 assert_no_probes_left() {
 	left=$(leftover_probes)
