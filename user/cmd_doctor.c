@@ -54,6 +54,8 @@ static int check_event(void *ctx, const struct event *e)
 	struct live_check *c = ctx;
 
 	c->t->live_events++;
+	if (e->has_stack && (int)e->init_hooks > c->t->init_hooks)
+		c->t->init_hooks = e->init_hooks;
 	if (e->id < 2)
 		c->t->live_bad++;
 	if (e->kind == EV_INIT) {
@@ -94,7 +96,7 @@ int do_doctor(int argc, char **argv)
 	};
 	struct doctor_args a = {.live_ns = 2000000000ULL};
 	struct session_opts so = {.ringbuf_bytes = 4 << 20, .quiet = true};
-	struct doctor_target t = {.cache = "off"};
+	struct doctor_target t = {.cache = "off", .init_hooks = -1};
 	enum cache_state cache = CACHE_OFF;
 	const char *format = "text";
 	char comm[64], exe[PATH_MAX], path[64];
@@ -148,6 +150,7 @@ int do_doctor(int argc, char **argv)
 	}
 
 	t.cache = cache_state_name(cache);
+	node_binary_version(so.pid ? path : a.binary, t.node_version, sizeof(t.node_version));
 	if (!t.resolve_err && so.pid && a.live_ns) {
 		if (privs_check()) {
 			snprintf(t.live_note, sizeof(t.live_note), "skipped: needs root");
@@ -158,6 +161,7 @@ int do_doctor(int argc, char **argv)
 			so.duration_ns = a.live_ns;
 			so.sink = (struct event_sink){.on_event = check_event, .ctx = &c};
 			t.live_run = true;
+			t.init_hooks = 0;
 			status = res ? session_run(&so, res) : EXIT_FAIL;
 			if (status != EXIT_OK) {
 				snprintf(t.live_note, sizeof(t.live_note), "attach failed");

@@ -296,3 +296,40 @@ int elf_file__read_str(const struct elf_file *ef, uint64_t vaddr, char *buf, siz
 	buf[i] = '\0';
 	return -ENAMETOOLONG;
 }
+
+int elf_file__for_each_string(struct elf_file *ef, const char *section, size_t min_len,
+			      int (*cb)(const char *s, size_t len, void *ctx), void *ctx)
+{
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(ef->elf, &shstrndx))
+		return -EINVAL;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(ef->elf, scn));) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		const char *name, *p, *end;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    !(name = elf_strptr(ef->elf, shstrndx, sh.sh_name)) || strcmp(name, section) ||
+		    sh.sh_type == SHT_NOBITS)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf)
+			return -ENOENT;
+		p = data->d_buf;
+		end = p + data->d_size;
+		while (p < end) {
+			const char *q = p;
+			int ret;
+
+			while (q < end && *q >= 0x20 && *q < 0x7f)
+				q++;
+			if (q < end && !*q && (size_t)(q - p) >= min_len &&
+			    (ret = cb(p, q - p, ctx)))
+				return ret;
+			p = q + 1;
+		}
+		return 0;
+	}
+	return -ENOENT;
+}

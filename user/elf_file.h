@@ -47,6 +47,14 @@ int elf_file__read(const struct elf_file *ef, uint64_t vaddr, void *buf, size_t 
  */
 int elf_file__read_ptr(const struct elf_file *ef, uint64_t vaddr, uint64_t *value);
 
+/*
+ * Calls cb for every NUL-terminated string of at least min_len printable
+ * characters in the named section; stops when cb returns non-zero and
+ * returns that value. -ENOENT if there is no such section.
+ */
+int elf_file__for_each_string(struct elf_file *ef, const char *section, size_t min_len,
+			      int (*cb)(const char *s, size_t len, void *ctx), void *ctx);
+
 /* NUL-terminated string at vaddr, at most cap-1 bytes; 0 or -errno. */
 int elf_file__read_str(const struct elf_file *ef, uint64_t vaddr, char *buf, size_t cap);
 

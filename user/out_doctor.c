@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_writer.h"
@@ -20,6 +21,8 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 		fprintf(out, "target      pid %d (%s)\n", t->pid, t->comm ? t->comm : "?");
 	fprintf(out, "binary      %s\n", t->exe ? t->exe : l->path);
 	fprintf(out, "build-id    %s\n", l->build_id[0] ? l->build_id : "(none)");
+	if (t->node_version[0])
+		fprintf(out, "node        %s\n", t->node_version);
 	if (t->resolve_err) {
 		fprintf(out, "node layer  NOT SUPPORTED: %s\n", l->error);
 		return;
@@ -64,11 +67,43 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 	for (int i = 0; i < l->nproviders; i++)
 		fprintf(out, "%s%s", i % 8 ? " " : "\n  ", l->providers[i]);
 	fputc('\n', out);
+	fprintf(out,
+		"JS layer    default: JS-only resources inferred from id stacks%s; exact: "
+		"hardware watchpoints (--js exact)\n",
+		l->sites[SITE_MICROTASKS].used ?
+			"" :
+			" (no RunMicrotasks symbol: microtasks typed as ticks)");
+	fprintf(out, "promises    %s\n", doctor_promise_note(t));
 	if (t->live_run)
 		fprintf(out,
 			"live check  %s: %llu events (%llu inits), %llu failed sanity checks%s%s\n",
 			t->live_ok ? "ok" : "FAILED", t->live_events, t->live_inits, t->live_bad,
 			t->live_note[0] ? "; " : "", t->live_note);
+}
+
+const char *doctor_promise_note(const struct doctor_target *t)
+{
+	int major = t->node_version[0] == 'v' ? atoi(t->node_version + 1) : 0;
+
+	if (t->init_hooks > 0)
+		return "the target has async_hooks init hooks installed: PROMISE resources get ids "
+		       "and "
+		       "are reported (promiseResolve is JS-only and not observable from outside)";
+	if (major >= 24)
+		return t->init_hooks == 0 ? "none get ids: node >= 24 runs AsyncLocalStorage on "
+					    "AsyncContextFrame, so "
+					    "promises get async ids only while an async_hooks init "
+					    "hook is installed "
+					    "in the process, and none is" :
+					    "node >= 24 uses AsyncContextFrame: promises get async "
+					    "ids only while an "
+					    "async_hooks init hook is installed in the process";
+	if (t->init_hooks == 0)
+		return "none get ids right now: no async_hooks init hook (or AsyncLocalStorage) is "
+		       "in use "
+		       "in the target";
+	return "promises get async ids while an async_hooks init hook or AsyncLocalStorage is in "
+	       "use";
 }
 
 void doctor_print_json(FILE *out, const struct doctor_target *t, const struct node_layout *l)
@@ -82,6 +117,7 @@ void doctor_print_json(FILE *out, const struct doctor_target *t, const struct no
 		jsonw_int_field(&w, "pid", t->pid);
 	jsonw_string_field(&w, "binary", t->exe ? t->exe : l->path);
 	jsonw_string_field(&w, "build_id", l->build_id);
+	jsonw_string_field(&w, "node_version", t->node_version);
 	jsonw_bool_field(&w, "supported", t->resolve_err == 0);
 	if (t->resolve_err) {
 		jsonw_string_field(&w, "error", l->error);
@@ -123,6 +159,9 @@ void doctor_print_json(FILE *out, const struct doctor_target *t, const struct no
 		jsonw_end_object(&w);
 	}
 	jsonw_end_array(&w);
+	jsonw_string_field(&w, "promises", doctor_promise_note(t));
+	if (t->init_hooks >= 0)
+		jsonw_int_field(&w, "init_hooks", t->init_hooks);
 	jsonw_name(&w, "providers");
 	jsonw_start_array(&w);
 	for (int i = 0; i < l->nproviders; i++)

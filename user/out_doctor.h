@@ -11,15 +11,20 @@
 struct doctor_target {
 	int pid; /* 0 when a binary was named directly */
 	const char *comm;
-	const char *exe;   /* what /proc/PID/exe points at, or the path given */
-	int resolve_err;   /* node_layout__resolve's return */
-	const char *cache; /* "hit", "miss", "off" */
+	const char *exe;       /* what /proc/PID/exe points at, or the path given */
+	int resolve_err;       /* node_layout__resolve's return */
+	const char *cache;     /* "hit", "miss", "off" */
+	char node_version[32]; /* from the binary, "" if not found */
+	int init_hooks;	       /* live: async_hooks init hooks in the target, -1 unknown */
 	/* live verification (doctor --live), filled when run */
 	bool live_run;
 	bool live_ok;
 	unsigned long long live_events, live_inits, live_bad;
 	char live_note[256];
 };
+
+/* What the target's promises look like from outside (node version, hooks). */
+const char *doctor_promise_note(const struct doctor_target *t);
 
 void doctor_print_text(FILE *out, const struct doctor_target *t, const struct node_layout *l);
 void doctor_print_json(FILE *out, const struct doctor_target *t, const struct node_layout *l);

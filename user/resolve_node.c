@@ -818,3 +818,48 @@ const char *node_layout__provider_name(const struct node_layout *l, uint32_t pro
 {
 	return provider < (uint32_t)l->nproviders ? l->providers[provider] : NULL;
 }
+
+struct version_scan {
+	char found[32];
+	int n;
+};
+
+/* process.release's download URL, ".../download/release/vX.Y.Z/node-vX.Y.Z.tar.gz",
+ * names the version the binary was built as. */
+static int version_string(const char *s, size_t len, void *ctx)
+{
+	static const char marker[] = "/download/release/v";
+	struct version_scan *v = ctx;
+	const char *p = strstr(s, marker), *q;
+	char ver[32];
+
+	if (!p || !strstr(s, ".tar.gz"))
+		return 0;
+	p += strlen(marker) - 1; /* at the 'v' */
+	q = strchr(p, '/');
+	if (!q || q - p < 6 || q - p >= (long)sizeof(ver) ||
+	    strspn(p + 1, "0123456789.") != (size_t)(q - p - 1))
+		return 0;
+	snprintf(ver, sizeof(ver), "%.*s", (int)(q - p), p);
+	if (v->n++ == 0)
+		snprintf(v->found, sizeof(v->found), "%s", ver);
+	else if (strcmp(v->found, ver))
+		v->n = 100; /* two different versions: do not guess */
+	(void)len;
+	return 0;
+}
+
+int node_binary_version(const char *path, char *buf, size_t cap)
+{
+	struct version_scan v = {0};
+	struct elf_file *ef = elf_file__open(path);
+
+	if (!ef)
+		return -errno;
+	elf_file__for_each_string(ef, ".rodata", 20, version_string, &v);
+	elf_file__close(ef);
+	if (v.n < 1 || v.n >= 100)
+		return -ENOENT;
+	snprintf(buf, cap, "%s", v.found);
+	return 0;
+}

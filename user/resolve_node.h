@@ -70,6 +70,12 @@ const char *node_site_role_name(enum node_site_role role);
  * from the code found at it. */
 void node_site__describe_code(struct node_site *site, const uint8_t *code, size_t n);
 
+/*
+ * The node version the binary carries as a "vMAJOR.MINOR.PATCH" string in
+ * .rodata (NODE_VERSION), into buf; -ENOENT if there is not exactly one.
+ */
+int node_binary_version(const char *path, char *buf, size_t cap);
+
 /* Provider name for a ProviderType value, or NULL when out of range. */
 const char *node_layout__provider_name(const struct node_layout *l, uint32_t provider);
 

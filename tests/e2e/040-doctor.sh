@@ -30,8 +30,30 @@ for major in $(node_majors); do
 	sed 's/^/    /' "$TMP/doc-$major.txt" | grep -E 'live check|node layer|target'
 	check "node $major: doctor -p exits 0 (got $rc)" [ "$rc" -eq 0 ]
 	check "node $major: live check passed with events" grep -Eq 'live check  ok: [1-9][0-9]* events' "$TMP/doc-$major.txt"
+	check "node $major: node version read from the binary" grep -q "^node        v$major\." "$TMP/doc-$major.txt"
+	if [ "$major" -ge 24 ]; then
+		check "node $major: says promises get no ids (AsyncContextFrame, no hook)" \
+			grep -q "promises    none get ids: node >= 24 runs AsyncLocalStorage on AsyncContextFrame" "$TMP/doc-$major.txt"
+	else
+		check "node $major: says promises get no ids without a hook" \
+			grep -q "promises    none get ids right now" "$TMP/doc-$major.txt"
+	fi
 	assert_no_probes_left "doctor (node $major)"
 	kill -TERM "$srv"
 	wait "$srv" 2>/dev/null
 done
+# with an init hook installed in the target, promises do get ids, and doctor says so
+node=$(node_bin "$(node_majors | tail -n 1)")
+hs="$TMP/hs-hook.json"
+ASYNCSCOPE_GT="$TMP/gt-hook" "$node" -r "$WORKLOADS/recorder.js" "$WORKLOADS/server.js" "$hs" &
+srv=$!
+BG_PIDS="$BG_PIDS $srv"
+wait_for "$hs" 10 || fail "hooked server did not start"
+( sleep 0.5; node "$WORKLOADS/client.js" "$(json_eval "$hs" d.port)" 5 ) &
+cl=$!
+"$ASYNCSCOPE" doctor -p "$srv" --live 1.5s > "$TMP/doc-hook.txt"
+wait "$cl"
+check "with a hook in the target, doctor reports PROMISE ids" \
+	grep -q "promises    the target has async_hooks init hooks installed" "$TMP/doc-hook.txt"
+kill -TERM "$srv"
 finish
