@@ -5,6 +5,7 @@
 #   sudo make demo  install missing Debian packages, build, trace the bundled demo
 #   sudo make test  unit tests + end-to-end tests against real node (20, 22, 24)
 #   make unit       unit tests only (no root, no BPF)
+#   sudo make bench benchmarks: overhead side by side, written to bench/results.md
 #   make V=1        show full commands
 
 OUTPUT := .output
@@ -53,7 +54,7 @@ else
 	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean deps demo test unit e2e format format-check vmlinux nodes
+.PHONY: all clean deps demo test unit e2e bench format format-check vmlinux nodes
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -122,6 +123,12 @@ test: deps asyncscope $(OUTPUT)/unit/unit-tests
 	$(Q)tools/fetch-node.sh all
 	$(Q)$(NODE_ENV) $(OUTPUT)/unit/unit-tests
 	$(Q)$(NODE_ENV) tests/e2e/run.sh
+
+# Side-by-side overhead benchmarks (root); writes bench/results.md and .json.
+# BENCH_ARGS="--rounds 5" or "--only http,fsstat" narrow or widen the run.
+bench: deps asyncscope
+	$(Q)tools/fetch-node.sh all
+	$(Q)node tools/bench/bench.js $(BENCH_ARGS)
 
 # ---- set-up and demo -------------------------------------------------------
 

@@ -56,6 +56,8 @@ struct capture_summary {
 	uint64_t bad_ids;
 	uint64_t unknown_records;
 	uint64_t duration_ns;
+	uint64_t self_cpu_us;	 /* asyncscope\'s own CPU time (user + system) */
+	uint64_t self_maxrss_kb; /* asyncscope\'s peak resident memory */
 	bool seen; /* a summary line was present (input files) */
 };
 

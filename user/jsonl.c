@@ -52,8 +52,10 @@ void jsonl_write_summary(FILE *out, const struct capture_summary *s)
 		fprintf(out, ",\"%s\":%" PRIu64, ev_kind_name(k), s->counts[k]);
 	fprintf(out,
 		",\"lost\":%" PRIu64 ",\"read_errors\":%" PRIu64 ",\"bad_ids\":%" PRIu64
-		",\"unknown_records\":%" PRIu64 ",\"duration_ns\":%" PRIu64 "}\n",
-		s->lost, s->read_errors, s->bad_ids, s->unknown_records, s->duration_ns);
+		",\"unknown_records\":%" PRIu64 ",\"duration_ns\":%" PRIu64
+		",\"self_cpu_us\":%" PRIu64 ",\"self_maxrss_kb\":%" PRIu64 "}\n",
+		s->lost, s->read_errors, s->bad_ids, s->unknown_records, s->duration_ns, s->self_cpu_us,
+		s->self_maxrss_kb);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -278,6 +280,8 @@ static void fill_summary(const struct field *f, int n, struct capture_summary *s
 	SUMMARY_NUM(bad_ids)
 	SUMMARY_NUM(unknown_records)
 	SUMMARY_NUM(duration_ns)
+	SUMMARY_NUM(self_cpu_us)
+	SUMMARY_NUM(self_maxrss_kb)
 #undef SUMMARY_NUM
 }
 

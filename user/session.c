@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -354,6 +355,15 @@ int session_run(const struct session_opts *o, struct session_result *r)
 	if (js)
 		js_infer_finish(js);
 	r->summary.duration_ns = now_ns() - start;
+	{
+		struct rusage ru;
+
+		if (!getrusage(RUSAGE_SELF, &ru)) {
+			r->summary.self_cpu_us = ru.ru_utime.tv_sec * 1000000ULL + ru.ru_utime.tv_usec +
+						 ru.ru_stime.tv_sec * 1000000ULL + ru.ru_stime.tv_usec;
+			r->summary.self_maxrss_kb = ru.ru_maxrss;
+		}
+	}
 	if (stop_signal && !o->quiet)
 		ilog("stopped by signal %d", (int)stop_signal);
 	if (r->target_exited && !o->quiet)

@@ -9,11 +9,10 @@
 
 struct func_sym {
 	uint64_t addr, size;
-	const char *name; /* points into the ELF string table while it is open */
+	const char *name; /* interned; NULL for functions outside namespace node */
 };
 
 struct symbolizer {
-	struct elf_file *ef;
 	struct func_sym *syms;
 	size_t n, cap;
 	/* recent lookups: the callers of probed functions are few */
@@ -36,7 +35,9 @@ static int collect(const struct elf_sym *s, void *ctx)
 		z->syms = n;
 		z->cap = ncap;
 	}
-	z->syms[z->n++] = (struct func_sym){s->addr, s->size, s->name};
+	/* only node's own functions are worth a name here (the callers of
+	 * scope constructors); keeping the rest nameless lets the ELF go */
+	z->syms[z->n++] = (struct func_sym){s->addr, s->size, strstr(s->name, "4node") ? intern(s->name) : NULL};
 	return 0;
 }
 
@@ -50,18 +51,20 @@ static int by_addr(const void *a, const void *b)
 struct symbolizer *symbolizer_new(const char *path)
 {
 	struct symbolizer *z = calloc(1, sizeof(*z));
+	struct elf_file *ef;
 	int err;
 
 	if (!z)
 		return NULL;
-	z->ef = elf_file__open(path);
-	if (!z->ef) {
+	ef = elf_file__open(path);
+	if (!ef) {
 		err = errno;
 		free(z);
 		errno = err;
 		return NULL;
 	}
-	err = elf_file__for_each_symbol(z->ef, collect, z);
+	err = elf_file__for_each_symbol(ef, collect, z);
+	elf_file__close(ef);
 	if (err) {
 		symbolizer_free(z);
 		errno = -err;
@@ -75,7 +78,6 @@ void symbolizer_free(struct symbolizer *z)
 {
 	if (!z)
 		return;
-	elf_file__close(z->ef);
 	free(z->syms);
 	free(z);
 }
@@ -102,7 +104,6 @@ const char *symbolizer_lookup(struct symbolizer *z, uint64_t addr)
 		if (addr < f->addr + f->size)
 			name = f->name;
 	}
-	name = intern(name);
 	z->cache_addr[slot] = addr;
 	z->cache_name[slot] = name;
 	return name;

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// make bench: what observing costs the target, side by side with the
+// in-process alternatives, in one run, on this machine. Writes
+// bench/results.md and bench/results.json.
+//
+// Every configuration runs the same workload in interleaved rounds (round 1:
+// every configuration, round 2: every configuration, ...), so drift on this
+// shared VM hits them alike; we report the median, min and max of the
+// rounds and the ratio of medians to bare. The target is pinned to CPU 1,
+// the load generator and asyncscope to CPU 0. Tracers attach with -p to a
+// workload that waits on stdin, so only the work itself is timed.
+//
+//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,fsstat,...]
+'use strict';
+const { spawn, spawnSync, execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const TOP = path.resolve(__dirname, '../..');
+const ASYNCSCOPE = path.join(TOP, 'asyncscope');
+const W = path.join(__dirname, 'workloads');
+const P = path.join(__dirname, 'preload');
+const args = process.argv.slice(2);
+const opt = { rounds: 3, quick: false, only: null };
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--rounds') opt.rounds = Number(args[++i]);
+  else if (args[i] === '--quick') opt.quick = true;
+  else if (args[i] === '--only') opt.only = args[++i].split(',');
+  else { console.error(`bench: unknown option ${args[i]}`); process.exit(2); }
+}
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncscope-bench-'));
+const log = (...a) => console.error('bench:', ...a);
+
+function nodeBin(major) {
+  return execFileSync(path.join(TOP, 'tools/fetch-node.sh'), [String(major)], { encoding: 'utf8' }).trim();
+}
+function nodeMajors() {
+  return fs.readFileSync(path.join(TOP, 'tests/node-versions'), 'utf8').split('\n')
+    .filter((l) => l && !l.startsWith('#')).map((l) => Number(l.split(/\s+/)[0]));
+}
+function supportsTrackPromises(node) {
+  const r = spawnSync(node, ['-e', `const ah=require('async_hooks');let n=0;ah.createHook({init(i,t){if(t==='PROMISE')n++},trackPromises:false}).enable();Promise.resolve().then(()=>{});setImmediate(()=>console.log(n))`], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() === '0';
+}
+
+// The configurations, in the order they run in each round.
+function configs(node) {
+  const list = [
+    { name: 'bare', node: [] },
+    { name: 'async_hooks no-op hook', node: ['-r', path.join(P, 'hook.js')] },
+  ];
+  if (supportsTrackPromises(node))
+    list.push({ name: 'hook, trackPromises:false', node: ['-r', path.join(P, 'hook-notrack.js')] });
+  list.push(
+    { name: 'AsyncLocalStorage', node: ['-r', path.join(P, 'als.js')] },
+    { name: 'trace events node.async_hooks', node: ['--trace-event-categories', 'node.async_hooks', '--trace-event-file-pattern', path.join(TMP, 'te-${pid}.log')] },
+    { name: 'asyncscope node layer', node: [], tracer: ['--js', 'off'] },
+    { name: 'asyncscope node + js default', node: [], tracer: ['--js', 'default'] },
+    { name: 'asyncscope node + js exact', node: [], tracer: ['--js', 'exact'] },
+  );
+  return list;
+}
+
+function lineReader(stream) {
+  let buf = '';
+  const waiters = [];
+  const lines = [];
+  stream.setEncoding('utf8');
+  stream.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const l = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const w = waiters.findIndex((x) => x.re.test(l));
+      if (w >= 0) waiters.splice(w, 1)[0].resolve(l);
+      else lines.push(l);
+    }
+  });
+  return (re, ms = 20000) => new Promise((resolve, reject) => {
+    const hit = lines.findIndex((l) => re.test(l));
+    if (hit >= 0) return resolve(lines.splice(hit, 1)[0]);
+    const w = { re, resolve };
+    waiters.push(w);
+    setTimeout(() => { const k = waiters.indexOf(w); if (k >= 0) { waiters.splice(k, 1); reject(new Error(`timeout waiting for ${re}`)); } }, ms);
+  });
+}
+const exited = (child) => new Promise((resolve) => {
+  if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+  else child.once('exit', (code) => resolve(code));
+});
+
+// Starts the tracer on pid (CPU 0) and resolves once its probes are in place.
+async function startTracer(cfg, pid, out) {
+  const t = spawn('taskset', ['-c', '0', ASYNCSCOPE, 'trace', ...cfg.tracer, '-o', out, '-p', String(pid)],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  const next = lineReader(t.stderr);
+  await next(/attached \d+ probes/);
+  return t;
+}
+function readSummary(file) {
+  try {
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+    const s = JSON.parse(lines[lines.length - 1]);
+    const size = fs.statSync(file).size;
+    return s.event === 'summary' ? { ...s, bytes: size } : null;
+  } catch (e) { return null; }
+}
+
+// One run of a timed workload: {value (ms), ops, summary}
+async function runMicro(node, cfg, workload, env) {
+  const T0 = Date.now();
+  const child = spawn('taskset', ['-c', '1', node, ...cfg.node, path.join(W, workload)],
+    { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const next = lineReader(child.stdout);
+  const ready = await next(/^ready \d+/);
+  const pid = Number(ready.split(' ')[1]);
+  let tracer = null;
+  const out = path.join(TMP, `trace-${Date.now()}.jsonl`);
+  if (cfg.tracer) tracer = await startTracer(cfg, pid, out);
+  child.stdin.write('go\n');
+  const res = JSON.parse(await next(/^\{/, 600000));
+  child.stdin.end();
+  await exited(child);
+  let summary = null;
+  if (tracer) {
+    await exited(tracer);
+    summary = readSummary(out);
+    fs.rmSync(out, { force: true });
+  }
+  if (process.env.BENCH_DEBUG) log(`${cfg.name}: ${Date.now() - T0} ms`);
+  return { value: res.ms, ops: res.ops, summary };
+}
+
+// One run of the HTTP benchmark: {value (req/s), ops (requests), summary}
+async function runHttp(node, cfg, seconds) {
+  const child = spawn('taskset', ['-c', '1', node, ...cfg.node, path.join(W, 'http.js')],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  const next = lineReader(child.stdout);
+  const [, pid, port] = (await next(/^ready \d+ \d+/)).split(' ').map(Number);
+  const out = path.join(TMP, `trace-${Date.now()}.jsonl`);
+  const tracer = cfg.tracer ? await startTracer(cfg, pid, out) : null;
+  const url = `http://127.0.0.1:${port}/`;
+  spawnSync('taskset', ['-c', '0', 'wrk', '-t1', '-c32', '-d1s', url], { encoding: 'utf8' }); // warm-up
+  const r = spawnSync('taskset', ['-c', '0', 'wrk', '-t1', '-c32', `-d${seconds}s`, url], { encoding: 'utf8' });
+  const rps = Number((r.stdout.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]);
+  const reqs = Number((r.stdout.match(/(\d+) requests in/) || [])[1]);
+  child.kill('SIGTERM');
+  await exited(child);
+  let summary = null;
+  if (tracer) {
+    await exited(tracer);
+    summary = readSummary(out);
+    fs.rmSync(out, { force: true });
+  }
+  // events per request over the whole traced window (warm-up included)
+  return { value: rps, ops: reqs, summary, traced_window_requests: null };
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
+
+async function benchmark(title, unit, higherIsBetter, node, cfgs, runOne) {
+  const runs = cfgs.map(() => []);
+  for (let r = 0; r < opt.rounds; r++) {
+    for (let c = 0; c < cfgs.length; c++) {
+      try {
+        runs[c].push(await runOne(cfgs[c]));
+      } catch (e) {
+        log(`${title} / ${cfgs[c].name}: ${e.message}`);
+      }
+    }
+    log(`${title}: round ${r + 1}/${opt.rounds} done`);
+  }
+  const bare = median(runs[0].map((x) => x.value));
+  return {
+    title, unit, higher_is_better: higherIsBetter,
+    rows: cfgs.map((cfg, c) => {
+      const vals = runs[c].map((x) => x.value).filter((v) => Number.isFinite(v));
+      const sums = runs[c].map((x) => x.summary).filter(Boolean);
+      const med = vals.length ? median(vals) : NaN;
+      const row = { config: cfg.name, median: med, min: Math.min(...vals), max: Math.max(...vals), n: vals.length, ratio: med / bare };
+      if (sums.length) {
+        const ops = median(runs[c].map((x) => x.ops));
+        const events = median(sums.map((s) => s.events));
+        row.events = events;
+        row.lost = Math.max(...sums.map((s) => s.lost));
+        row.self_cpu_ms = median(sums.map((s) => s.self_cpu_us / 1000));
+        row.self_maxrss_mb = Math.max(...sums.map((s) => s.self_maxrss_kb / 1024));
+        row.bytes_per_event = median(sums.map((s) => (s.events ? s.bytes / s.events : 0)));
+        row.events_per_op = events / ops;
+        // target time added per event: from the medians, per operation
+        const perOpBare = higherIsBetter ? 1e9 / bare : (bare * 1e6) / ops;
+        const perOpCfg = higherIsBetter ? 1e9 / med : (med * 1e6) / ops;
+        row.ns_per_event = row.events_per_op ? (perOpCfg - perOpBare) / row.events_per_op : null;
+      }
+      return row;
+    }),
+  };
+}
+
+function fmt(x, d = 1) { return Number.isFinite(x) ? x.toFixed(d) : '—'; }
+
+function markdown(results, meta) {
+  const out = [];
+  out.push('# asyncscope benchmarks', '');
+  out.push(`Written by \`make bench\` (tools/bench/bench.js) on ${meta.date}. Do not edit by hand.`, '');
+  out.push(`- machine: ${meta.cpu}, ${meta.cpus} CPUs, ${meta.mem_gb} GiB; kernel ${meta.kernel}`);
+  out.push(`- node: ${meta.nodes.join(', ')}; wrk ${meta.wrk}`);
+  out.push(`- ${opt.rounds} interleaved rounds per configuration; median [min–max]; ratio = median / median of bare`);
+  out.push('- target pinned to CPU 1; wrk and asyncscope on CPU 0; tracers attach with -p before the timed work', '');
+  for (const r of results) {
+    out.push(`## ${r.title}`, '');
+    out.push(`| configuration | ${r.unit} median [min–max] | vs bare | events/op | target ns/event | lost | asyncscope CPU ms | peak RSS MiB | bytes/event (JSONL) |`);
+    out.push('|---|---|---|---|---|---|---|---|---|');
+    for (const row of r.rows) {
+      const ratio = r.higher_is_better ? `${fmt((row.ratio - 1) * 100, 0)}%` : `${fmt(row.ratio, 2)}×`;
+      out.push(`| ${row.config} | ${fmt(row.median, r.higher_is_better ? 0 : 1)} [${fmt(row.min, r.higher_is_better ? 0 : 1)}–${fmt(row.max, r.higher_is_better ? 0 : 1)}] | ${ratio} | ${fmt(row.events_per_op, 2)} | ${row.ns_per_event == null ? '—' : fmt(row.ns_per_event, 0)} | ${row.lost ?? '—'} | ${fmt(row.self_cpu_ms, 0)} | ${fmt(row.self_maxrss_mb, 0)} | ${fmt(row.bytes_per_event, 0)} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+async function main() {
+  if (process.getuid() !== 0) { console.error('bench: needs root (sudo make bench)'); process.exit(1); }
+  const want = (k) => !opt.only || opt.only.includes(k);
+  const majors = nodeMajors();
+  const results = [];
+  const meta = {
+    date: new Date().toISOString(),
+    kernel: os.release(),
+    cpu: (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [])[1],
+    cpus: os.cpus().length,
+    mem_gb: Math.round(os.totalmem() / 2 ** 30),
+    nodes: majors.map((m) => spawnSync(nodeBin(m), ['-v'], { encoding: 'utf8' }).stdout.trim()),
+    wrk: (spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout.match(/wrk (\S+)/) || [])[1],
+  };
+  const httpSeconds = opt.quick ? 2 : 3;
+  if (want('http')) {
+    for (const m of majors) {
+      const node = nodeBin(m);
+      results.push(await benchmark(`HTTP keep-alive, node ${m} (wrk -t1 -c32, ${httpSeconds} s)`, 'req/s', true, node,
+        configs(node), (cfg) => runHttp(node, cfg, httpSeconds)));
+    }
+  }
+  const microNode = nodeBin(majors[majors.length - 1]);
+  const micro = [
+    ['fsstat', 'fs.stat, 32 in flight', { N: opt.quick ? '10000' : '40000' }],
+    ['timers', 'timers + setImmediate + nextTick churn', { ROUNDS: opt.quick ? '30' : '100' }],
+    ['awaits', 'async/await loop', { N: opt.quick ? '100000' : '500000' }],
+  ];
+  for (const [w, title, env] of micro) {
+    if (!want(w)) continue;
+    results.push(await benchmark(`${title}, node ${majors[majors.length - 1]} (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')})`,
+      'ms', false, microNode, configs(microNode), (cfg) => runMicro(microNode, cfg, `${w}.js`, env)));
+  }
+  fs.mkdirSync(path.join(TOP, 'bench'), { recursive: true });
+  fs.writeFileSync(path.join(TOP, 'bench/results.json'), JSON.stringify({ meta, rounds: opt.rounds, results }, null, 2) + '\n');
+  fs.writeFileSync(path.join(TOP, 'bench/results.md'), markdown(results, meta) + '\n');
+  fs.rmSync(TMP, { recursive: true, force: true });
+  log('wrote bench/results.md and bench/results.json');
+}
+
+main().catch((e) => { console.error(`bench: ${e.stack}`); process.exit(1); });
