@@ -31,7 +31,7 @@ LDLIBS := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
-BPF_LAYERS := core node js
+BPF_LAYERS := core node js uv
 BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_LAYERS))
 SKEL := $(OUTPUT)/asyncscope.skel.h
 

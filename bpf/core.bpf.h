@@ -92,14 +92,24 @@ static __always_inline int read_u32(__u64 addr, __u32 *out)
  * computed offset, which a switch over PT_REGS_PARMn compiles into. */
 static __always_inline __u64 arg_slot(struct pt_regs *ctx, int slot)
 {
-	__u64 args[6] = {
-		PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx),
-		PT_REGS_PARM4(ctx), PT_REGS_PARM5(ctx), PT_REGS_PARM6(ctx),
-	};
+	__u64 a1 = PT_REGS_PARM1(ctx), a2 = PT_REGS_PARM2(ctx), a3 = PT_REGS_PARM3(ctx),
+	      a4 = PT_REGS_PARM4(ctx), a5 = PT_REGS_PARM5(ctx), a6 = PT_REGS_PARM6(ctx);
+	__u64 i = slot - 1, args[8];
 
+	/* opaque to clang, so it cannot fold the loads back into ctx + offset */
+	asm volatile("" : "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6));
+	args[0] = a1;
+	args[1] = a2;
+	args[2] = a3;
+	args[3] = a4;
+	args[4] = a5;
+	args[5] = a6;
+	args[6] = args[7] = 0;
 	if (slot < 1 || slot > 6)
 		return 0;
-	return args[slot - 1];
+	/* masked in assembly: the slot may come from a cookie, unknown to the verifier */
+	asm volatile("%0 &= 7" : "+r"(i));
+	return args[i];
 }
 
 /* Index into thread_state.frames. The mask is written in BPF assembly: clang

@@ -30,6 +30,7 @@ enum ev_kind {
 	EV_THREAD_ENV = 16, /* a thread's async_id_fields_ address became known */
 	EV_JS_SWITCH,	    /* async_id_fields[kTriggerAsyncId] written: a push or pop */
 	EV_JS_ALLOC,	    /* async_id_fields[kAsyncIdCounter] written: an id issued */
+	EV_UV_NEWCB,	    /* a libuv callback address seen for the first time */
 	EV_INTERNAL_MAX,
 };
 
@@ -55,6 +56,11 @@ enum ev_flags {
 	EVF_INFERRED = 1 << 4,
 	/* with EVF_PHASE: V8 runs microtasks (before: starts, after: ends) */
 	EVF_MICROTASKS = 1 << 5,
+	/* uv init: its callback's probe was not in place yet when it was
+	 * registered, so its first callback may have been missed */
+	EVF_LATE = 1 << 6,
+	/* uv init: made by libuv itself, not by the program */
+	EVF_INTERNAL = 1 << 7,
 };
 
 /* Ids Node stores as doubles; decoded to integers in BPF (bpf/double_id.h). */
@@ -85,6 +91,68 @@ struct ev_node {
 };
 
 #define NODE_MAX_STACK 16 /* innermost id-stack pairs carried per event */
+
+/* libuv objects: handle types, then request types (the uv layer's "type"). */
+#define UV_TYPE_LIST(X)                      \
+	X(UVT_ASYNC, "uv_async")             \
+	X(UVT_CHECK, "uv_check")             \
+	X(UVT_FS_EVENT, "uv_fs_event")       \
+	X(UVT_FS_POLL, "uv_fs_poll")         \
+	X(UVT_IDLE, "uv_idle")               \
+	X(UVT_PIPE, "uv_pipe")               \
+	X(UVT_POLL, "uv_poll")               \
+	X(UVT_PREPARE, "uv_prepare")         \
+	X(UVT_PROCESS, "uv_process")         \
+	X(UVT_TCP, "uv_tcp")                 \
+	X(UVT_TIMER, "uv_timer")             \
+	X(UVT_TTY, "uv_tty")                 \
+	X(UVT_UDP, "uv_udp")                 \
+	X(UVT_SIGNAL, "uv_signal")           \
+	X(UVT_CONNECT, "uv_connect")         \
+	X(UVT_WRITE, "uv_write")             \
+	X(UVT_SHUTDOWN, "uv_shutdown")       \
+	X(UVT_UDP_SEND, "uv_udp_send")       \
+	X(UVT_FS, "uv_fs")                   \
+	X(UVT_WORK, "uv_work")               \
+	X(UVT_GETADDRINFO, "uv_getaddrinfo") \
+	X(UVT_GETNAMEINFO, "uv_getnameinfo") \
+	X(UVT_RANDOM, "uv_random")
+
+enum uv_obj_type {
+	UVT_NONE = 0,
+#define UV_TYPE_ENUM(t, name) t,
+	UV_TYPE_LIST(UV_TYPE_ENUM)
+#undef UV_TYPE_ENUM
+		UVT_COUNT,
+	UVT_FIRST_REQ = UVT_CONNECT,
+};
+
+/* What a probed libuv API call does (the uv_api program's cookie). */
+enum uv_role {
+	UVR_INIT = 1, /* a handle is initialised (uv_*_init) */
+	UVR_START,    /* a handle gets a callback (uv_timer_start, uv_read_start, ...) */
+	UVR_SUBMIT,   /* a request is submitted with its callback */
+	UVR_CLOSE,    /* uv_close(handle, close_cb) */
+	UVR_SPAWN,    /* uv_spawn: the callback is options->exit_cb */
+};
+
+enum uv_obj_flags {
+	UVO_CLOSING = 1 << 0,  /* uv_close was called; its close_cb ends it */
+	UVO_LATE_CB = 1 << 1,  /* registered before its callback's probe was in place */
+	UVO_INTERNAL = 1 << 2, /* made by libuv itself (the loop's own handles) */
+};
+
+/* uv layer records: EV_INIT/BEFORE/AFTER/DESTROY, and EV_UV_NEWCB. */
+struct ev_uv {
+	struct ev_hdr h;
+	__u64 id;      /* asyncscope's id for the handle or request */
+	__u64 trigger; /* init: the uv object whose callback was running, 0 if none */
+	__u64 obj;     /* the uv_handle_t / uv_req_t address */
+	__u64 cb;      /* init: its callback; NEWCB: a callback address to probe */
+	__u64 wrap_id; /* node: async id of the AsyncWrap that owns it (handle->data) */
+	__u32 type;    /* enum uv_obj_type */
+	__u32 flags;   /* enum uv_obj_flags */
+};
 
 enum js_switch_dir {
 	JS_PUSH = 1,
@@ -143,6 +211,7 @@ struct node_offsets {
 
 #define NODE_MAX_FRAMES 16 /* native callback scopes tracked per thread */
 #define RESET_NEST_MAX	4  /* AsyncReset calls nested through init hooks */
+#define UV_MAX_FRAMES	8  /* libuv callbacks nested on one thread */
 
 /* BPF map values (user space sees them through the skeleton). */
 /* One callback scope the thread is inside, as seen at its native push. */
@@ -170,6 +239,15 @@ struct thread_state {
 	__u32 nresets;
 	__u32 pad;
 	__u64 reset_wraps[RESET_NEST_MAX]; /* AsyncReset entries awaiting return */
+	/* uv layer: the libuv callbacks running on this thread, innermost last */
+	__u32 nuv;
+	__u32 pad2;
+	struct uv_frame {
+		__u64 id;
+		__u64 obj;
+		__u64 cb;
+		__u64 done; /* the callback completes the object: destroy after it */
+	} uv_frames[UV_MAX_FRAMES];
 	/* the record being built: per thread, so a preempted probe cannot
 	 * share it with another task the way a per-CPU buffer would */
 	struct ev_node_stack scratch;

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,13 +15,24 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "cb_scan.h"
+#include "probe_site.h"
+#include "x86_decode.h"
 #include "asyncscope.skel.h"
 #include "log.h"
 
 struct tracer {
 	struct asyncscope *skel;
-	struct bpf_link *links[2 * SITE_COUNT];
-	size_t nlinks;
+	pid_t pid;
+	struct bpf_link **links;
+	size_t nlinks, links_cap;
+	/* uv layer: callbacks probed (by file and offset), and files scanned */
+	struct probed_cb {
+		dev_t dev;
+		ino_t ino;
+		uint64_t off;
+	} * cbs, scanned[64];
+	size_t ncbs, cbs_cap, nscanned;
 	/* exact JS mode: two watchpoint links per watched thread */
 	struct bpf_link **watch_links;
 	size_t nwatch, watch_cap;
@@ -33,23 +47,91 @@ static size_t round_pow2(size_t v)
 	return p;
 }
 
-static int attach_site(struct tracer *t, struct bpf_program *prog, bool retprobe,
-		       const struct tracer_opts *o, const struct node_site *site)
+/* Attaches prog at file_off in path for o->pid, with a cookie; keeps the link. */
+static int attach_at(struct tracer *t, struct bpf_program *prog, bool retprobe, pid_t pid,
+		     const char *path, uint64_t file_off, uint64_t cookie, const char *what)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe);
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_link *link;
 
-	link = bpf_program__attach_uprobe_opts(prog, o->pid, o->binary, site->file_off, &uo);
+	link = bpf_program__attach_uprobe_opts(prog, pid, path, file_off, &uo);
 	if (!link) {
 		int err = -errno;
 
 		elog("cannot attach %s to %s+0x%llx (%s): %s", retprobe ? "uretprobe" : "uprobe",
-		     o->binary, (unsigned long long)site->file_off, site->symbol, strerror(-err));
+		     path, (unsigned long long)file_off, what, strerror(-err));
 		return err;
 	}
-	dlog("attached %s %s at %s+0x%llx", bpf_program__name(prog), retprobe ? "(return)" : "",
-	     o->binary, (unsigned long long)site->file_off);
+	dlog("attached %s%s at %s+0x%llx (%s)", bpf_program__name(prog),
+	     retprobe ? " (return)" : "", path, (unsigned long long)file_off, what);
+	if (t->nlinks == t->links_cap) {
+		size_t ncap = t->links_cap ? 2 * t->links_cap : 64;
+		struct bpf_link **n = realloc(t->links, ncap * sizeof(*n));
+
+		if (!n) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		t->links = n;
+		t->links_cap = ncap;
+	}
 	t->links[t->nlinks++] = link;
+	return 0;
+}
+
+static int attach_node(struct tracer *t, const struct tracer_opts *o)
+{
+	const struct node_layout *l = o->layout;
+	struct asyncscope *skel = t->skel;
+	const struct {
+		enum node_site_role role;
+		struct bpf_program *prog;
+		bool retprobe;
+	} plan[] = {
+		{SITE_TRACE_ASYNC_START, skel->progs.node_trace_async_start, false},
+		{SITE_ASYNC_RESET, skel->progs.node_async_reset_enter, false},
+		{SITE_ASYNC_RESET, skel->progs.node_async_reset_exit, true},
+		{SITE_SCOPE_ENV, skel->progs.node_scope_enter, false},
+		{SITE_SCOPE_WRAP, skel->progs.node_wrap_scope_enter, false},
+		{SITE_POP_CONTEXT, skel->progs.node_pop_context, false},
+		{SITE_WRAP_DTOR, skel->progs.node_destroy, false},
+		{SITE_EMIT_DESTROY, skel->progs.node_destroy, false},
+		{SITE_MICROTASKS, skel->progs.node_microtasks_enter, false},
+		{SITE_MICROTASKS, skel->progs.node_microtasks_exit, true},
+	};
+	int err;
+
+	for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]); i++) {
+		const struct node_site *site = &l->sites[plan[i].role];
+
+		if (!site->used || (plan[i].role == SITE_MICROTASKS && !o->with_stacks))
+			continue;
+		err = attach_at(t, plan[i].prog, plan[i].retprobe, o->pid, o->binary,
+				site->file_off, 0, site->symbol);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int attach_uv(struct tracer *t, const struct tracer_opts *o)
+{
+	int err;
+
+	for (int i = 0; i < o->uv->nsites; i++) {
+		const struct uv_site *s = &o->uv->sites[i];
+
+		if (s->wrapper)
+			continue; /* its callee is probed and sees the same call */
+		/* an init probe that would be single-stepped is left out: the
+		 * handle is taken in at its first start instead */
+		if (!s->emulated && s->api->role == UVR_INIT)
+			continue;
+		err = attach_at(t, t->skel->progs.uv_api, false, o->pid, o->uv->path, s->file_off,
+				uv_api_cookie(s->api), s->api->name);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -74,9 +156,20 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 		goto cleanup;
 	}
 	skel->rodata->targ_tgid = o->pid;
-	skel->rodata->node_off = l->off;
-	skel->rodata->with_stacks = o->with_stacks || o->js_exact;
-	skel->rodata->js_exact = o->js_exact;
+	if (l)
+		skel->rodata->node_off = l->off;
+	skel->rodata->with_stacks = l && (o->with_stacks || o->js_exact);
+	skel->rodata->js_exact = l && o->js_exact;
+	skel->rodata->uv_link_wraps = l && o->uv;
+	if (o->uv) {
+		struct stat st;
+
+		if (!stat(o->uv->path, &st)) {
+			skel->rodata->uv_ino = st.st_ino;
+			skel->rodata->uv_code_lo = o->uv->code_lo;
+			skel->rodata->uv_code_hi = o->uv->code_hi;
+		}
+	}
 	/* wake the consumer once a quarter of the ring is pending */
 	skel->rodata->wakeup_bytes = rb_bytes / 4;
 	err = bpf_map__set_max_entries(skel->maps.events, rb_bytes);
@@ -84,59 +177,164 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 		*err_msg = "sizing the ring buffer failed";
 		goto cleanup;
 	}
-	/* load only the programs this build's sites need */
+	/* load only the programs this target's layers and sites need */
 	bpf_program__set_autoload(skel->progs.node_trace_async_start,
-				  l->sites[SITE_TRACE_ASYNC_START].used);
+				  l && l->sites[SITE_TRACE_ASYNC_START].used);
 	bpf_program__set_autoload(skel->progs.node_async_reset_enter,
-				  l->sites[SITE_ASYNC_RESET].used);
+				  l && l->sites[SITE_ASYNC_RESET].used);
 	bpf_program__set_autoload(skel->progs.node_async_reset_exit,
-				  l->sites[SITE_ASYNC_RESET].used);
+				  l && l->sites[SITE_ASYNC_RESET].used);
 	bpf_program__set_autoload(skel->progs.node_wrap_scope_enter,
-				  l->sites[SITE_SCOPE_WRAP].used);
+				  l && l->sites[SITE_SCOPE_WRAP].used);
+	bpf_program__set_autoload(skel->progs.node_scope_enter, l != NULL);
+	bpf_program__set_autoload(skel->progs.node_pop_context, l != NULL);
+	bpf_program__set_autoload(skel->progs.node_destroy, l != NULL);
+	bpf_program__set_autoload(skel->progs.js_watch, l && o->js_exact);
+	bpf_program__set_autoload(skel->progs.node_microtasks_enter,
+				  l && o->with_stacks && l->sites[SITE_MICROTASKS].used);
+	bpf_program__set_autoload(skel->progs.node_microtasks_exit,
+				  l && o->with_stacks && l->sites[SITE_MICROTASKS].used);
+	bpf_program__set_autoload(skel->progs.uv_api, o->uv != NULL);
+	bpf_program__set_autoload(skel->progs.uv_cb_enter, o->uv != NULL);
+	bpf_program__set_autoload(skel->progs.uv_cb_exit, o->uv != NULL);
 
 	err = asyncscope__load(skel);
 	if (err) {
 		*err_msg = "loading the BPF programs failed (kernel too old, or no BTF?)";
 		goto cleanup;
 	}
-
-	{
-		const struct {
-			enum node_site_role role;
-			struct bpf_program *prog;
-			bool retprobe;
-		} plan[] = {
-			{SITE_TRACE_ASYNC_START, skel->progs.node_trace_async_start, false},
-			{SITE_ASYNC_RESET, skel->progs.node_async_reset_enter, false},
-			{SITE_ASYNC_RESET, skel->progs.node_async_reset_exit, true},
-			{SITE_SCOPE_ENV, skel->progs.node_scope_enter, false},
-			{SITE_SCOPE_WRAP, skel->progs.node_wrap_scope_enter, false},
-			{SITE_POP_CONTEXT, skel->progs.node_pop_context, false},
-			{SITE_WRAP_DTOR, skel->progs.node_destroy, false},
-			{SITE_EMIT_DESTROY, skel->progs.node_destroy, false},
-			{SITE_MICROTASKS, skel->progs.node_microtasks_enter, false},
-			{SITE_MICROTASKS, skel->progs.node_microtasks_exit, true},
-		};
-
-		for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]); i++) {
-			if (!l->sites[plan[i].role].used)
-				continue;
-			if (plan[i].role == SITE_MICROTASKS && !o->with_stacks)
-				continue;
-			err = attach_site(t, plan[i].prog, plan[i].retprobe, o,
-					  &l->sites[plan[i].role]);
-			if (err) {
-				*err_msg = "attaching a uprobe failed";
-				goto cleanup;
-			}
-		}
+	if ((l && (err = attach_node(t, o))) || (o->uv && (err = attach_uv(t, o)))) {
+		*err_msg = "attaching a uprobe failed";
+		goto cleanup;
 	}
+	t->pid = o->pid;
 	*out = t;
 	return 0;
 
 cleanup:
 	tracer_destroy(t);
 	return err;
+}
+
+/* The mapping of pid that holds addr: a path that opens it, and addr's file offset. */
+static int find_mapping(pid_t pid, uint64_t addr, char *path, size_t cap, uint64_t *off)
+{
+	char maps[64], line[4096];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, pgoff;
+		char perms[8];
+
+		if (sscanf(line, "%llx-%llx %7s %llx", &start, &end, perms, &pgoff) != 4 ||
+		    addr < start || addr >= end)
+			continue;
+		if (perms[2] != 'x' || !strchr(line, '/'))
+			break;
+		/* through the process's root, so files in containers resolve */
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(path, cap, "/proc/%d/root%s", pid, strchr(line, '/'));
+		*off = addr - start + pgoff;
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+/* Probes one libuv callback at file offset off of path (entry and return). */
+static int attach_uv_callback(struct tracer *t, pid_t pid, const char *path, uint64_t off)
+{
+	struct probe_site_choice c;
+	struct stat st;
+	uint8_t code[64];
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, code, sizeof(code), off);
+	err = fstat(fd, &st) ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	if (n < 16)
+		return -EIO;
+	for (size_t i = 0; i < t->ncbs; i++)
+		if (t->cbs[i].dev == st.st_dev && t->cbs[i].ino == st.st_ino &&
+		    t->cbs[i].off == off)
+			return 0; /* probed already */
+	/* callbacks take their handle or request in rdi */
+	probe_site_choose(code, n, off, 1u << X86_RDI, &c);
+	if ((err = attach_at(t, t->skel->progs.uv_cb_enter, false, pid, path, off + c.offset,
+			     c.offset, "libuv callback")) ||
+	    (err = attach_at(t, t->skel->progs.uv_cb_exit, true, pid, path, off + c.offset,
+			     c.offset, "libuv callback")))
+		return err;
+	if (t->ncbs == t->cbs_cap) {
+		size_t ncap = t->cbs_cap ? 2 * t->cbs_cap : 64;
+		void *nc = realloc(t->cbs, ncap * sizeof(*t->cbs));
+
+		if (!nc)
+			return -ENOMEM;
+		t->cbs = nc;
+		t->cbs_cap = ncap;
+	}
+	t->cbs[t->ncbs++] = (struct probed_cb){st.st_dev, st.st_ino, off};
+	return 0;
+}
+
+int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path)
+{
+	struct cb_candidate *cands;
+	size_t n, ok = 0;
+	struct stat st;
+	int err;
+
+	if (stat(path, &st))
+		return -errno;
+	for (size_t i = 0; i < t->nscanned; i++)
+		if (t->scanned[i].dev == st.st_dev && t->scanned[i].ino == st.st_ino)
+			return 0;
+	if (t->nscanned < sizeof(t->scanned) / sizeof(t->scanned[0]))
+		t->scanned[t->nscanned++] = (struct probed_cb){st.st_dev, st.st_ino, 0};
+	err = cb_scan(path, &cands, &n);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		ok += attach_uv_callback(t, pid, path, cands[i].file_off) == 0;
+	vlog("%s: %zu libuv callbacks found in the code, %zu probed", path, n, ok);
+	free(cands);
+	return 0;
+}
+
+int tracer_watch_uv_callback(struct tracer *t, pid_t pid, uint64_t addr)
+{
+	struct uv_key {
+		__u32 pid, pad;
+		__u64 addr;
+	} key = {.pid = pid, .addr = addr};
+	char path[PATH_MAX];
+	uint64_t off = 0;
+	__u8 attached = 2;
+	int err;
+
+	err = find_mapping(pid, addr, path, sizeof(path), &off);
+	if (err)
+		return err;
+	/* the first callback seen in a file: probe all of its callbacks at once */
+	tracer_prescan_uv_callbacks(t, pid, path);
+	err = attach_uv_callback(t, pid, path, off);
+	if (err)
+		return err;
+	return bpf_map__update_elem(t->skel->maps.uv_cbs, &key, sizeof(key), &attached,
+				    sizeof(attached), BPF_ANY);
 }
 
 int tracer_ringbuf_fd(const struct tracer *t)
@@ -213,8 +411,10 @@ void tracer_destroy(struct tracer *t)
 	for (size_t i = 0; i < t->nwatch; i++)
 		bpf_link__destroy(t->watch_links[i]);
 	free(t->watch_links);
+	free(t->cbs);
 	for (size_t i = 0; i < t->nlinks; i++)
 		bpf_link__destroy(t->links[i]);
+	free(t->links);
 	asyncscope__destroy(t->skel);
 	free(t);
 }

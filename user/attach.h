@@ -13,16 +13,18 @@
 
 #include "events.h"
 #include "resolve_node.h"
+#include "resolve_uv.h"
 
 struct tracer;
 
 struct tracer_opts {
-	pid_t pid;	    /* process the probes fire for */
-	const char *binary; /* file the probes are placed in (e.g. /proc/PID/exe) */
-	const struct node_layout *layout;
-	size_t ringbuf_bytes; /* rounded up to a power of two */
-	bool with_stacks;     /* carry the async id stack on every event */
-	bool js_exact;	      /* report threads, for hardware watchpoints */
+	pid_t pid;			  /* process the probes fire for */
+	const char *binary;		  /* file the probes are placed in (e.g. /proc/PID/exe) */
+	const struct node_layout *layout; /* node layer, NULL if off */
+	const struct uv_layout *uv;	  /* uv layer (probes in uv->path), NULL if off */
+	size_t ringbuf_bytes;		  /* rounded up to a power of two */
+	bool with_stacks;		  /* carry the async id stack on every event */
+	bool js_exact;			  /* report threads, for hardware watchpoints */
 };
 
 /* 0 or -errno; on failure *err_msg (static text or NULL) says which step failed. */
@@ -35,6 +37,16 @@ int tracer_ringbuf_fd(const struct tracer *t);
  */
 int tracer_watch_thread(struct tracer *t, pid_t tid, uint64_t id_fields);
 size_t tracer_nlinks(const struct tracer *t);
+/*
+ * uv layer: puts entry and return probes on a libuv callback of pid at addr
+ * (reported by the uv_api program the first time it is registered). 0 or -errno.
+ */
+int tracer_watch_uv_callback(struct tracer *t, pid_t pid, uint64_t addr);
+/*
+ * uv layer: finds the callbacks path's code hands to libuv (user/cb_scan.c)
+ * and probes them all now, before they first run. Once per file. 0 or -errno.
+ */
+int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path);
 void tracer_read_stats(const struct tracer *t, struct probe_stats *s);
 /* Detaches every probe and frees everything; NULL-safe. */
 void tracer_destroy(struct tracer *t);

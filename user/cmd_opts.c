@@ -12,7 +12,7 @@
 #include "proc.h"
 #include "session.h"
 
-enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT, OPT_JS };
+enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT, OPT_JS, OPT_LAYERS };
 
 int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec,
 		      struct session_opts *so)
@@ -30,8 +30,9 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 		{"input", required_argument, NULL, OPT_INPUT},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"js", required_argument, NULL, OPT_JS},
+		{"layers", required_argument, NULL, OPT_LAYERS},
 	};
-	int nopts = 9, opt;
+	int nopts = 10, opt;
 	bool have_pid = false;
 
 	for (int i = 0; extra && extra[i].name && nopts < 31; i++)
@@ -90,6 +91,24 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_LAYERS: {
+			char buf[64], *save = NULL;
+
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			so->layers = 0;
+			for (char *tok = strtok_r(buf, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (!strcmp(tok, "node"))
+					so->layers |= LAYER_BIT_NODE;
+				else if (!strcmp(tok, "uv"))
+					so->layers |= LAYER_BIT_UV;
+				else {
+					elog("%s: unknown layer '%s' (node, uv)", cmd, tok);
+					return EXIT_USAGE;
+				}
+			}
+			break;
+		}
 		case OPT_FORMAT:
 			if (!format)
 				goto unknown;

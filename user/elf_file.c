@@ -12,6 +12,7 @@
 
 struct load_seg {
 	uint64_t vaddr, filesz, offset;
+	bool exec;
 };
 
 struct rel_entry {
@@ -101,7 +102,8 @@ struct elf_file *elf_file__open(const char *path)
 
 		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD)
 			continue;
-		ef->segs[ef->nsegs++] = (struct load_seg){ph.p_vaddr, ph.p_filesz, ph.p_offset};
+		ef->segs[ef->nsegs++] =
+			(struct load_seg){ph.p_vaddr, ph.p_filesz, ph.p_offset, ph.p_flags & PF_X};
 	}
 	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(ef->elf, scn));) {
 		GElf_Shdr sh;
@@ -332,4 +334,102 @@ int elf_file__for_each_string(struct elf_file *ef, const char *section, size_t m
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int elf_file__for_each_plt_slot(struct elf_file *ef,
+				int (*cb)(uint64_t got, const char *name, void *ctx), void *ctx)
+{
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(ef->elf, scn));) {
+		Elf_Scn *symscn;
+		GElf_Shdr sh, symsh;
+		Elf_Data *data, *symdata;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		symscn = elf_getscn(ef->elf, sh.sh_link);
+		if (!symscn || !gelf_getshdr(symscn, &symsh) || symsh.sh_type != SHT_DYNSYM)
+			continue;
+		data = elf_getdata(scn, NULL);
+		symdata = elf_getdata(symscn, NULL);
+		if (!data || !symdata)
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Rela r;
+			GElf_Sym sym;
+			const char *name;
+			int ret;
+
+			if (!gelf_getrela(data, i, &r) ||
+			    GELF_R_TYPE(r.r_info) != 7 /* JUMP_SLOT */ ||
+			    !gelf_getsym(symdata, GELF_R_SYM(r.r_info), &sym))
+				continue;
+			name = elf_strptr(ef->elf, symsh.sh_link, sym.st_name);
+			if (name && (ret = cb(r.r_offset, name, ctx)))
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int elf_file__section(struct elf_file *ef, const char *name, uint64_t *vaddr, const uint8_t **data,
+		      size_t *size)
+{
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(ef->elf, &shstrndx))
+		return -EINVAL;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(ef->elf, scn));) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(ef->elf, shstrndx, sh.sh_name)) ||
+		    strcmp(n, name) || sh.sh_type == SHT_NOBITS)
+			continue;
+		d = elf_getdata(scn, NULL);
+		if (!d || !d->d_buf)
+			return -ENOENT;
+		*vaddr = sh.sh_addr;
+		*data = d->d_buf;
+		*size = d->d_size;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int elf_file__for_each_exec_segment(struct elf_file *ef,
+				    int (*cb)(uint64_t vaddr, uint64_t size, void *ctx), void *ctx)
+{
+	for (size_t i = 0; i < ef->nsegs; i++) {
+		int ret;
+
+		if (ef->segs[i].exec && (ret = cb(ef->segs[i].vaddr, ef->segs[i].filesz, ctx)))
+			return ret;
+	}
+	return 0;
+}
+
+bool elf_file__needs(struct elf_file *ef, const char *prefix)
+{
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(ef->elf, scn));) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			const char *name;
+
+			if (!gelf_getdyn(data, i, &dyn) || dyn.d_tag != DT_NEEDED)
+				continue;
+			name = elf_strptr(ef->elf, sh.sh_link, dyn.d_un.d_val);
+			if (name && !strncmp(name, prefix, strlen(prefix)))
+				return true;
+		}
+	}
+	return false;
 }

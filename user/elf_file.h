@@ -35,6 +35,24 @@ bool elf_file__has_symtab(const struct elf_file *ef);
 int elf_file__for_each_symbol(struct elf_file *ef, int (*cb)(const struct elf_sym *sym, void *ctx),
 			      void *ctx);
 
+/*
+ * Calls cb for every R_X86_64_JUMP_SLOT relocation (a PLT entry's GOT slot)
+ * with the slot's address and the symbol it binds; stops on non-zero.
+ */
+int elf_file__for_each_plt_slot(struct elf_file *ef,
+				int (*cb)(uint64_t got, const char *name, void *ctx), void *ctx);
+
+/* A section's address and contents (valid while ef is open); -ENOENT if absent. */
+int elf_file__section(struct elf_file *ef, const char *name, uint64_t *vaddr, const uint8_t **data,
+		      size_t *size);
+
+/* Calls cb for each executable PT_LOAD segment's file-backed range; stops on non-zero. */
+int elf_file__for_each_exec_segment(struct elf_file *ef,
+				    int (*cb)(uint64_t vaddr, uint64_t size, void *ctx), void *ctx);
+
+/* True if a DT_NEEDED entry of the file starts with prefix ("libuv.so"). */
+bool elf_file__needs(struct elf_file *ef, const char *prefix);
+
 /* File offset of a virtual address, through PT_LOAD; -ENOENT if unmapped. */
 int elf_file__vaddr_to_offset(const struct elf_file *ef, uint64_t vaddr, uint64_t *off);
 

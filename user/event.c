@@ -93,3 +93,14 @@ const char *intern(const char *s)
 	pool_len++;
 	return pool[i];
 }
+
+const char *uv_type_name(uint32_t type)
+{
+	static const char *const names[UVT_COUNT] = {
+#define UV_TYPE_NAME(t, name) [t] = name,
+		UV_TYPE_LIST(UV_TYPE_NAME)
+#undef UV_TYPE_NAME
+	};
+
+	return type > UVT_NONE && type < UVT_COUNT ? names[type] : NULL;
+}

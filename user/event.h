@@ -23,10 +23,12 @@ struct event {
 	enum ev_layer layer;
 	uint32_t flags; /* enum ev_flags */
 	uint64_t id;
-	uint64_t trigger;      /* init (and before) */
-	uint64_t exec;	       /* init */
-	const char *type;      /* init: interned type name, NULL otherwise */
-	uint64_t caller;       /* node before: return address of the scope constructor */
+	uint64_t trigger; /* init (and before) */
+	uint64_t exec;	  /* init */
+	const char *type; /* init: interned type name, NULL otherwise */
+	uint64_t obj;	  /* uv layer: the handle or request address */
+	uint64_t link_id; /* uv layer init: async id of the AsyncWrap that owns it, 0 if none */
+	uint64_t caller;  /* node before: return address of the scope constructor */
 	const char *caller_fn; /* ... and the function it lies in, when known */
 	/* the async id stack at the event, when captured (EVF_STACK) */
 	bool has_stack;
@@ -58,13 +60,21 @@ struct capture_summary {
 	uint64_t duration_ns;
 	uint64_t self_cpu_us;	 /* asyncscope\'s own CPU time (user + system) */
 	uint64_t self_maxrss_kb; /* asyncscope\'s peak resident memory */
-	bool seen; /* a summary line was present (input files) */
+	bool seen;		 /* a summary line was present (input files) */
 };
 
 const char *ev_kind_name(enum ev_kind kind);
 /* EV_NONE if the name is not an event kind. */
 enum ev_kind ev_kind_from_name(const char *name);
 const char *ev_layer_name(enum ev_layer layer);
+/* "uv_timer", ... for enum uv_obj_type; NULL if out of range */
+const char *uv_type_name(uint32_t type);
+/* The key a resource is known by in its layer's id space: node and js share
+ * Node's asyncIds, the uv layer has ids of its own. */
+static inline uint64_t layer_key_id(enum ev_layer layer, uint64_t id)
+{
+	return layer == LAYER_UV ? id | (1ULL << 62) : id;
+}
 enum ev_layer ev_layer_from_name(const char *name); /* 0 if unknown */
 
 /* Returns a stable copy of s; equal strings give the same pointer. */

@@ -34,6 +34,15 @@ void jsonl_write_event(FILE *out, const struct event *e)
 				e->pairs[2 * i + 1]);
 		fputs("]}", out);
 	}
+	if (e->layer == LAYER_UV && e->kind == EV_INIT) {
+		fprintf(out, ",\"obj\":\"0x%" PRIx64 "\"", e->obj);
+		if (e->link_id)
+			fprintf(out, ",\"wrap\":%" PRIu64, e->link_id);
+		if (e->flags & EVF_LATE)
+			fputs(",\"late_probe\":true", out);
+		if (e->flags & EVF_INTERNAL)
+			fputs(",\"internal\":true", out);
+	}
 	if (e->flags & EVF_RESET)
 		fputs(",\"reset\":true", out);
 	if (e->flags & EVF_UNMATCHED)
@@ -54,8 +63,8 @@ void jsonl_write_summary(FILE *out, const struct capture_summary *s)
 		",\"lost\":%" PRIu64 ",\"read_errors\":%" PRIu64 ",\"bad_ids\":%" PRIu64
 		",\"unknown_records\":%" PRIu64 ",\"duration_ns\":%" PRIu64
 		",\"self_cpu_us\":%" PRIu64 ",\"self_maxrss_kb\":%" PRIu64 "}\n",
-		s->lost, s->read_errors, s->bad_ids, s->unknown_records, s->duration_ns, s->self_cpu_us,
-		s->self_maxrss_kb);
+		s->lost, s->read_errors, s->bad_ids, s->unknown_records, s->duration_ns,
+		s->self_cpu_us, s->self_maxrss_kb);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -357,6 +366,10 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 			e.exec = v->num;
 		if ((v = get(fields, n, "type")) && v->is_str)
 			e.type = intern(v->str);
+		if ((v = get(fields, n, "wrap")) && v->is_num)
+			e.link_id = v->num;
+		if ((v = get(fields, n, "internal")) && v->is_bool && v->bval)
+			e.flags |= EVF_INTERNAL;
 		if (e.kind == EV_INIT && !e.type) {
 			snprintf(err, err_cap, "%s:%lu: init without \"type\"", name, lineno);
 			ret = -EBADMSG;

@@ -139,6 +139,7 @@ int timeline_add_event(void *ctx, const struct event *e)
 {
 	struct timeline *t = ctx;
 	struct tl_thread *th = thread_of(t, e->pid, e->tid);
+	uint64_t key = layer_key_id(e->layer, e->id);
 	struct type_entry *te;
 
 	if (!th)
@@ -153,7 +154,7 @@ int timeline_add_event(void *ctx, const struct event *e)
 		struct flow *f;
 		void *n;
 
-		te = type_slot(t, e->pid, e->tid, e->id, true);
+		te = type_slot(t, e->pid, e->tid, key, true);
 		if (!te)
 			return 0;
 		te->type = e->type;
@@ -180,7 +181,7 @@ int timeline_add_event(void *ctx, const struct event *e)
 		if (!n)
 			return 0;
 		th->open = n;
-		te = type_slot(t, e->pid, e->tid, e->id, false);
+		te = type_slot(t, e->pid, e->tid, key, false);
 		s = &t->slices[t->nslices];
 		*s = (struct slice){
 			.pid = e->pid,
@@ -204,7 +205,8 @@ int timeline_add_event(void *ctx, const struct event *e)
 
 		/* close the innermost open slice of this id; any inside it lost
 		 * their after and end here too */
-		while (d > 0 && t->slices[th->open[d - 1]].id != e->id)
+		while (d > 0 && layer_key_id(t->slices[th->open[d - 1]].layer,
+					     t->slices[th->open[d - 1]].id) != key)
 			d--;
 		if (d == 0)
 			break;

@@ -62,7 +62,7 @@ static uint32_t *slot_for(struct model *m, uint32_t pid, uint32_t tid, uint64_t 
 
 		if (!s)
 			return &m->slots[i];
-		if (m->res[s - 1].id == id && m->res[s - 1].tid == tid && m->res[s - 1].pid == pid)
+		if (m->res[s - 1].key == id && m->res[s - 1].tid == tid && m->res[s - 1].pid == pid)
 			return &m->slots[i];
 	}
 }
@@ -93,7 +93,7 @@ static int grow_slots(struct model *m)
 		if (old[i]) {
 			const struct resource *r = &m->res[old[i] - 1];
 
-			*slot_for(m, r->pid, r->tid, r->id) = old[i];
+			*slot_for(m, r->pid, r->tid, r->key) = old[i];
 		}
 	}
 	free(old);
@@ -136,7 +136,7 @@ static struct thread *thread_of(struct model *m, uint32_t pid, uint32_t tid, uin
 
 /* Adds a resource for (pid, tid, id); an existing one is replaced by a new
  * init (its key now names the newer resource). */
-static uint32_t add_resource(struct model *m, uint32_t pid, uint32_t tid, uint64_t id,
+static uint32_t add_resource(struct model *m, uint32_t pid, uint32_t tid, uint64_t key,
 			     enum res_kind kind)
 {
 	struct resource *r;
@@ -157,27 +157,30 @@ static uint32_t add_resource(struct model *m, uint32_t pid, uint32_t tid, uint64
 	memset(r, 0, sizeof(*r));
 	r->pid = pid;
 	r->tid = tid;
-	r->id = id;
+	r->key = key;
+	r->id = key & ~(1ULL << 62);
+	r->layer = key >> 62 ? LAYER_UV : LAYER_NODE;
 	r->kind = kind;
 	r->parent = r->first_child = r->last_child = r->next_sibling = RES_NONE;
-	slot = slot_for(m, pid, tid, id);
+	slot = slot_for(m, pid, tid, key);
 	*slot = m->nres + 1;
 	return m->nres++;
 }
 
-static uint32_t get_or_placeholder(struct model *m, uint32_t pid, uint32_t tid, uint64_t id)
+static uint32_t get_or_placeholder(struct model *m, uint32_t pid, uint32_t tid, uint64_t key)
 {
-	uint32_t idx = lookup(m, pid, tid, id);
+	uint32_t idx = lookup(m, pid, tid, key);
 
 	if (idx != RES_NONE)
 		return idx;
-	return add_resource(m, pid, tid, id, id == 1 ? RES_CONTEXT : RES_PLACEHOLDER);
+	return add_resource(m, pid, tid, key, key == 1 ? RES_CONTEXT : RES_PLACEHOLDER);
 }
 
 int model_add_event(void *ctx, const struct event *e)
 {
 	struct model *m = ctx;
 	struct thread *t = thread_of(m, e->pid, e->tid, e->ts_ns);
+	uint64_t key = layer_key_id(e->layer, e->id);
 	struct resource *r;
 	uint32_t idx;
 
@@ -188,18 +191,19 @@ int model_add_event(void *ctx, const struct event *e)
 		m->last_ts = e->ts_ns;
 	switch (e->kind) {
 	case EV_INIT:
-		idx = add_resource(m, e->pid, e->tid, e->id, RES_SEEN);
+		idx = add_resource(m, e->pid, e->tid, key, RES_SEEN);
 		if (idx == RES_NONE)
 			return 0;
 		r = &m->res[idx];
 		r->type = e->type;
 		r->layer = e->layer;
+		r->link_id = e->link_id;
 		r->trigger = e->trigger;
 		r->exec = e->exec;
 		r->init_ts = e->ts_ns;
 		break;
 	case EV_BEFORE:
-		idx = get_or_placeholder(m, e->pid, e->tid, e->id);
+		idx = get_or_placeholder(m, e->pid, e->tid, key);
 		if (idx == RES_NONE)
 			return 0;
 		r = &m->res[idx];
@@ -221,11 +225,11 @@ int model_add_event(void *ctx, const struct event *e)
 
 		/* close the innermost open callback of this id; those above it
 		 * lost their after (scopes that never closed) */
-		while (d > 0 && m->res[t->stack[d - 1].res].id != e->id)
+		while (d > 0 && m->res[t->stack[d - 1].res].key != key)
 			d--;
 		if (d == 0) {
 			m->orphan_afters++;
-			idx = get_or_placeholder(m, e->pid, e->tid, e->id);
+			idx = get_or_placeholder(m, e->pid, e->tid, key);
 			if (idx != RES_NONE)
 				m->res[idx].ncallbacks++;
 			break;
@@ -244,7 +248,7 @@ int model_add_event(void *ctx, const struct event *e)
 		break;
 	}
 	case EV_DESTROY:
-		idx = get_or_placeholder(m, e->pid, e->tid, e->id);
+		idx = get_or_placeholder(m, e->pid, e->tid, key);
 		if (idx == RES_NONE)
 			return 0;
 		r = &m->res[idx];
@@ -281,7 +285,8 @@ void model_finish(struct model *m)
 		struct resource *r = &m->res[i];
 
 		if (r->kind == RES_SEEN && r->trigger != 0) {
-			uint32_t p = get_or_placeholder(m, r->pid, r->tid, r->trigger);
+			uint32_t p = get_or_placeholder(m, r->pid, r->tid,
+							layer_key_id(r->layer, r->trigger));
 
 			/* a resource cannot trigger itself; ids only grow */
 			if (p != RES_NONE && p != i)
@@ -351,4 +356,9 @@ uint64_t model_open_callbacks(const struct model *m)
 uint64_t model_orphan_afters(const struct model *m)
 {
 	return m->orphan_afters;
+}
+
+uint32_t model_find(const struct model *m, uint32_t pid, uint32_t tid, uint64_t key)
+{
+	return lookup((struct model *)m, pid, tid, key);
 }

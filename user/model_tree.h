@@ -24,7 +24,9 @@ enum res_kind {
 
 struct resource {
 	uint32_t pid, tid;
+	uint64_t key; /* layer_key_id(layer, id): what the resource is looked up by */
 	uint64_t id, trigger, exec;
+	uint64_t link_id; /* uv layer: async id of the AsyncWrap that owns it */
 	const char *type; /* NULL unless RES_SEEN */
 	enum res_kind kind;
 	enum ev_layer layer;
@@ -55,6 +57,9 @@ static inline struct event_sink model_sink(struct model *m)
 
 /* Links the forest: parents from trigger ids, placeholders for the unseen. */
 void model_finish(struct model *m);
+
+/* Index of the resource (pid, tid, layer_key_id(layer, id)), RES_NONE if unknown. */
+uint32_t model_find(const struct model *m, uint32_t pid, uint32_t tid, uint64_t key);
 
 size_t model_nresources(const struct model *m);
 const struct resource *model_resource(const struct model *m, uint32_t idx);

@@ -18,14 +18,25 @@ void format_duration(char *buf, size_t cap, uint64_t ns)
 		snprintf(buf, cap, "%.2fs", ns / 1e9);
 }
 
-static void print_label(FILE *out, const struct resource *r)
+static void print_label(FILE *out, const struct model *m, const struct resource *r)
 {
+	uint32_t link;
+
 	if (r->kind == RES_CONTEXT)
 		fprintf(out, "(%" PRIu64 ") bootstrap / main script", r->id);
 	else if (r->kind == RES_PLACEHOLDER)
-		fprintf(out, "? %" PRIu64 " (not seen created: before attach, or JS-only)", r->id);
+		fprintf(out, "? %" PRIu64 " (not seen created: before attach%s)", r->id,
+			r->layer == LAYER_UV ? "" : ", or JS-only");
 	else
 		fprintf(out, "%s %" PRIu64, r->type, r->id);
+	/* a libuv object and the AsyncWrap that owns it */
+	if (r->link_id) {
+		link = model_find(m, r->pid, r->tid, r->link_id);
+		if (link != RES_NONE && model_resource(m, link)->type)
+			fprintf(out, " <-> %s %" PRIu64, model_resource(m, link)->type, r->link_id);
+		else
+			fprintf(out, " <-> async id %" PRIu64, r->link_id);
+	}
 }
 
 static void print_stats(FILE *out, const struct model *m, const struct resource *r)
@@ -168,7 +179,7 @@ static void print_children(FILE *out, const struct model *m, uint32_t first, cha
 			return;
 		}
 		fprintf(out, "%s%s", prefix, last ? "└─ " : "├─ ");
-		print_label(out, r);
+		print_label(out, m, r);
 		print_stats(out, m, r);
 		fputc('\n', out);
 		if (r->first_child != RES_NONE) {
@@ -221,12 +232,14 @@ static void json_resource(struct json_writer *w, const struct model *m, uint32_t
 						    "placeholder");
 	if (r->type)
 		jsonw_string_field(w, "type", r->type);
+	jsonw_string_field(w, "layer", ev_layer_name(r->layer));
+	if (r->link_id)
+		jsonw_uint_field(w, "wrap", r->link_id);
 	if (r->parent != RES_NONE)
 		jsonw_uint_field(w, "parent", model_resource(m, r->parent)->id);
 	else
 		jsonw_null_field(w, "parent");
 	if (r->kind == RES_SEEN) {
-		jsonw_string_field(w, "layer", ev_layer_name(r->layer));
 		jsonw_uint_field(w, "trigger", r->trigger);
 		jsonw_uint_field(w, "exec", r->exec);
 		jsonw_uint_field(w, "init_ts", r->init_ts);

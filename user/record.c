@@ -16,6 +16,29 @@ int ingest_decode(const void *data, size_t size, const char *const *provider_typ
 	if (size < sizeof(*h) || h->len > size || h->kind <= EV_NONE ||
 	    h->kind >= EV_INTERNAL_MAX || (h->kind >= EV_KIND_COUNT && h->kind < EV_THREAD_ENV))
 		return -EBADMSG;
+	if (h->layer == LAYER_UV) {
+		const struct ev_uv *u = data;
+
+		if (size < sizeof(*u))
+			return -EBADMSG;
+		memset(e, 0, sizeof(*e));
+		e->ts_ns = h->ts_ns;
+		e->pid = h->pid;
+		e->tid = h->tid;
+		e->kind = h->kind;
+		e->layer = LAYER_UV;
+		e->id = u->id;
+		e->trigger = u->trigger;
+		e->exec = u->trigger; /* the uv callback running when it was made */
+		e->obj = u->obj;
+		e->caller = u->cb;
+		e->link_id = u->wrap_id;
+		e->flags = (u->flags & UVO_LATE_CB ? EVF_LATE : 0) |
+			   (u->flags & UVO_INTERNAL ? EVF_INTERNAL : 0);
+		if (h->kind == EV_INIT && !(e->type = intern(uv_type_name(u->type))))
+			return -EBADMSG;
+		return 0;
+	}
 	if (h->kind >= EV_THREAD_ENV) {
 		const struct ev_js *j = data;
 

@@ -22,6 +22,7 @@
 #include "layout_cache.h"
 #include "log.h"
 #include "privs.h"
+#include "resolve_uv.h"
 #include "proc.h"
 #include "session.h"
 
@@ -46,6 +47,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 struct watch_filter {
 	struct tracer *tracer;
 	struct event_sink next;
+	pid_t pid;
+	uint64_t uv_cbs, uv_cb_failed; /* callback probes attached, failed */
 	pid_t watched[256];
 	size_t nwatched;
 	uint64_t failed;
@@ -56,6 +59,17 @@ static int watch_on_event(void *ctx, const struct event *e)
 	struct watch_filter *w = ctx;
 	int err;
 
+	if (e->kind == EV_UV_NEWCB) {
+		err = tracer_watch_uv_callback(w->tracer, e->pid, e->caller);
+		if (err) {
+			w->uv_cb_failed++;
+			vlog("cannot probe libuv callback 0x%llx: %s",
+			     (unsigned long long)e->caller, strerror(-err));
+		} else {
+			w->uv_cbs++;
+		}
+		return 0;
+	}
 	if (e->kind != EV_THREAD_ENV)
 		return w->next.on_event(w->next.ctx, e);
 	for (size_t i = 0; i < w->nwatched; i++)
@@ -81,6 +95,36 @@ static void watch_flush(void *ctx)
 
 	if (w->next.flush)
 		w->next.flush(w->next.ctx);
+}
+
+/* uv layer: probe the callbacks every mapped file hands to libuv, up front. */
+static void prescan_uv_callbacks(struct tracer *t, const struct session_opts *o, pid_t pid,
+				 const char *binary)
+{
+	char maps[64], line[4096], path[PATH_MAX], last[PATH_MAX] = "";
+	FILE *f;
+
+	if (o->argv) {
+		tracer_prescan_uv_callbacks(t, pid, binary);
+		return;
+	}
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *file = strchr(line, '/');
+
+		if (!file || !strstr(line, " r-xp "))
+			continue;
+		file[strcspn(file, "\n")] = '\0';
+		if (!strcmp(file, last))
+			continue;
+		snprintf(last, sizeof(last), "%s", file);
+		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, file);
+		tracer_prescan_uv_callbacks(t, pid, path);
+	}
+	fclose(f);
 }
 
 static uint64_t now_ns(void)
@@ -151,11 +195,34 @@ static int spawn_held(char **argv, pid_t *pid, int *go_fd)
 	return 0;
 }
 
+/* The node layer: resolve node in binary; ESRCH (not node) is left to the caller. */
+static int resolve_node(const struct session_opts *o, struct session_result *r, const char *binary,
+			const char *shown)
+{
+	int err = node_layout__resolve_cached(binary, &r->layout, &r->cache);
+
+	if (err == -ESRCH)
+		return err;
+	if (err) {
+		elog("unsupported node binary %s (build-id %s): %s", shown,
+		     r->layout.build_id[0] ? r->layout.build_id : "none", r->layout.error);
+		return err;
+	}
+	for (int s = 0; s < SITE_COUNT; s++)
+		if (r->layout.sites[s].used && !r->layout.sites[s].emulated)
+			wlog("probe site %s starts with an instruction the kernel single-steps "
+			     "(slow): %s",
+			     r->layout.sites[s].symbol, r->layout.sites[s].first_insn);
+	return 0;
+}
+
 static int resolve_target(const struct session_opts *o, struct session_result *r, char *binary,
 			  size_t cap)
 {
-	char comm[64] = "?", exe[PATH_MAX] = "?";
-	int err;
+	char comm[64] = "?", exe[PATH_MAX] = "?", uvpath[PATH_MAX];
+	bool want_node = o->layers & LAYER_BIT_NODE, want_uv = o->layers & LAYER_BIT_UV;
+	const char *shown;
+	int err, nerr;
 
 	if (o->argv) {
 		err = find_in_path(o->argv[0], binary, cap);
@@ -164,6 +231,7 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 			     err == -ENOENT ? "command not found" : strerror(-err));
 			return EXIT_NO_TARGET;
 		}
+		shown = binary;
 	} else {
 		proc_exe_path(o->pid, binary, cap);
 		proc_comm(o->pid, comm, sizeof(comm));
@@ -176,13 +244,25 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 			elog("cannot read /proc/%d/exe: %s", o->pid, strerror(-err));
 			return err == -EACCES || err == -EPERM ? EXIT_NOPERM : EXIT_FAIL;
 		}
+		shown = exe;
 	}
-	err = node_layout__resolve_cached(binary, &r->layout, &r->cache);
-	if (err == -ESRCH) {
+
+	/* node: the node layer unless --layers says otherwise; anything else
+	 * with libuv: the uv layer */
+	nerr = resolve_node(o, r, binary, shown);
+	if (nerr && nerr != -ESRCH)
+		return nerr == -ENOENT || nerr == -EACCES ? EXIT_NO_TARGET : EXIT_UNSUPPORTED;
+	r->is_node = !nerr;
+	if (!o->layers) {
+		want_node = r->is_node;
+		want_uv = !r->is_node;
+	}
+	if (want_node && !r->is_node) {
 		if (o->argv)
 			elog("%s is not a Node.js binary (no node::AsyncWrap symbols); run node "
 			     "itself, "
-			     "e.g. asyncscope trace -- node app.js",
+			     "e.g. asyncscope trace -- node app.js, or --layers uv for a libuv "
+			     "program",
 			     binary);
 		else
 			elog("process %d (%s, %s) is not a Node.js process: no node::AsyncWrap "
@@ -190,16 +270,33 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 			     o->pid, comm, exe);
 		return EXIT_UNSUPPORTED;
 	}
-	if (err) {
-		elog("unsupported node binary %s (build-id %s): %s", o->argv ? binary : exe,
-		     r->layout.build_id[0] ? r->layout.build_id : "none", r->layout.error);
-		return err == -ENOENT || err == -EACCES ? EXIT_NO_TARGET : EXIT_UNSUPPORTED;
+	r->node_on = want_node;
+	if (want_uv) {
+		err = o->argv ? uv_find_for_program(binary, o->layers & LAYER_BIT_UV, uvpath, sizeof(uvpath)) :
+				uv_find_in_process(o->pid, uvpath, sizeof(uvpath));
+		if (!err)
+			err = uv_layout__resolve(uvpath, &r->uv);
+		if (err) {
+			if (o->argv && o->layers)
+				elog("%s: no libuv in it and none installed to load", binary);
+			else if (o->argv)
+				elog("%s is neither a Node.js binary nor linked with libuv (if it "
+				     "loads libuv at run time, e.g. python with uvloop, use --layers uv)",
+				     binary);
+			else if (o->layers)
+				elog("process %d (%s, %s) has no libuv loaded", o->pid, comm, exe);
+			else
+				elog("process %d (%s, %s) is neither a Node.js nor a libuv process",
+				     o->pid, comm, exe);
+			return EXIT_UNSUPPORTED;
+		}
+		for (int i = 0; i < r->uv.nsites; i++)
+			if (!r->uv.sites[i].emulated && !r->uv.sites[i].wrapper)
+				vlog("uv probe %s starts with an instruction the kernel "
+				     "single-steps: %s",
+				     r->uv.sites[i].api->name, r->uv.sites[i].insn);
+		r->uv_on = true;
 	}
-	for (int s = 0; s < SITE_COUNT; s++)
-		if (r->layout.sites[s].used && !r->layout.sites[s].emulated)
-			wlog("probe site %s starts with an instruction the kernel single-steps "
-			     "(slow): %s",
-			     r->layout.sites[s].symbol, r->layout.sites[s].first_insn);
 	return EXIT_OK;
 }
 
@@ -268,10 +365,11 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		struct tracer_opts to = {
 			.pid = r->pid,
 			.binary = binary,
-			.layout = &r->layout,
+			.layout = r->node_on ? &r->layout : NULL,
+			.uv = r->uv_on ? &r->uv : NULL,
 			.ringbuf_bytes = o->ringbuf_bytes,
-			.with_stacks = o->with_stacks || o->js != JS_OFF,
-			.js_exact = o->js == JS_EXACT,
+			.with_stacks = r->node_on && (o->with_stacks || o->js != JS_OFF),
+			.js_exact = r->node_on && o->js == JS_EXACT,
 		};
 
 		err = tracer_open(&to, &tracer, &why);
@@ -285,7 +383,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		}
 		goto cleanup;
 	}
-	if (o->js != JS_OFF) {
+	if (r->node_on && o->js != JS_OFF) {
 		js = js_infer_new(&o->sink, o->js == JS_EXACT);
 		if (!js) {
 			status = EXIT_FAIL;
@@ -293,8 +391,12 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		}
 		sink = js_infer_sink(js);
 	}
-	if (o->js == JS_EXACT) {
+	if (r->uv_on)
+		prescan_uv_callbacks(tracer, o, r->pid, binary);
+	/* records user space acts on: watchpoints (exact JS), new uv callbacks */
+	{
 		watch.tracer = tracer;
+		watch.pid = r->pid;
 		watch.next = sink;
 		sink = (struct event_sink){
 			.on_event = watch_on_event, .flush = watch_flush, .ctx = &watch};
@@ -306,7 +408,10 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		goto cleanup;
 	}
 	if (!o->quiet)
-		ilog("attached %zu probes to pid %d (%s)", tracer_nlinks(tracer), r->pid, binary);
+		ilog("attached %zu probes to pid %d (%s%s%s%s)", tracer_nlinks(tracer), r->pid,
+		     r->node_on ? "node layer: " : "", r->node_on ? binary : "",
+		     r->uv_on ? (r->node_on ? ", uv layer: " : "uv layer: ") : "",
+		     r->uv_on ? r->uv.path : "");
 	if (go_fd >= 0) {
 		if (write(go_fd, "g", 1) != 1) {
 			elog("cannot release the command: %s", strerror(errno));
@@ -359,8 +464,9 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		struct rusage ru;
 
 		if (!getrusage(RUSAGE_SELF, &ru)) {
-			r->summary.self_cpu_us = ru.ru_utime.tv_sec * 1000000ULL + ru.ru_utime.tv_usec +
-						 ru.ru_stime.tv_sec * 1000000ULL + ru.ru_stime.tv_usec;
+			r->summary.self_cpu_us =
+				ru.ru_utime.tv_sec * 1000000ULL + ru.ru_utime.tv_usec +
+				ru.ru_stime.tv_sec * 1000000ULL + ru.ru_stime.tv_usec;
 			r->summary.self_maxrss_kb = ru.ru_maxrss;
 		}
 	}

@@ -14,11 +14,17 @@
 #include "event.h"
 #include "layout_cache.h"
 #include "resolve_node.h"
+#include "resolve_uv.h"
 
 enum js_mode {
 	JS_DEFAULT = 0, /* JS-only resources inferred from the id stacks of native events */
 	JS_OFF,		/* native resources only */
 	JS_EXACT,	/* every JS context switch and id allocation (hardware watchpoints) */
+};
+
+enum layer_bits {
+	LAYER_BIT_NODE = 1 << 0,
+	LAYER_BIT_UV = 1 << 1,
 };
 
 struct session_opts {
@@ -27,15 +33,18 @@ struct session_opts {
 	uint64_t duration_ns; /* 0: until interrupted or the target exits */
 	size_t ringbuf_bytes;
 	struct event_sink sink;
-	bool quiet;	  /* no "attached" / "detached" notes on stderr */
-	bool with_stacks; /* carry the async id stack on every node event */
-	enum js_mode js;  /* the JS layer */
+	bool quiet;	     /* no "attached" / "detached" notes on stderr */
+	bool with_stacks;    /* carry the async id stack on every node event */
+	enum js_mode js;     /* the JS layer */
+	unsigned int layers; /* enum layer_bits; 0: node for node, uv for other libuv programs */
 };
 
 struct session_result {
 	struct capture_summary summary;
 	struct probe_stats stats;
 	struct node_layout layout;
+	struct uv_layout uv;
+	bool is_node, node_on, uv_on;
 	enum cache_state cache; /* how the layout was obtained */
 	pid_t pid;		/* the traced process */
 	bool target_exited;

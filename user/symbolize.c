@@ -37,7 +37,8 @@ static int collect(const struct elf_sym *s, void *ctx)
 	}
 	/* only node's own functions are worth a name here (the callers of
 	 * scope constructors); keeping the rest nameless lets the ELF go */
-	z->syms[z->n++] = (struct func_sym){s->addr, s->size, strstr(s->name, "4node") ? intern(s->name) : NULL};
+	z->syms[z->n++] = (struct func_sym){s->addr, s->size,
+					    strstr(s->name, "4node") ? intern(s->name) : NULL};
 	return 0;
 }
 

@@ -509,3 +509,103 @@ const char *x86_reg_name(int reg)
 		return "none";
 	return names[reg];
 }
+
+/*
+ * Registers an instruction may overwrite, as a bit mask (see x86_decode.h).
+ */
+unsigned int x86_insn_clobbers(const struct x86_insn *in)
+{
+	unsigned int reg_bit = in->reg >= 0 ? 1u << in->reg : 0;
+	unsigned int rm_bit = (!in->mem && in->rm >= 0) ? 1u << in->rm : 0;
+	const unsigned int caller_saved = 0x0fc7; /* rax rcx rdx rsi rdi r8-r11 */
+	uint8_t op = in->opcode;
+
+	if (in->map == X86_MAP_1BYTE) {
+		if (op == 0xe8 || (op == 0xff && (in->reg & 7) == 2))
+			return caller_saved;
+		switch (op) {
+		case 0x03:
+		case 0x0b:
+		case 0x13:
+		case 0x1b:
+		case 0x23:
+		case 0x2b:
+		case 0x33:
+		case 0x63:
+		case 0x69:
+		case 0x6b:
+		case 0x8a:
+		case 0x8b:
+		case 0x8d:
+			return reg_bit;
+		case 0x01:
+		case 0x09:
+		case 0x11:
+		case 0x19:
+		case 0x21:
+		case 0x29:
+		case 0x31:
+		case 0x88:
+		case 0x89:
+		case 0x80:
+		case 0x81:
+		case 0x83:
+		case 0xc0:
+		case 0xc1:
+		case 0xc6:
+		case 0xc7:
+		case 0xd0:
+		case 0xd1:
+		case 0xd2:
+		case 0xd3:
+		case 0xf6:
+		case 0xf7:
+		case 0xfe:
+		case 0xff:
+			return rm_bit;
+		case 0x98:
+		case 0x99:
+			return 0x5; /* rax, rdx */
+		}
+		if ((op >= 0x58 && op <= 0x5f) || (op >= 0xb0 && op <= 0xbf))
+			return in->rm >= 0 ? 1u << in->rm : 0;
+		if (op >= 0x90 && op <= 0x97)
+			return 1u | (in->rm >= 0 ? 1u << in->rm : 0);
+		return 0;
+	}
+	if (in->map == X86_MAP_0F) {
+		if ((op >= 0x40 && op <= 0x4f) || op == 0xaf || op == 0xb6 || op == 0xb7 ||
+		    op == 0xbe || op == 0xbf || op == 0xbc || op == 0xbd || op == 0xb8 ||
+		    op == 0x2c || op == 0x2d || op == 0x50)
+			return reg_bit;
+		if (op == 0x7e || (op >= 0x90 && op <= 0x9f))
+			return rm_bit;
+		if (op >= 0xc8 && op <= 0xcf)
+			return 1u << ((op & 7) | ((in->rex & 1) ? 8 : 0));
+	}
+	return 0;
+}
+
+bool x86_changes_flow(const struct x86_insn *in)
+{
+	uint8_t op = in->opcode;
+
+	if (in->has_rel || x86_is_ret(in))
+		return true;
+	if (in->map == X86_MAP_1BYTE &&
+	    ((op == 0xff && ((in->reg & 7) == 2 || (in->reg & 7) == 4)) || op == 0xcc ||
+	     op == 0xcd))
+		return true;
+	return false;
+}
+
+bool x86_touches_rsp(const struct x86_insn *in)
+{
+	uint8_t op = in->opcode;
+
+	if (in->map == X86_MAP_1BYTE &&
+	    ((op >= 0x50 && op <= 0x5f) || op == 0x68 || op == 0x6a || op == 0x8f || op == 0x9c ||
+	     op == 0x9d || op == 0xc8 || op == 0xc9 || (op == 0xff && (in->reg & 7) == 6)))
+		return true;
+	return (x86_insn_clobbers(in) >> X86_RSP) & 1;
+}

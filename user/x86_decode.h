@@ -98,6 +98,19 @@ bool x86_is_ret(const struct x86_insn *insn);
  */
 bool x86_uprobe_emulated(const struct x86_insn *insn);
 
+/*
+ * General-purpose registers the instruction may overwrite, as a bit mask by
+ * enum x86_reg (calls clobber the caller-saved set). Conservative for the
+ * common integer instructions, blind to exotic ones.
+ */
+unsigned int x86_insn_clobbers(const struct x86_insn *insn);
+
+/* True for jumps, calls, returns and traps: where straight-line code ends. */
+bool x86_changes_flow(const struct x86_insn *insn);
+
+/* True if the instruction moves or writes the stack pointer. */
+bool x86_touches_rsp(const struct x86_insn *insn);
+
 /* "push %rbp", "mov %rsp,%rbp" style description of the first bytes, for doctor. */
 const char *x86_reg_name(int reg);
 

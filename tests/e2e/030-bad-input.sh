@@ -32,12 +32,12 @@ expect_err "malformed pid" 2 "invalid pid" "$ASYNCSCOPE" trace -p 12abc
 sleep 30 &
 sl=$!
 BG_PIDS="$BG_PIDS $sl"
-expect_err "not a node process" 4 "is not a Node.js process" "$ASYNCSCOPE" trace -p "$sl"
+expect_err "not a node process" 4 "is neither a Node.js nor a libuv process" "$ASYNCSCOPE" trace -p "$sl"
 expect_err "doctor on a non-node process" 4 "" sh -c "'$ASYNCSCOPE' doctor -p $sl >/dev/null; rc=\$?; echo doctor-exit-\$rc >&2; exit \$rc"
 check "the non-node process was left alone" kill -0 "$sl"
 
 # not a node command, and no such command
-expect_err "command is not node" 4 "is not a Node.js binary" "$ASYNCSCOPE" trace -- /bin/true
+expect_err "command is not node" 4 "is neither a Node.js binary nor linked with libuv" "$ASYNCSCOPE" trace -- /bin/true
 expect_err "command not found" 3 "command not found" "$ASYNCSCOPE" trace -- no-such-command-xyz
 
 # no privileges: an unprivileged user with a valid node target

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libuv layer: handles and requests of any libuv program, with ids of our
+ * own (unique per process, never reused). uv_api is attached to the public
+ * API functions; its cookie says which argument is the object and which its
+ * callback. Each callback address, the first time it is registered, is
+ * reported to user space, which attaches uv_cb_enter/uv_cb_exit to it: a
+ * libuv callback's first argument is always its handle or request.
+ */
+#include "core.bpf.h"
+#include <bpf/bpf_core_read.h>
+
+struct uv_key {
+	__u32 pid;
+	__u32 pad;
+	__u64 addr;
+};
+
+struct uv_obj {
+	__u64 id;
+	__u64 cb;	/* its callback (for a request: completes it) */
+	__u64 close_cb; /* uv_close's callback: completes the handle */
+	__u32 type;	/* enum uv_obj_type */
+	__u32 flags;	/* enum uv_obj_flags */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, struct uv_key);
+	__type(value, struct uv_obj);
+} uv_objs SEC(".maps");
+
+/* next id per process */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u64);
+} uv_next_id SEC(".maps");
+
+/* callback address -> 1 reported to user space, 2 probe attached */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct uv_key);
+	__type(value, __u8);
+} uv_cbs SEC(".maps");
+
+/* link a uv object to the AsyncWrap that owns it (node with both layers) */
+const volatile bool uv_link_wraps = false;
+/* libuv's own code: the file's inode and the range of file offsets it spans
+ * (all of a shared libuv; the uv_* functions of a program with its own copy) */
+const volatile __u64 uv_ino = 0;
+const volatile __u64 uv_code_lo = 0, uv_code_hi = 0;
+
+struct vma_check {
+	__u64 addr;
+	bool inside;
+};
+
+static long in_libuv(struct task_struct *task, struct vm_area_struct *vma, struct vma_check *c)
+{
+	struct file *f = BPF_CORE_READ(vma, vm_file);
+	__u64 off;
+
+	if (!f || BPF_CORE_READ(f, f_inode, i_ino) != uv_ino)
+		return 0;
+	off = c->addr - BPF_CORE_READ(vma, vm_start) + (BPF_CORE_READ(vma, vm_pgoff) << 12);
+	c->inside = off >= uv_code_lo && off < uv_code_hi;
+	return 0;
+}
+
+/* Is this API call made from inside libuv (uv_loop_init making the loop's own
+ * handles) rather than by the program? The return address tells. */
+static __always_inline bool called_by_libuv(struct pt_regs *ctx)
+{
+	struct vma_check c = {0};
+
+	if (!uv_ino || bpf_probe_read_user(&c.addr, sizeof(c.addr), (void *)PT_REGS_SP(ctx)))
+		return false;
+	bpf_find_vma(bpf_get_current_task_btf(), c.addr, in_libuv, &c, 0);
+	return c.inside;
+}
+
+static __always_inline __u64 slot_value(struct pt_regs *ctx, int slot)
+{
+	__u64 v = 0;
+
+	if (slot <= 6)
+		return arg_slot(ctx, slot);
+	/* 7th and 8th integer arguments: on the stack above the return address */
+	bpf_probe_read_user(&v, sizeof(v), (void *)(PT_REGS_SP(ctx) + 8 * (slot - 6)));
+	return v;
+}
+
+static __always_inline void emit_uv(__u16 kind, const struct uv_obj *o, __u64 obj, __u64 trigger,
+				    __u64 wrap_id)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ev_uv r = {
+		.h = {.ts_ns = bpf_ktime_get_ns(),
+		      .pid = pid_tgid >> 32,
+		      .tid = (__u32)pid_tgid,
+		      .kind = kind,
+		      .len = sizeof(r),
+		      .layer = LAYER_UV},
+		.id = o->id,
+		.trigger = trigger,
+		.obj = obj,
+		.cb = o->cb,
+		.wrap_id = wrap_id,
+		.type = o->type,
+		.flags = o->flags,
+	};
+
+	if (bpf_ringbuf_output(&events, &r, sizeof(r), wakeup_flag()))
+		STAT_INC(ringbuf_drops);
+}
+
+/* Reports a callback address the first time; marks o if its probe is not in place yet. */
+static __always_inline void note_cb(__u32 pid, __u64 cb, struct uv_obj *o)
+{
+	struct uv_key k = {.pid = pid, .addr = cb};
+	__u8 *state, one = 1;
+
+	if (!cb)
+		return;
+	state = bpf_map_lookup_elem(&uv_cbs, &k);
+	if (state) {
+		if (*state != 2)
+			o->flags |= UVO_LATE_CB;
+		return;
+	}
+	bpf_map_update_elem(&uv_cbs, &k, &one, BPF_NOEXIST);
+	o->flags |= UVO_LATE_CB;
+	{
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		struct ev_uv r = {
+			.h = {.ts_ns = bpf_ktime_get_ns(),
+			      .pid = pid,
+			      .tid = (__u32)pid_tgid,
+			      .kind = EV_UV_NEWCB,
+			      .len = sizeof(r),
+			      .layer = LAYER_UV},
+			.cb = cb,
+		};
+
+		/* wake the consumer now: the sooner the probe, the fewer missed */
+		if (bpf_ringbuf_output(&events, &r, sizeof(r), BPF_RB_FORCE_WAKEUP))
+			STAT_INC(ringbuf_drops);
+	}
+}
+
+static __always_inline __u64 current_uv_id(struct thread_state *ts)
+{
+	__u32 n;
+
+	if (!ts)
+		return 0;
+	n = ts->nuv;
+	if (n == 0 || n > UV_MAX_FRAMES)
+		return 0;
+	return ts->uv_frames[(n - 1) & (UV_MAX_FRAMES - 1)].id;
+}
+
+static __always_inline __u64 owning_wrap_id(__u32 pid, __u64 obj)
+{
+	struct live_key k = {.pid = pid};
+	__u64 *id;
+
+	if (!uv_link_wraps || read_u64(obj, &k.wrap)) /* data, the first field of every uv object */
+		return 0;
+	id = bpf_map_lookup_elem(&live_wraps, &k);
+	return id ? *id : 0;
+}
+
+static __always_inline struct uv_obj *uv_new(__u32 pid, __u64 obj, __u32 type, __u64 cb)
+{
+	struct uv_key k = {.pid = pid, .addr = obj};
+	struct uv_obj o = {.type = type, .cb = cb}, *old;
+	__u64 *next, first = 1;
+
+	next = bpf_map_lookup_elem(&uv_next_id, &pid);
+	if (!next) {
+		bpf_map_update_elem(&uv_next_id, &pid, &first, BPF_NOEXIST);
+		next = bpf_map_lookup_elem(&uv_next_id, &pid);
+		if (!next)
+			return NULL;
+	}
+	o.id = __sync_fetch_and_add(next, 1);
+	old = bpf_map_lookup_elem(&uv_objs, &k);
+	if (old) /* a request reused before we saw it finish: it did */
+		emit_uv(EV_DESTROY, old, obj, 0, 0);
+	if (bpf_map_update_elem(&uv_objs, &k, &o, BPF_ANY)) {
+		STAT_INC(live_map_full);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&uv_objs, &k);
+}
+
+SEC("uprobe")
+int uv_api(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx), obj, cb = 0;
+	__u32 role = cookie & 0xff, type = (cookie >> 8) & 0xff, pid = current_tgid();
+	int oslot = (cookie >> 16) & 0xff, cslot = (cookie >> 24) & 0xff;
+	struct uv_key k = {.pid = pid};
+	struct thread_state *ts;
+	struct uv_obj *o;
+
+	if (!is_traced())
+		return 0;
+	obj = slot_value(ctx, oslot);
+	if (!obj)
+		return 0;
+	if (cslot)
+		cb = slot_value(ctx, cslot);
+	if (role == UVR_SPAWN && cb && read_u64(cb, &cb)) /* options->exit_cb */
+		return 0;
+	k.addr = obj;
+	o = bpf_map_lookup_elem(&uv_objs, &k);
+	ts = thread_get();
+
+	switch (role) {
+	case UVR_INIT:
+	case UVR_SPAWN:
+		if (o && o->type == type)
+			return 0; /* seen already: a wrapper calling a probed function */
+		o = uv_new(pid, obj, type, cb);
+		if (!o)
+			return 0;
+		if (called_by_libuv(ctx))
+			o->flags |= UVO_INTERNAL;
+		note_cb(pid, cb, o);
+		emit_uv(EV_INIT, o, obj, current_uv_id(ts), owning_wrap_id(pid, obj));
+		return 0;
+	case UVR_START:
+		if (!o) {
+			/* created before attach, or its init function is not probed */
+			o = uv_new(pid, obj, type, cb);
+			if (!o)
+				return 0;
+			if (called_by_libuv(ctx))
+				o->flags |= UVO_INTERNAL;
+			note_cb(pid, cb, o);
+			emit_uv(EV_INIT, o, obj, current_uv_id(ts), owning_wrap_id(pid, obj));
+			return 0;
+		}
+		o->cb = cb;
+		note_cb(pid, cb, o);
+		return 0;
+	case UVR_SUBMIT:
+		if (!cb)
+			return 0; /* synchronous (uv_fs_* with no callback) */
+		o = uv_new(pid, obj, type, cb);
+		if (!o)
+			return 0;
+		if (called_by_libuv(ctx))
+			o->flags |= UVO_INTERNAL;
+		note_cb(pid, cb, o);
+		emit_uv(EV_INIT, o, obj, current_uv_id(ts), owning_wrap_id(pid, obj));
+		return 0;
+	case UVR_CLOSE:
+		if (!o)
+			return 0;
+		if (!cb) {
+			/* no close callback: nothing later tells us it is gone */
+			emit_uv(EV_DESTROY, o, obj, 0, 0);
+			bpf_map_delete_elem(&uv_objs, &k);
+			return 0;
+		}
+		o->flags |= UVO_CLOSING;
+		o->close_cb = cb;
+		note_cb(pid, cb, o);
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * Entry of a libuv callback (cookie: the probe's distance from the function's
+ * start, which may be a few bytes in, see user/probe_site.c). A frame is
+ * pushed for every entry, known object or not, so the return probe always
+ * pops its own.
+ */
+SEC("uprobe")
+int BPF_UPROBE(uv_cb_enter, __u64 obj)
+{
+	/* at a uprobe the ip is the probed address */
+	__u64 fn = PT_REGS_IP(ctx) - bpf_get_attach_cookie(ctx);
+	struct uv_key k = {.pid = current_tgid(), .addr = obj};
+	struct thread_state *ts;
+	struct uv_frame *f;
+	struct uv_obj *o;
+	__u32 n;
+
+	if (!is_traced())
+		return 0;
+	ts = thread_get();
+	if (!ts)
+		return 0;
+	n = ts->nuv;
+	if (n >= UV_MAX_FRAMES) {
+		STAT_INC(frame_overflow);
+		ts->nuv = n + 1; /* keep the return probes balanced */
+		return 0;
+	}
+	f = &ts->uv_frames[n & (UV_MAX_FRAMES - 1)];
+	ts->nuv = n + 1;
+	f->id = 0;
+	f->obj = obj;
+	f->cb = fn;
+	f->done = 0;
+	o = bpf_map_lookup_elem(&uv_objs, &k);
+	if (!o)
+		return 0; /* not an object we know: called directly, or made before attach */
+	/* only the callback registered for it: not an alloc_cb, nor a work_cb
+	 * running on a threadpool thread */
+	if (fn != o->cb && fn != o->close_cb)
+		return 0;
+	f->id = o->id;
+	/* a request's callback, or a closing handle's close callback, is its last */
+	f->done = (o->type >= UVT_FIRST_REQ && fn == o->cb) ||
+		  ((o->flags & UVO_CLOSING) && fn == o->close_cb);
+	o->flags &= ~UVO_LATE_CB;
+	emit_uv(EV_BEFORE, o, obj, 0, 0);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_URETPROBE(uv_cb_exit)
+{
+	struct thread_state *ts = thread_peek();
+	struct uv_obj o = {0};
+	struct uv_frame f;
+	struct uv_key k;
+	__u32 n;
+
+	if (!is_traced() || !ts)
+		return 0;
+	n = ts->nuv;
+	if (n == 0)
+		return 0;
+	ts->nuv = n - 1;
+	if (n > UV_MAX_FRAMES)
+		return 0;
+	f = ts->uv_frames[(n - 1) & (UV_MAX_FRAMES - 1)];
+	if (!f.id)
+		return 0;
+	o.id = f.id;
+	emit_uv(EV_AFTER, &o, f.obj, 0, 0);
+	if (f.done) {
+		k.pid = current_tgid();
+		k.pad = 0;
+		k.addr = f.obj;
+		emit_uv(EV_DESTROY, &o, f.obj, 0, 0);
+		bpf_map_delete_elem(&uv_objs, &k);
+	}
+	return 0;
+}
