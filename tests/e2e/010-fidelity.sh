@@ -18,7 +18,7 @@ for major in $(node_majors); do
 		"$node" -r "$WORKLOADS/recorder.js" "$WORKLOADS/fidelity.js"
 	rc=$?
 	check "node $major: traced workload exits 0 (got $rc)" [ "$rc" -eq 0 ]
-	if node "$E2E_DIR/compare.js" "$obs" "$gt" --json "$OUT_DIR/fidelity-$major.json" | sed 's/^/    /'; then
+	if indented node "$E2E_DIR/compare.js" "$obs" "$gt" --json "$OUT_DIR/fidelity-$major.json"; then
 		ok "node $major: fidelity thresholds met"
 	else
 		fail "node $major: fidelity below thresholds"
@@ -27,7 +27,7 @@ for major in $(node_majors); do
 	# without the recorder: same native causal structure
 	"$ASYNCSCOPE" tree -q --format json -o "$TMP/with-$major.json" --input "$obs"
 	"$ASYNCSCOPE" tree -q --format json -o "$TMP/without-$major.json" -- "$node" "$WORKLOADS/fidelity.js"
-	if node "$E2E_DIR/tree_shape.js" "$TMP/with-$major.json" "$TMP/without-$major.json" | sed 's/^/    /'; then
+	if indented node "$E2E_DIR/tree_shape.js" "$TMP/with-$major.json" "$TMP/without-$major.json"; then
 		ok "node $major: tree shape identical without the recorder"
 	else
 		fail "node $major: tree shape differs without the recorder"
@@ -51,6 +51,18 @@ if [ -s "$obs" ]; then
 		fail "compare.js accepted a capture with 2% wrong triggers"
 	else
 		ok "compare.js rejects a capture with 2% wrong triggers"
+	fi
+	# and the shape check: one native resource re-parented to the root
+	node -e '
+	  const fs = require("fs"); const d = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+	  const n = d.nodes.find((n) => n.kind === "resource" && n.layer === "node" && n.parent != null &&
+	    d.nodes.some((p) => p.id === n.parent && p.kind === "resource" && p.layer === "node"));
+	  n.parent = null;
+	  fs.writeFileSync(process.argv[2], JSON.stringify(d));' "$TMP/with-$major.json" "$TMP/moved.json"
+	if node "$E2E_DIR/tree_shape.js" "$TMP/moved.json" "$TMP/with-$major.json" >/dev/null; then
+		fail "tree_shape.js accepted a tree with a native resource moved"
+	else
+		ok "tree_shape.js rejects a tree with a native resource moved"
 	fi
 fi
 finish

@@ -18,8 +18,7 @@ for major in $(node_majors); do
 	ASYNCSCOPE_GT="$gt" "$ASYNCSCOPE" trace -q --js default -o "$obs" -- \
 		"$node" -r "$WORKLOADS/recorder.js" "$WORKLOADS/jsmix.js"
 	check "node $major: traced workload exits 0" [ $? -eq 0 ]
-	if node "$E2E_DIR/compare_js.js" "$obs" "$gt" --json "$OUT_DIR/js-default-$major.json" |
-		sed 's/^/    /'; then
+	if indented node "$E2E_DIR/compare_js.js" "$obs" "$gt" --json "$OUT_DIR/js-default-$major.json"; then
 		ok "node $major: visible JS resources recovered with id, trigger and type"
 	else
 		fail "node $major: JS recovery below thresholds"

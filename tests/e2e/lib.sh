@@ -59,11 +59,29 @@ node_majors() {
 	awk '!/^#/ && NF >= 3 { print $1 }' "$TOP/tests/node-versions"
 }
 
-# Names of asyncscope's BPF programs still loaded; empty when all detached.
-leftover_probes() {
-	bpftool prog show 2>/dev/null | awk '/^[0-9]+: / { print $4 }' |
-		grep -E '^(node_|js_watch)' || true
+# "ID NAME" of asyncscope's BPF programs still loaded; empty when all detached.
+loaded_programs() {
+	bpftool prog show 2>/dev/null | awk '/^[0-9]+: / { sub(":", "", $1); print $1, $4 }' |
+		grep -E ' (node_|uv_|js_watch)' || true
 }
+# Links (uprobes, watchpoints) must be gone the moment asyncscope exits; the
+# kernel frees a detached program itself after an RCU grace period, so those
+# get 2 s to disappear.
+leftover_probes() {
+	progs=$(loaded_programs)
+	links=$(bpftool link show 2>/dev/null | awk '/^[0-9]+: / {
+		for (i = 2; i < NF; i++) if ($i == "prog") print $(i + 1) }')
+	for id in $links; do
+		echo "$progs" | awk -v id="$id" '$1 == id { print "link to " $2 }'
+	done | grep . && return
+	i=0
+	while [ -n "$(loaded_programs)" ] && [ $i -lt 20 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	loaded_programs | awk '{ print $2 }'
+}
+
 assert_no_probes_left() {
 	left=$(leftover_probes)
 	if [ -n "$left" ]; then
@@ -71,6 +89,17 @@ assert_no_probes_left() {
 	else
 		ok "no probes left after $1"
 	fi
+}
+
+# indented CMD ARGS...: runs CMD with its output indented under the test's
+# lines, and returns CMD's status (a pipe into sed would return sed's).
+indented() {
+	_out=$(mktemp)
+	"$@" >"$_out" 2>&1
+	_rc=$?
+	sed 's/^/    /' "$_out"
+	rm -f "$_out"
+	return $_rc
 }
 
 # wait_for FILE SECONDS: the handshake a workload makes when it is ready

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Compares the shape of two trigger trees from `asyncscope tree --format json`:
 // the multiset of native type paths from each root (ids differ between runs;
-// the causal structure must not). Placeholder and context ancestors are left
-// out of a path: an in-process hook makes Node give promises ids, which
-// changes the JS-only links between native resources but not the native ones.
+// the causal structure must not). Placeholder, context and JS-layer
+// ancestors are left out of a path: an in-process hook makes Node give
+// promises ids, which adds JS resources (PROMISE) and JS-only links between
+// native resources but changes no native one.
 //   node tree_shape.js A.json B.json   -> exit 0 when equal
 'use strict';
 const fs = require('fs');
+
+const native = (n) => n.kind === 'resource' && n.layer !== 'js';
 
 function paths(file) {
   const d = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -22,13 +25,13 @@ function paths(file) {
     if (memo.has(k)) return memo.get(k);
     const parent = n.parent == null ? null : byKey.get(`${n.pid}:${n.tid}:${n.parent}`);
     const up = parent ? pathOf(parent) : `t${threadOrder.get(`${n.pid}:${n.tid}`)}:`;
-    const p = n.kind === 'resource' ? (up.endsWith(':') ? up : up + '/') + label(n) : up;
+    const p = native(n) ? (up.endsWith(':') ? up : up + '/') + label(n) : up;
     memo.set(k, p);
     return p;
   };
   const bag = new Map();
   for (const n of d.nodes) {
-    if (n.kind !== 'resource') continue;
+    if (!native(n)) continue;
     const p = pathOf(n);
     bag.set(p, (bag.get(p) || 0) + 1);
   }
