@@ -18,14 +18,14 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 
 # Debian packages the build, the demo and the tests need (see README).
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libuv1-dev \
-	pkg-config make gcc binutils nodejs npm
+	pkg-config make gcc binutils nodejs npm wrk cmake python3 python3-uvloop
 
 CFLAGS ?= -g -O2
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter
 INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
 LIBBPF_LIBS := $(shell pkg-config --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 # libbpf is linked statically so the binary runs where only libelf/zlib exist.
-LDLIBS := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz
+LDLIBS := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lpthread
 
 # clang's default system includes, so BPF programs find asm/ types.
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
@@ -37,9 +37,9 @@ SKEL := $(OUTPUT)/asyncscope.skel.h
 
 # Pure parts: no libbpf. The unit-test binary links only these, which keeps
 # reconstruction and output free of the BPF machinery.
-PURE_SRCS := $(filter-out user/main.c user/attach.c user/ingest.c user/cmd_%.c user/session.c user/privs.c, \
+PURE_SRCS := $(filter-out user/main.c user/attach.c user/uprobes.c user/ingest.c user/cmd_%.c user/session.c user/privs.c, \
 	$(wildcard user/*.c))
-BPF_SRCS := user/attach.c user/ingest.c user/session.c user/privs.c $(wildcard user/cmd_*.c) user/main.c
+BPF_SRCS := user/attach.c user/uprobes.c user/ingest.c user/session.c user/privs.c $(wildcard user/cmd_*.c) user/main.c
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
 BPF_USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(BPF_SRCS))
 

@@ -20,12 +20,12 @@
 #include "x86_decode.h"
 #include "asyncscope.skel.h"
 #include "log.h"
+#include "uprobes.h"
 
 struct tracer {
 	struct asyncscope *skel;
 	pid_t pid;
-	struct bpf_link **links;
-	size_t nlinks, links_cap;
+	struct uprobes *probes;
 	/* uv layer: callbacks probed (by file and offset), and files scanned */
 	struct probed_cb {
 		dev_t dev;
@@ -47,36 +47,11 @@ static size_t round_pow2(size_t v)
 	return p;
 }
 
-/* Attaches prog at file_off in path for o->pid, with a cookie; keeps the link. */
+/* Queues prog at file_off in path for pid, with a cookie; see uprobes_commit(). */
 static int attach_at(struct tracer *t, struct bpf_program *prog, bool retprobe, pid_t pid,
 		     const char *path, uint64_t file_off, uint64_t cookie, const char *what)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = retprobe, .bpf_cookie = cookie);
-	struct bpf_link *link;
-
-	link = bpf_program__attach_uprobe_opts(prog, pid, path, file_off, &uo);
-	if (!link) {
-		int err = -errno;
-
-		elog("cannot attach %s to %s+0x%llx (%s): %s", retprobe ? "uretprobe" : "uprobe",
-		     path, (unsigned long long)file_off, what, strerror(-err));
-		return err;
-	}
-	dlog("attached %s%s at %s+0x%llx (%s)", bpf_program__name(prog),
-	     retprobe ? " (return)" : "", path, (unsigned long long)file_off, what);
-	if (t->nlinks == t->links_cap) {
-		size_t ncap = t->links_cap ? 2 * t->links_cap : 64;
-		struct bpf_link **n = realloc(t->links, ncap * sizeof(*n));
-
-		if (!n) {
-			bpf_link__destroy(link);
-			return -ENOMEM;
-		}
-		t->links = n;
-		t->links_cap = ncap;
-	}
-	t->links[t->nlinks++] = link;
-	return 0;
+	return uprobes_add(t->probes, prog, retprobe, pid, path, file_off, cookie, what);
 }
 
 static int attach_node(struct tracer *t, const struct tracer_opts *o)
@@ -141,6 +116,7 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	struct asyncscope *skel;
 	struct tracer *t;
 	size_t rb_bytes = round_pow2(o->ringbuf_bytes);
+	bool multi;
 	int err;
 
 	*out = NULL;
@@ -160,6 +136,7 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 		skel->rodata->node_off = l->off;
 	skel->rodata->with_stacks = l && (o->with_stacks || o->js_exact);
 	skel->rodata->js_exact = l && o->js_exact;
+	skel->rodata->js_stop_to_arm = l && o->js_exact && o->stop_to_arm;
 	skel->rodata->uv_link_wraps = l && o->uv;
 	if (o->uv) {
 		struct stat st;
@@ -198,12 +175,20 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	bpf_program__set_autoload(skel->progs.uv_cb_enter, o->uv != NULL);
 	bpf_program__set_autoload(skel->progs.uv_cb_exit, o->uv != NULL);
 
+	multi = uprobes_multi_supported();
+	dlog("uprobe_multi links: %s", multi ? "yes" : "no, one perf uprobe per site");
+	if ((err = uprobes_new(multi, &t->probes))) {
+		*err_msg = "out of memory";
+		goto cleanup;
+	}
+	uprobes_prepare_object(skel->obj, multi);
 	err = asyncscope__load(skel);
 	if (err) {
 		*err_msg = "loading the BPF programs failed (kernel too old, or no BTF?)";
 		goto cleanup;
 	}
-	if ((l && (err = attach_node(t, o))) || (o->uv && (err = attach_uv(t, o)))) {
+	if ((l && (err = attach_node(t, o))) || (o->uv && (err = attach_uv(t, o))) ||
+	    (err = uprobes_commit(t->probes, NULL))) {
 		*err_msg = "attaching a uprobe failed";
 		goto cleanup;
 	}
@@ -308,7 +293,9 @@ int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path)
 	if (err)
 		return err;
 	for (size_t i = 0; i < n; i++)
-		ok += attach_uv_callback(t, pid, path, cands[i].file_off) == 0;
+		attach_uv_callback(t, pid, path, cands[i].file_off);
+	uprobes_commit(t->probes, &ok);
+	ok /= 2; /* entry and return */
 	vlog("%s: %zu libuv callbacks found in the code, %zu probed", path, n, ok);
 	free(cands);
 	return 0;
@@ -331,6 +318,8 @@ int tracer_watch_uv_callback(struct tracer *t, pid_t pid, uint64_t addr)
 	/* the first callback seen in a file: probe all of its callbacks at once */
 	tracer_prescan_uv_callbacks(t, pid, path);
 	err = attach_uv_callback(t, pid, path, off);
+	if (!err)
+		err = uprobes_commit(t->probes, NULL);
 	if (err)
 		return err;
 	return bpf_map__update_elem(t->skel->maps.uv_cbs, &key, sizeof(key), &attached,
@@ -344,7 +333,7 @@ int tracer_ringbuf_fd(const struct tracer *t)
 
 size_t tracer_nlinks(const struct tracer *t)
 {
-	return t->nlinks;
+	return uprobes_count(t->probes);
 }
 
 void tracer_read_stats(const struct tracer *t, struct probe_stats *s)
@@ -372,7 +361,8 @@ static int open_watchpoint(pid_t tid, uint64_t addr)
 int tracer_watch_thread(struct tracer *t, pid_t tid, uint64_t id_fields)
 {
 	/* the trigger slot (every push and pop) and the id counter */
-	const uint64_t slots[2] = {id_fields + 8, id_fields + 16};
+	const uint64_t slots[2] = {id_fields + ASYNC_ID_TRIGGER_OFF,
+				   id_fields + ASYNC_ID_COUNTER_OFF};
 
 	for (int i = 0; i < 2; i++) {
 		struct bpf_link *link;
@@ -412,9 +402,7 @@ void tracer_destroy(struct tracer *t)
 		bpf_link__destroy(t->watch_links[i]);
 	free(t->watch_links);
 	free(t->cbs);
-	for (size_t i = 0; i < t->nlinks; i++)
-		bpf_link__destroy(t->links[i]);
-	free(t->links);
+	uprobes_destroy(t->probes);
 	asyncscope__destroy(t->skel);
 	free(t);
 }

@@ -25,6 +25,7 @@ struct tracer_opts {
 	size_t ringbuf_bytes;		  /* rounded up to a power of two */
 	bool with_stacks;		  /* carry the async id stack on every event */
 	bool js_exact;			  /* report threads, for hardware watchpoints */
+	bool stop_to_arm;		  /* js_exact: SIGSTOP new threads until armed */
 };
 
 /* 0 or -errno; on failure *err_msg (static text or NULL) says which step failed. */
