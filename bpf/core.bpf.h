@@ -52,6 +52,11 @@ CORE_SHARED const volatile __u32 targ_tgid;
 CORE_SHARED const volatile __u64 wakeup_bytes;
 CORE_SHARED const volatile bool with_stacks; /* carry the async id stack on every event */
 CORE_SHARED const volatile bool js_exact;    /* report threads for hardware watchpoints */
+/* exact JS mode on a command asyncscope started: stop the process at each new
+ * thread until user space has armed its watchpoints (then SIGCONT) */
+CORE_SHARED const volatile bool js_stop_to_arm;
+
+#define SIGNAL_STOP 19 /* SIGSTOP on every Linux architecture we build for */
 CORE_SHARED const volatile struct node_offsets node_off;
 CORE_SHARED struct probe_stats stats;
 

@@ -61,6 +61,8 @@ enum ev_flags {
 	EVF_LATE = 1 << 6,
 	/* uv init: made by libuv itself, not by the program */
 	EVF_INTERNAL = 1 << 7,
+	/* uv init: made before attach; first seen when its callback ran */
+	EVF_ADOPTED = 1 << 8,
 };
 
 /* Ids Node stores as doubles; decoded to integers in BPF (bpf/double_id.h). */
@@ -73,7 +75,7 @@ struct ev_hdr {
 	__u16 kind; /* enum ev_kind */
 	__u16 len;  /* size of the whole record */
 	__u8 layer; /* enum ev_layer */
-	__u8 flags; /* enum ev_flags */
+	__u8 flags; /* enum ev_flags (the low 8) */
 	__u16 pad;
 };
 
@@ -140,6 +142,7 @@ enum uv_obj_flags {
 	UVO_CLOSING = 1 << 0,  /* uv_close was called; its close_cb ends it */
 	UVO_LATE_CB = 1 << 1,  /* registered before its callback's probe was in place */
 	UVO_INTERNAL = 1 << 2, /* made by libuv itself (the loop's own handles) */
+	UVO_ADOPTED = 1 << 3,  /* made before attach, first seen in its callback */
 };
 
 /* uv layer records: EV_INIT/BEFORE/AFTER/DESTROY, and EV_UV_NEWCB. */
@@ -159,14 +162,23 @@ enum js_switch_dir {
 	JS_POP = 2,
 };
 
+/* THREAD_ENV: the process was sent SIGSTOP and waits for user space's SIGCONT */
+#define THREAD_ENV_STOPPED 1
+/* async_id_fields[kTriggerAsyncId] and [kAsyncIdCounter], the slots exact mode
+ * watches: the order of node's AsyncHooks::UidFields enum, the same in every
+ * release with async_hooks; the exact-mode e2e test fails if it moves */
+#define ASYNC_ID_TRIGGER_OFF 8
+#define ASYNC_ID_COUNTER_OFF 16
+
 /* Exact mode: what a hardware watchpoint on async_id_fields saw. */
 struct ev_js {
 	struct ev_hdr h;
-	__u64 id;      /* SWITCH: exec after the write; ALLOC: the id issued; THREAD_ENV: 0 */
+	__u64 id;      /* SWITCH: exec after the write; ALLOC: the id issued;
+			* THREAD_ENV: the id counter (double bits) when found */
 	__u64 trigger; /* SWITCH: trigger after the write; ALLOC: its default trigger */
 	__u64 addr;    /* THREAD_ENV: address of async_id_fields[0] */
 	__u32 depth;   /* fields_[kStackLength] when the watchpoint fired */
-	__u32 dir;     /* SWITCH: enum js_switch_dir */
+	__u32 dir;     /* SWITCH: enum js_switch_dir; THREAD_ENV: THREAD_ENV_STOPPED or 0 */
 };
 
 /*
@@ -239,6 +251,8 @@ struct thread_state {
 	__u32 nresets;
 	__u32 pad;
 	__u64 reset_wraps[RESET_NEST_MAX]; /* AsyncReset entries awaiting return */
+	/* uv layer: the loop this thread runs (any known handle's ->loop) */
+	__u64 uv_loop;
 	/* uv layer: the libuv callbacks running on this thread, innermost last */
 	__u32 nuv;
 	__u32 pad2;

@@ -51,6 +51,13 @@ static __always_inline int thread_hooks(struct thread_state *ts, __u64 hooks)
 			.addr = id_fields,
 		};
 
+		/* ids issued from here until the watchpoints are armed go unseen;
+		 * the counter now lets user space count them */
+		read_u64(id_fields + ASYNC_ID_COUNTER_OFF, &r.id);
+		/* the stop is taken on the way back to user space, before this
+		 * thread runs another line of JS */
+		if (js_stop_to_arm && !bpf_send_signal(SIGNAL_STOP))
+			r.dir = THREAD_ENV_STOPPED;
 		if (bpf_ringbuf_output(&events, &r, sizeof(r), BPF_RB_FORCE_WAKEUP))
 			STAT_INC(ringbuf_drops);
 	}

@@ -175,6 +175,46 @@ static __always_inline __u64 owning_wrap_id(__u32 pid, __u64 obj)
 	return id ? *id : 0;
 }
 
+/* libuv's public uv_handle_type, in uv.h order, to ours */
+static __always_inline __u32 uv_handle_type_to_ours(__u32 t)
+{
+	switch (t) {
+	case 1:
+		return UVT_ASYNC;
+	case 2:
+		return UVT_CHECK;
+	case 3:
+		return UVT_FS_EVENT;
+	case 4:
+		return UVT_FS_POLL;
+	case 6:
+		return UVT_IDLE;
+	case 7:
+		return UVT_PIPE;
+	case 8:
+		return UVT_POLL;
+	case 9:
+		return UVT_PREPARE;
+	case 10:
+		return UVT_PROCESS;
+	case 12:
+		return UVT_TCP;
+	case 13:
+		return UVT_TIMER;
+	case 14:
+		return UVT_TTY;
+	case 15:
+		return UVT_UDP;
+	case 16:
+		return UVT_SIGNAL;
+	}
+	return UVT_NONE;
+}
+
+/* uv_handle_t starts with data, loop, type (public ABI) */
+#define UV_HANDLE_LOOP_OFF 8
+#define UV_HANDLE_TYPE_OFF 16
+
 static __always_inline struct uv_obj *uv_new(__u32 pid, __u64 obj, __u32 type, __u64 cb)
 {
 	struct uv_key k = {.pid = pid, .addr = obj};
@@ -221,6 +261,9 @@ int uv_api(struct pt_regs *ctx)
 	k.addr = obj;
 	o = bpf_map_lookup_elem(&uv_objs, &k);
 	ts = thread_get();
+	/* the loop this thread runs, to recognise handles made before attach */
+	if (ts && !ts->uv_loop && (role == UVR_START || role == UVR_CLOSE))
+		read_u64(obj + UV_HANDLE_LOOP_OFF, &ts->uv_loop);
 
 	switch (role) {
 	case UVR_INIT:
@@ -313,8 +356,24 @@ int BPF_UPROBE(uv_cb_enter, __u64 obj)
 	f->cb = fn;
 	f->done = 0;
 	o = bpf_map_lookup_elem(&uv_objs, &k);
-	if (!o)
-		return 0; /* not an object we know: called directly, or made before attach */
+	if (!o) {
+		/* a handle of this thread's loop made before attach: take it in
+		 * now, typed by the handle itself */
+		__u64 loop = 0;
+		__u32 htype = 0, type;
+
+		if (!ts->uv_loop || read_u64(obj + UV_HANDLE_LOOP_OFF, &loop) ||
+		    loop != ts->uv_loop || read_u32(obj + UV_HANDLE_TYPE_OFF, &htype))
+			return 0;
+		type = uv_handle_type_to_ours(htype);
+		if (type == UVT_NONE)
+			return 0;
+		o = uv_new(k.pid, obj, type, fn);
+		if (!o)
+			return 0;
+		o->flags |= UVO_ADOPTED;
+		emit_uv(EV_INIT, o, obj, current_uv_id(ts), 0);
+	}
 	/* only the callback registered for it: not an alloc_cb, nor a work_cb
 	 * running on a threadpool thread */
 	if (fn != o->cb && fn != o->close_cb)

@@ -57,6 +57,12 @@ struct capture_summary {
 	uint64_t read_errors; /* probe could not read target memory: event skipped */
 	uint64_t bad_ids;
 	uint64_t unknown_records;
+	/* exact JS mode: threads without watchpoints, and ids issued on watched
+	 * threads before their watchpoints were armed (their JS events are missing) */
+	uint64_t js_unwatched_threads;
+	uint64_t js_ids_before_armed;
+	/* uv layer: callbacks that could not be probed (their runs are missing) */
+	uint64_t uv_callbacks_unprobed;
 	uint64_t duration_ns;
 	uint64_t self_cpu_us;	 /* asyncscope\'s own CPU time (user + system) */
 	uint64_t self_maxrss_kb; /* asyncscope\'s peak resident memory */

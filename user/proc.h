@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* 0 if the process exists, -ESRCH if not, -EINVAL for a malformed pid. */
@@ -21,6 +22,9 @@ int proc_exe_target(pid_t pid, char *buf, size_t cap);
 
 /* A path that opens the target's executable from this mount namespace. */
 void proc_exe_path(pid_t pid, char *buf, size_t cap);
+
+/* Reads len bytes of the target's memory at addr. 0 or -errno. */
+int proc_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 
 /* True while the process exists and is not a zombie. */
 bool proc_alive(pid_t pid);

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "double_id.h"
 #include "cmd.h"
 #include "ingest.h"
 #include "js_infer.h"
@@ -48,10 +49,10 @@ struct watch_filter {
 	struct tracer *tracer;
 	struct event_sink next;
 	pid_t pid;
-	uint64_t uv_cbs, uv_cb_failed; /* callback probes attached, failed */
+	uint64_t uv_cbs; /* callback probes attached at run time */
 	pid_t watched[256];
 	size_t nwatched;
-	uint64_t failed;
+	struct capture_summary *summary;
 };
 
 static int watch_on_event(void *ctx, const struct event *e)
@@ -62,7 +63,7 @@ static int watch_on_event(void *ctx, const struct event *e)
 	if (e->kind == EV_UV_NEWCB) {
 		err = tracer_watch_uv_callback(w->tracer, e->pid, e->caller);
 		if (err) {
-			w->uv_cb_failed++;
+			w->summary->uv_callbacks_unprobed++;
 			vlog("cannot probe libuv callback 0x%llx: %s",
 			     (unsigned long long)e->caller, strerror(-err));
 		} else {
@@ -74,18 +75,31 @@ static int watch_on_event(void *ctx, const struct event *e)
 		return w->next.on_event(w->next.ctx, e);
 	for (size_t i = 0; i < w->nwatched; i++)
 		if (w->watched[i] == (pid_t)e->tid)
-			return 0;
-	if (w->nwatched == sizeof(w->watched) / sizeof(w->watched[0]))
-		return 0;
+			goto resume;
+	if (w->nwatched == sizeof(w->watched) / sizeof(w->watched[0])) {
+		w->summary->js_unwatched_threads++;
+		goto resume;
+	}
 	w->watched[w->nwatched++] = e->tid;
 	err = tracer_watch_thread(w->tracer, e->tid, e->exec);
 	if (err) {
-		w->failed++;
+		w->summary->js_unwatched_threads++;
 		wlog("cannot watch thread %u for --js exact: %s", e->tid, strerror(-err));
 	} else {
+		uint64_t counter_bits;
+
 		vlog("watching thread %u (async_id_fields at 0x%llx)", e->tid,
 		     (unsigned long long)e->exec);
+		/* ids issued between the thread's discovery and now were not seen
+		 * by the watchpoints: zero when the process waited, stopped */
+		if (!proc_read_mem(e->pid, e->exec + ASYNC_ID_COUNTER_OFF, &counter_bits,
+				   sizeof(counter_bits)))
+			w->summary->js_ids_before_armed +=
+				id_from_double_bits(counter_bits) - id_from_double_bits(e->id);
 	}
+resume:
+	if (e->flags & THREAD_ENV_STOPPED)
+		kill(e->pid, SIGCONT);
 	return 0;
 }
 
@@ -272,7 +286,8 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 	}
 	r->node_on = want_node;
 	if (want_uv) {
-		err = o->argv ? uv_find_for_program(binary, o->layers & LAYER_BIT_UV, uvpath, sizeof(uvpath)) :
+		err = o->argv ? uv_find_for_program(binary, o->layers & LAYER_BIT_UV, uvpath,
+						    sizeof(uvpath)) :
 				uv_find_in_process(o->pid, uvpath, sizeof(uvpath));
 		if (!err)
 			err = uv_layout__resolve(uvpath, &r->uv);
@@ -281,7 +296,8 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 				elog("%s: no libuv in it and none installed to load", binary);
 			else if (o->argv)
 				elog("%s is neither a Node.js binary nor linked with libuv (if it "
-				     "loads libuv at run time, e.g. python with uvloop, use --layers uv)",
+				     "loads libuv at run time, e.g. python with uvloop, use "
+				     "--layers uv)",
 				     binary);
 			else if (o->layers)
 				elog("process %d (%s, %s) has no libuv loaded", o->pid, comm, exe);
@@ -370,6 +386,9 @@ int session_run(const struct session_opts *o, struct session_result *r)
 			.ringbuf_bytes = o->ringbuf_bytes,
 			.with_stacks = r->node_on && (o->with_stacks || o->js != JS_OFF),
 			.js_exact = r->node_on && o->js == JS_EXACT,
+			/* only a command we started: its stops are reported to us, not
+			 * to a shell that would take them for Ctrl-Z */
+			.stop_to_arm = o->argv != NULL,
 		};
 
 		err = tracer_open(&to, &tracer, &why);
@@ -397,6 +416,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 	{
 		watch.tracer = tracer;
 		watch.pid = r->pid;
+		watch.summary = &r->summary;
 		watch.next = sink;
 		sink = (struct event_sink){
 			.on_event = watch_on_event, .flush = watch_flush, .ctx = &watch};
@@ -485,6 +505,9 @@ cleanup:
 	ingest_free(in);
 	js_infer_free(js);
 	tracer_destroy(tracer);
+	/* a stop whose record was never read must not outlive us */
+	if (o->argv && o->js == JS_EXACT && r->pid > 0 && !r->target_exited)
+		kill(r->pid, SIGCONT);
 	if (go_fd >= 0) {
 		/* never let the command run unobserved after a failed attach */
 		kill(r->pid, SIGKILL);
