@@ -73,6 +73,20 @@ static __always_inline int is_traced(void)
 	return targ_tgid == 0 || current_tgid() == targ_tgid;
 }
 
+/*
+ * Reads where a failure is an answer, not a lost event (is this pointer a
+ * handle of our loop?): not counted in read_errors.
+ */
+static __always_inline int try_read_u64(__u64 addr, __u64 *out)
+{
+	return bpf_probe_read_user(out, sizeof(*out), (const void *)addr);
+}
+
+static __always_inline int try_read_u32(__u64 addr, __u32 *out)
+{
+	return bpf_probe_read_user(out, sizeof(*out), (const void *)addr);
+}
+
 /* Reads a user pointer-sized word; non-zero return means the read failed. */
 static __always_inline int read_u64(__u64 addr, __u64 *out)
 {

@@ -169,7 +169,8 @@ static __always_inline __u64 owning_wrap_id(__u32 pid, __u64 obj)
 	struct live_key k = {.pid = pid};
 	__u64 *id;
 
-	if (!uv_link_wraps || read_u64(obj, &k.wrap)) /* data, the first field of every uv object */
+	if (!uv_link_wraps ||
+	    try_read_u64(obj, &k.wrap)) /* data, the first field of every uv object */
 		return 0;
 	id = bpf_map_lookup_elem(&live_wraps, &k);
 	return id ? *id : 0;
@@ -263,7 +264,7 @@ int uv_api(struct pt_regs *ctx)
 	ts = thread_get();
 	/* the loop this thread runs, to recognise handles made before attach */
 	if (ts && !ts->uv_loop && (role == UVR_START || role == UVR_CLOSE))
-		read_u64(obj + UV_HANDLE_LOOP_OFF, &ts->uv_loop);
+		try_read_u64(obj + UV_HANDLE_LOOP_OFF, &ts->uv_loop);
 
 	switch (role) {
 	case UVR_INIT:
@@ -362,8 +363,8 @@ int BPF_UPROBE(uv_cb_enter, __u64 obj)
 		__u64 loop = 0;
 		__u32 htype = 0, type;
 
-		if (!ts->uv_loop || read_u64(obj + UV_HANDLE_LOOP_OFF, &loop) ||
-		    loop != ts->uv_loop || read_u32(obj + UV_HANDLE_TYPE_OFF, &htype))
+		if (!ts->uv_loop || try_read_u64(obj + UV_HANDLE_LOOP_OFF, &loop) ||
+		    loop != ts->uv_loop || try_read_u32(obj + UV_HANDLE_TYPE_OFF, &htype))
 			return 0;
 		type = uv_handle_type_to_ours(htype);
 		if (type == UVT_NONE)

@@ -29,6 +29,16 @@ int parse_duration(const char *arg, uint64_t *ns);
 /* "16M", "4096", "1G" -> bytes within 4K..2G; -EINVAL otherwise. */
 int parse_size(const char *arg, size_t *out);
 
+/* Help text for the options every live command shares, in the usage's columns. */
+#define TARGET_LAYER_HELP                                                                  \
+	"      --js MODE          JS-only resources (Timeout, Immediate, TickObject,\n"    \
+	"                         PROMISE, ...): default = those native events see;\n"     \
+	"                         exact = every one, via hardware watchpoints (slower);\n" \
+	"                         off = native resources only\n"                           \
+	"      --layers L         node, uv or node,uv (default: node for node, uv for\n"   \
+	"                         any other program using libuv)\n"                        \
+	"      --ringbuf-size N   ring buffer bytes (default 16M; raise if events are lost)\n"
+
 struct option;
 struct session_opts;
 

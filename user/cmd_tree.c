@@ -24,7 +24,7 @@ static void usage(FILE *out)
 		"Resources created before attach appear as '?' placeholders.\n"
 		"\n"
 		"Options:\n"
-		"  -p, --pid PID          capture live from a running node process\n"
+		"  -p, --pid PID          capture live from a running node or libuv process\n"
 		"      --input FILE       read a capture written by 'asyncscope trace' (no root "
 		"needed)\n"
 		"  -d, --duration D       live capture length (default: until Ctrl-C or exit)\n"
@@ -33,8 +33,7 @@ static void usage(FILE *out)
 		"= all)\n"
 		"      --max-depth N      print N levels, sum up deeper ones (default 64, 0 = "
 		"all)\n"
-		"  -o, --output FILE      write to FILE instead of stdout\n"
-		"      --ringbuf-size N   ring buffer bytes for live capture (default 16M)\n"
+		"  -o, --output FILE      write to FILE instead of stdout\n" TARGET_LAYER_HELP
 		"  -q, --quiet            no progress notes on stderr\n"
 		"  -h, --help             this help\n"
 		"\n"

@@ -14,7 +14,12 @@ struct uv_scan {
 	uint64_t addr[128]; /* per uv_apis index, 0 if absent */
 	uint64_t size[128];
 	bool has_uv_run;
-	uint64_t lo, hi; /* span of every uv_* / uv__* function */
+	/* every uv_* / uv__* function, for libuv's code range */
+	struct fn_span {
+		uint64_t lo, hi;
+	} * fns;
+	size_t nfns, fns_cap;
+	uint64_t lo, hi; /* libuv's code: see uv_code_range() */
 	/* PLT: GOT slot -> API index, for wrappers that tail-call through it */
 	uint64_t got[128];
 };
@@ -25,10 +30,19 @@ static int scan_sym(const struct elf_sym *s, void *ctx)
 
 	if (!s->is_func || strncmp(s->name, "uv_", 3))
 		return 0;
-	if (!sc->lo || s->addr < sc->lo)
-		sc->lo = s->addr;
-	if (s->addr + s->size > sc->hi)
-		sc->hi = s->addr + s->size;
+	/* split-off cold parts live with other programs' cold code */
+	if (!strchr(s->name, '.') && s->size) {
+		if (sc->nfns == sc->fns_cap) {
+			size_t ncap = sc->fns_cap ? 2 * sc->fns_cap : 512;
+			void *n = realloc(sc->fns, ncap * sizeof(*sc->fns));
+
+			if (!n)
+				return -ENOMEM;
+			sc->fns = n;
+			sc->fns_cap = ncap;
+		}
+		sc->fns[sc->nfns++] = (struct fn_span){s->addr, s->addr + s->size};
+	}
 	if (!strcmp(s->name, "uv_run"))
 		sc->has_uv_run = true;
 	for (int i = 0; i < uv_napis; i++)
@@ -37,6 +51,38 @@ static int scan_sym(const struct elf_sym *s, void *ctx)
 			sc->size[i] = s->size;
 		}
 	return 0;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct fn_span *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/*
+ * libuv's code range, for telling its own callbacks from the program's: the
+ * largest run of uv_* functions with no gap over 64 KiB. A static libuv (as in
+ * node) is one archive linked in one piece, but a few of its functions land
+ * elsewhere (startup/exit sections), and a span over all of them would take
+ * in most of node.
+ */
+static void uv_code_range(struct uv_scan *sc)
+{
+	size_t best_n = 0;
+
+	qsort(sc->fns, sc->nfns, sizeof(*sc->fns), cmp_span);
+	for (size_t i = 0, j; i < sc->nfns; i = j) {
+		uint64_t end = sc->fns[i].hi;
+
+		for (j = i + 1; j < sc->nfns && sc->fns[j].lo < end + 65536; j++)
+			end = sc->fns[j].hi > end ? sc->fns[j].hi : end;
+		if (j - i > best_n) {
+			best_n = j - i;
+			sc->lo = sc->fns[i].lo;
+			sc->hi = end;
+		}
+	}
 }
 
 static int scan_plt(uint64_t got, const char *name, void *ctx)
@@ -134,12 +180,14 @@ int uv_layout__resolve(const char *path, struct uv_layout *out)
 		err = -errno;
 		snprintf(out->error, sizeof(out->error), "cannot open %s: %s", path,
 			 strerror(errno));
+		free(sc->fns);
 		free(sc);
 		return err;
 	}
 	snprintf(out->build_id, sizeof(out->build_id), "%s", elf_file__build_id(ef));
 	elf_file__for_each_symbol(ef, scan_sym, sc);
 	elf_file__for_each_plt_slot(ef, scan_plt, sc);
+	uv_code_range(sc);
 	if (!sc->has_uv_run) {
 		snprintf(out->error, sizeof(out->error), "%s has no libuv (no uv_run symbol)",
 			 path);
@@ -181,6 +229,7 @@ int uv_layout__resolve(const char *path, struct uv_layout *out)
 	}
 out:
 	elf_file__close(ef);
+	free(sc->fns);
 	free(sc);
 	return err;
 }

@@ -81,7 +81,8 @@ function pct(a, b) { return b === 0 ? 100 : (100 * a) / b; }
 function main() {
   const a = parseArgs(process.argv.slice(2));
   const { events: gtAll, threads } = loadGroundTruth(a.gt);
-  const obsAll = readJsonl(a.obs).filter((e) => e.event !== 'summary');
+  // node-layer events only: other layers (uv, js) number their own ids
+  const obsAll = readJsonl(a.obs).filter((e) => e.event !== 'summary' && e.layer === 'node');
   const summary = readJsonl(a.obs).find((e) => e.event === 'summary') || {};
   if (!threads.length) throw new Error('ground truth has no thread header');
   const providers = new Set(threads[0].providers);
@@ -97,7 +98,7 @@ function main() {
   const preHook = new Set(obsAll.filter((e) => e.event === 'init' && hookStart.has(e.tid) &&
     BigInt(e.ts) < hookStart.get(e.tid)).map(key));
   const preHookEvents = obsAll.filter((e) => preHook.has(key(e))).length;
-  const obsNode = obsAll.filter((e) => e.layer === 'node' && !preHook.has(key(e)));
+  const obsNode = obsAll.filter((e) => !preHook.has(key(e)));
   const obsInitKeys = new Set(obsNode.filter((e) => e.event === 'init').map(key));
 
   const results = {};

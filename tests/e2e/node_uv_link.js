@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Checks the links between the node and uv layers in one capture
+// (`trace --layers node,uv`): a uv object's "wrap" is the asyncId of the
+// node AsyncWrap whose handle or request it is.
+//
+//   node node_uv_link.js CAPTURE.jsonl
+//
+// 1. Every link points at a node resource of the same thread whose type owns
+//    that kind of uv object (uv_fs <-> FSREQCALLBACK, ...): no wrong links.
+// 2. Every node resource of a type that gets its own uv object at creation is
+//    linked, except re-inits of a reused wrap (a keep-alive socket given a new
+//    id: Node emits destroy(reset) and init for the same handle).
+// 3. At least five kinds of pairs were seen, so the check is not vacuous.
+'use strict';
+const fs = require('fs');
+
+const OWNS = {
+  uv_fs: ['FSREQCALLBACK', 'FSREQPROMISE', 'FILEHANDLECLOSEREQ', 'STATWATCHER'],
+  uv_tcp: ['TCPWRAP', 'TCPSERVERWRAP'],
+  uv_pipe: ['PIPEWRAP', 'PIPESERVERWRAP'],
+  uv_connect: ['TCPCONNECTWRAP', 'PIPECONNECTWRAP'],
+  uv_shutdown: ['SHUTDOWNWRAP'],
+  uv_write: ['WRITEWRAP'],
+  uv_getaddrinfo: ['GETADDRINFOREQWRAP'],
+  uv_getnameinfo: ['GETNAMEINFOREQWRAP'],
+  uv_process: ['PROCESSWRAP'],
+  uv_udp: ['UDPWRAP'],
+  uv_udp_send: ['UDPSENDWRAP'],
+  uv_tty: ['TTYWRAP'],
+  uv_signal: ['SIGNALWRAP'],
+  uv_fs_event: ['FSEVENTWRAP'],
+  uv_async: ['MESSAGEPORT', 'WORKER'],
+};
+// node types whose uv object is made with the resource, always
+const ALWAYS = ['FSREQCALLBACK', 'FSREQPROMISE', 'FILEHANDLECLOSEREQ', 'TCPWRAP', 'TCPSERVERWRAP',
+  'TCPCONNECTWRAP', 'SHUTDOWNWRAP', 'GETADDRINFOREQWRAP', 'PIPEWRAP', 'PROCESSWRAP'];
+
+const lines = fs.readFileSync(process.argv[2], 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const key = (e, id) => `${e.pid}:${e.tid}:${id}`;
+const nodeInit = new Map();
+const reinit = new Set();
+const lastNode = new Map(); // thread -> previous node event
+for (const e of lines) {
+  if (e.layer !== 'node') continue;
+  const t = `${e.pid}:${e.tid}`;
+  if (e.event === 'init') {
+    nodeInit.set(key(e, e.id), e);
+    const prev = lastNode.get(t);
+    if (prev && prev.event === 'destroy' && prev.reset) reinit.add(key(e, e.id));
+  }
+  lastNode.set(t, e);
+}
+
+let links = 0, wrong = 0;
+const linked = new Set(), pairs = new Map(), problems = [];
+for (const e of lines) {
+  if (e.layer !== 'uv' || e.event !== 'init' || e.wrap == null) continue;
+  links++;
+  const n = nodeInit.get(key(e, e.wrap));
+  if (!n || !(OWNS[e.type] || []).includes(n.type)) {
+    wrong++;
+    if (problems.length < 5) problems.push(`${e.type} ${e.obj} -> ${n ? n.type : 'no node init'} ${e.wrap}`);
+    continue;
+  }
+  linked.add(key(n, n.id));
+  const p = `${e.type}<->${n.type}`;
+  pairs.set(p, (pairs.get(p) || 0) + 1);
+}
+let expected = 0, missing = 0;
+const missingTypes = new Map();
+for (const [k, n] of nodeInit) {
+  if (!ALWAYS.includes(n.type) || reinit.has(k)) continue;
+  expected++;
+  if (!linked.has(k)) {
+    missing++;
+    missingTypes.set(n.type, (missingTypes.get(n.type) || 0) + 1);
+  }
+}
+const pairText = [...pairs].map(([p, c]) => `${p} ${c}`).join(', ');
+console.log(`links: ${links}, wrong: ${wrong}; ${pairText}`);
+console.log(`node resources linked: ${expected - missing}/${expected} (re-inits of reused wraps: ${reinit.size})` +
+  (missing ? `; unlinked: ${[...missingTypes].map(([t, c]) => `${t} ${c}`).join(', ')}` : ''));
+for (const p of problems) console.log(`  wrong link: ${p}`);
+const ok = wrong === 0 && missing === 0 && pairs.size >= 5;
+if (pairs.size < 5) console.log(`only ${pairs.size} kinds of links seen`);
+process.exit(ok ? 0 : 1);
