@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cb_scan.h"
 #include "cmd.h"
 #include "layout_cache.h"
 #include "log.h"
@@ -14,33 +15,38 @@
 #include "privs.h"
 #include "proc.h"
 #include "resolve_node.h"
+#include "resolve_uv.h"
 #include "session.h"
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: asyncscope doctor (-p PID | --binary PATH) [OPTIONS]\n"
-		     "\n"
-		     "Shows what asyncscope finds in a node binary: probe sites and their first\n"
-		     "instruction (whether the kernel emulates it or must single-step it),\n"
-		     "struct offsets derived from the code and how they were cross-checked, and\n"
-		     "the provider (type) names. With -p and privileges it also attaches for a\n"
-		     "moment and checks the live events (ids whole and positive, known types,\n"
-		     "trigger ids that precede the resource).\n"
-		     "\n"
-		     "Options:\n"
-		     "  -p, --pid PID        a running process\n"
-		     "      --binary PATH    a node binary on disk (no root needed)\n"
-		     "      --live D         how long to watch live events (default 2s; 0 skips)\n"
-		     "      --format F       text (default) or json\n"
-		     "  -h, --help           this help\n"
-		     "\n"
-		     "Exit status: 0 when supported (and the live check passed), 4 when the\n"
-		     "binary is not supported, 3 when the process does not exist.\n"
-		     "\n"
-		     "Examples:\n"
-		     "  sudo asyncscope doctor -p 4242\n"
-		     "  asyncscope doctor --binary ~/.cache/asyncscope/node-24.21.0/bin/node "
-		     "--format json\n");
+	fprintf(out,
+		"Usage: asyncscope doctor (-p PID | --binary PATH) [OPTIONS]\n"
+		"\n"
+		"Shows what asyncscope finds in a node binary: probe sites and their first\n"
+		"instruction (whether the kernel emulates it or must single-step it),\n"
+		"struct offsets derived from the code and how they were cross-checked, and\n"
+		"the provider (type) names; and for the uv layer (node or any libuv\n"
+		"program) where libuv is, its API probe sites and the callbacks found in\n"
+		"the program. With -p and privileges it also attaches for a moment and\n"
+		"checks the live events (ids whole and positive, known types, trigger ids\n"
+		"that precede the resource).\n"
+		"\n"
+		"Options:\n"
+		"  -p, --pid PID        a running process\n"
+		"      --binary PATH    a node or libuv binary on disk (no root needed)\n"
+		"      --live D         how long to watch live events (default 2s; 0 skips)\n"
+		"      --format F       text (default) or json\n"
+		"  -h, --help           this help\n"
+		"\n"
+		"Exit status: 0 when supported (and the live check passed), 4 when the\n"
+		"binary is not supported, 3 when the process does not exist.\n"
+		"\n"
+		"Examples:\n"
+		"  sudo asyncscope doctor -p 4242\n"
+		"  asyncscope doctor --binary /usr/bin/python3   # not node, no libuv: exit 4\n"
+		"  asyncscope doctor --binary ~/.cache/asyncscope/node-24.21.0/bin/node "
+		"--format json\n");
 }
 
 struct live_check {
@@ -53,6 +59,13 @@ static int check_event(void *ctx, const struct event *e)
 {
 	struct live_check *c = ctx;
 
+	if (e->layer == LAYER_UV) {
+		/* uv ids are asyncscope's own, counted from 1 per process */
+		c->t->live_uv_events++;
+		if (!e->id || (e->kind == EV_INIT && !e->type))
+			c->t->live_bad++;
+		return 0;
+	}
 	c->t->live_events++;
 	if (e->has_stack && (int)e->init_hooks > c->t->init_hooks)
 		c->t->init_hooks = e->init_hooks;
@@ -72,6 +85,25 @@ struct doctor_args {
 	const char *binary;
 	uint64_t live_ns;
 };
+
+/* The uv layer: where libuv is for this target, its sites, the program's callbacks. */
+static void describe_uv(struct doctor_target *t, pid_t pid, const char *exe, struct uv_layout *uv)
+{
+	struct cb_candidate *cands;
+	char uvpath[PATH_MAX];
+	size_t n;
+
+	t->uv = uv;
+	t->uv_callbacks = -1;
+	t->uv_err = pid ? uv_find_in_process(pid, uvpath, sizeof(uvpath)) :
+			  uv_find_for_program(exe, false, uvpath, sizeof(uvpath));
+	if (!t->uv_err)
+		t->uv_err = uv_layout__resolve(uvpath, uv);
+	if (!t->uv_err && !cb_scan(exe, &cands, &n)) {
+		t->uv_callbacks = n;
+		free(cands);
+	}
+}
 
 static int doctor_opt(int opt, const char *arg, void *ctx)
 {
@@ -101,6 +133,7 @@ int do_doctor(int argc, char **argv)
 	const char *format = "text";
 	char comm[64], exe[PATH_MAX], path[64];
 	struct node_layout *l;
+	static struct uv_layout uv;
 	int status;
 
 	struct target_opts_spec spec = {
@@ -150,8 +183,12 @@ int do_doctor(int argc, char **argv)
 	}
 
 	t.cache = cache_state_name(cache);
+	/* the uv layer's scan of a node binary takes most of a second: after the
+	 * live check when the node layer alone decides it, so the window is now */
+	if (t.resolve_err)
+		describe_uv(&t, so.pid, so.pid ? path : a.binary, &uv);
 	node_binary_version(so.pid ? path : a.binary, t.node_version, sizeof(t.node_version));
-	if (!t.resolve_err && so.pid && a.live_ns) {
+	if (doctor_supported(&t) && so.pid && a.live_ns) {
 		if (privs_check()) {
 			snprintf(t.live_note, sizeof(t.live_note), "skipped: needs root");
 		} else {
@@ -168,7 +205,7 @@ int do_doctor(int argc, char **argv)
 				t.live_ok = false;
 			} else {
 				t.live_ok = t.live_bad == 0 && res->summary.unknown_records == 0;
-				if (!t.live_events)
+				if (!t.live_events && !t.live_uv_events)
 					snprintf(t.live_note, sizeof(t.live_note),
 						 "no events in the window (idle target?): nothing "
 						 "to check");
@@ -181,13 +218,17 @@ int do_doctor(int argc, char **argv)
 		}
 	}
 
+	if (!t.resolve_err)
+		describe_uv(&t, so.pid, so.pid ? path : a.binary, &uv);
 	if (!strcmp(format, "json"))
 		doctor_print_json(stdout, &t, l);
 	else
 		doctor_print_text(stdout, &t, l);
 
-	if (t.resolve_err == -ESRCH || t.resolve_err == -ENOTSUP || t.resolve_err == -EPROTO ||
-	    t.resolve_err == -ENOEXEC)
+	if (doctor_supported(&t))
+		status = t.live_run && !t.live_ok ? EXIT_FAIL : EXIT_OK;
+	else if (t.resolve_err == -ESRCH || t.resolve_err == -ENOTSUP || t.resolve_err == -EPROTO ||
+		 t.resolve_err == -ENOEXEC)
 		status = EXIT_UNSUPPORTED;
 	else if (t.resolve_err)
 		status = EXIT_NO_TARGET;

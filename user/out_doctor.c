@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,79 @@ static const char *slot_reg(int slot)
 	return slot >= 1 && slot <= 6 ? x86_reg_name(regs[slot - 1]) : "none";
 }
 
+bool doctor_supported(const struct doctor_target *t)
+{
+	return t->resolve_err == 0 || t->uv_err == 0;
+}
+
+struct uv_site_counts {
+	int probed, emulated, stepped, wrappers, stepped_inits;
+};
+
+static struct uv_site_counts count_uv_sites(const struct uv_layout *uv)
+{
+	struct uv_site_counts c = {0};
+
+	for (int i = 0; i < uv->nsites; i++) {
+		const struct uv_site *s = &uv->sites[i];
+
+		if (s->wrapper) {
+			c.wrappers++;
+		} else if (!s->emulated && s->api->role == UVR_INIT) {
+			c.stepped_inits++; /* left out: see attach_uv() */
+		} else {
+			c.probed++;
+			c.emulated += s->emulated;
+			c.stepped += !s->emulated;
+		}
+	}
+	return c;
+}
+
+static void print_uv_text(FILE *out, const struct doctor_target *t)
+{
+	const struct uv_layout *uv = t->uv;
+	struct uv_site_counts c;
+
+	if (t->uv_err) {
+		fprintf(out, "uv layer    %s\n",
+			t->uv_err == -ESRCH ?
+				"no libuv in this program (one that loads it at run time, like "
+				"python with uvloop, shows it with -p once loaded)" :
+				uv->error);
+		return;
+	}
+	c = count_uv_sites(uv);
+	fprintf(out, "uv layer    libuv in %s (build-id %s)\n", uv->path,
+		uv->build_id[0] ? uv->build_id : "none");
+	fprintf(out,
+		"  API sites       %d probed (%d emulated, %d single-stepped), %d wrappers seen "
+		"through their callee, %d not in this libuv\n",
+		c.probed, c.emulated, c.stepped, c.wrappers, uv->nmissing);
+	if (c.stepped_inits)
+		fprintf(out,
+			"  init functions  %d would be single-stepped: left out, their handles are "
+			"taken in at first start\n",
+			c.stepped_inits);
+	for (int i = 0; i < uv->nsites; i++)
+		if (!uv->sites[i].emulated && !uv->sites[i].wrapper &&
+		    uv->sites[i].api->role != UVR_INIT)
+			fprintf(out, "    single-stepped: %s [%s]\n", uv->sites[i].api->name,
+				uv->sites[i].insn);
+	if (uv->code_hi == UINT64_MAX)
+		fprintf(out,
+			"  libuv's code    the whole file (callbacks there are libuv's own)\n");
+	else
+		fprintf(out,
+			"  libuv's code    file+0x%llx..0x%llx (callbacks there are libuv's own)\n",
+			(unsigned long long)uv->code_lo, (unsigned long long)uv->code_hi);
+	if (t->uv_callbacks >= 0)
+		fprintf(out,
+			"  callbacks       %ld found in the program's code, probed before they "
+			"run; others at their first registration\n",
+			t->uv_callbacks);
+}
+
 void doctor_print_text(FILE *out, const struct doctor_target *t, const struct node_layout *l)
 {
 	const struct node_offsets *o = &l->off;
@@ -24,7 +98,17 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 	if (t->node_version[0])
 		fprintf(out, "node        %s\n", t->node_version);
 	if (t->resolve_err) {
-		fprintf(out, "node layer  NOT SUPPORTED: %s\n", l->error);
+		if (t->resolve_err == -ESRCH && t->uv_err == 0)
+			fprintf(out, "node layer  not node (no node::AsyncWrap symbols)\n");
+		else
+			fprintf(out, "node layer  NOT SUPPORTED: %s\n", l->error);
+		if (t->uv)
+			print_uv_text(out, t);
+		if (t->live_run)
+			fprintf(out,
+				"live check  %s: %llu uv events, %llu failed sanity checks%s%s\n",
+				t->live_ok ? "ok" : "FAILED", t->live_uv_events, t->live_bad,
+				t->live_note[0] ? "; " : "", t->live_note);
 		return;
 	}
 	fprintf(out, "node layer  resolved and cross-checked (cache: %s)\n",
@@ -74,11 +158,56 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 			"" :
 			" (no RunMicrotasks symbol: microtasks typed as ticks)");
 	fprintf(out, "promises    %s\n", doctor_promise_note(t));
+	if (t->uv)
+		print_uv_text(out, t);
 	if (t->live_run)
 		fprintf(out,
 			"live check  %s: %llu events (%llu inits), %llu failed sanity checks%s%s\n",
 			t->live_ok ? "ok" : "FAILED", t->live_events, t->live_inits, t->live_bad,
 			t->live_note[0] ? "; " : "", t->live_note);
+}
+
+static void print_uv_json(struct json_writer *w, const struct doctor_target *t)
+{
+	const struct uv_layout *uv = t->uv;
+
+	jsonw_name(w, "uv");
+	jsonw_start_object(w);
+	jsonw_bool_field(w, "supported", t->uv_err == 0);
+	if (t->uv_err) {
+		jsonw_string_field(
+			w, "error",
+			t->uv_err == -ESRCH ?
+				"no libuv in this program (one that loads it at run time, like "
+				"python with uvloop, shows it with -p once loaded)" :
+				uv->error);
+		jsonw_end_object(w);
+		return;
+	}
+	jsonw_string_field(w, "path", uv->path);
+	jsonw_string_field(w, "build_id", uv->build_id);
+	jsonw_int_field(w, "apis_missing", uv->nmissing);
+	jsonw_uint_field(w, "code_lo", uv->code_lo);
+	jsonw_uint_field(w, "code_hi", uv->code_hi);
+	if (t->uv_callbacks >= 0)
+		jsonw_int_field(w, "callbacks_found", t->uv_callbacks);
+	jsonw_name(w, "sites");
+	jsonw_start_array(w);
+	for (int i = 0; i < uv->nsites; i++) {
+		const struct uv_site *s = &uv->sites[i];
+
+		jsonw_start_object(w);
+		jsonw_string_field(w, "api", s->api->name);
+		jsonw_uint_field(w, "addr", s->addr);
+		jsonw_uint_field(w, "file_offset", s->file_off);
+		jsonw_uint_field(w, "skip", s->skip);
+		jsonw_string_field(w, "first_insn", s->insn);
+		jsonw_bool_field(w, "emulated", s->emulated);
+		jsonw_bool_field(w, "wrapper", s->wrapper);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	jsonw_end_object(w);
 }
 
 const char *doctor_promise_note(const struct doctor_target *t)
@@ -118,7 +247,19 @@ void doctor_print_json(FILE *out, const struct doctor_target *t, const struct no
 	jsonw_string_field(&w, "binary", t->exe ? t->exe : l->path);
 	jsonw_string_field(&w, "build_id", l->build_id);
 	jsonw_string_field(&w, "node_version", t->node_version);
-	jsonw_bool_field(&w, "supported", t->resolve_err == 0);
+	jsonw_bool_field(&w, "supported", doctor_supported(t));
+	jsonw_bool_field(&w, "node_supported", t->resolve_err == 0);
+	if (t->uv)
+		print_uv_json(&w, t);
+	if (t->live_run && t->resolve_err) {
+		jsonw_name(&w, "live");
+		jsonw_start_object(&w);
+		jsonw_bool_field(&w, "ok", t->live_ok);
+		jsonw_uint_field(&w, "uv_events", t->live_uv_events);
+		jsonw_uint_field(&w, "failed_checks", t->live_bad);
+		jsonw_string_field(&w, "note", t->live_note);
+		jsonw_end_object(&w);
+	}
 	if (t->resolve_err) {
 		jsonw_string_field(&w, "error", l->error);
 		jsonw_end_object(&w);
@@ -173,6 +314,7 @@ void doctor_print_json(FILE *out, const struct doctor_target *t, const struct no
 		jsonw_bool_field(&w, "ok", t->live_ok);
 		jsonw_uint_field(&w, "events", t->live_events);
 		jsonw_uint_field(&w, "inits", t->live_inits);
+		jsonw_uint_field(&w, "uv_events", t->live_uv_events);
 		jsonw_uint_field(&w, "failed_checks", t->live_bad);
 		jsonw_string_field(&w, "note", t->live_note);
 		jsonw_end_object(&w);

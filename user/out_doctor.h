@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "resolve_node.h"
+#include "resolve_uv.h"
 
 struct doctor_target {
 	int pid; /* 0 when a binary was named directly */
@@ -21,7 +22,15 @@ struct doctor_target {
 	bool live_ok;
 	unsigned long long live_events, live_inits, live_bad;
 	char live_note[256];
+	/* uv layer: where libuv is and what resolve_uv found (uv_err -ESRCH: none) */
+	int uv_err;
+	const struct uv_layout *uv;
+	long uv_callbacks; /* callbacks cb_scan finds in the program, -1 unknown */
+	unsigned long long live_uv_events;
 };
+
+/* Whether either layer can trace the target. */
+bool doctor_supported(const struct doctor_target *t);
 
 /* What the target's promises look like from outside (node version, hooks). */
 const char *doctor_promise_note(const struct doctor_target *t);

@@ -63,4 +63,27 @@ wait "$cl"
 check "with a hook in the target, doctor reports PROMISE ids" \
 	grep -q "promises    the target has async_hooks init hooks installed" "$TMP/doc-hook.txt"
 kill -TERM "$srv"
+
+# the uv layer: a plain libuv program on disk and running, and a program without libuv
+gcc -O2 -o "$TMP/timers" "$E2E_DIR/uvprogs/timers.c" -luv
+"$ASYNCSCOPE" doctor --binary "$TMP/timers" > "$TMP/doc-uv.txt"
+rc=$?
+check "doctor --binary on a libuv program exits 0 (got $rc)" [ "$rc" -eq 0 ]
+check "doctor finds the shared libuv and its probe sites" \
+	grep -Eq "^  API sites +[1-9][0-9]* probed" "$TMP/doc-uv.txt"
+check "doctor finds the program's 3 callbacks (on_chain, on_rep, on_close)" \
+	grep -Eq "^  callbacks +3 found" "$TMP/doc-uv.txt"
+"$ASYNCSCOPE" doctor --binary /bin/true > "$TMP/doc-none.txt"
+rc=$?
+check "doctor --binary on a program with neither node nor libuv exits 4 (got $rc)" [ "$rc" -eq 4 ]
+gcc -O2 -o "$TMP/ticker" "$E2E_DIR/uvprogs/ticker.c" -luv
+"$TMP/ticker" 3000 &
+tick=$!
+sleep 0.2
+"$ASYNCSCOPE" doctor -p "$tick" --live 1s > "$TMP/doc-uvlive.txt"
+rc=$?
+wait "$tick"
+check "doctor -p on a running libuv program passes its live check (rc $rc)" \
+	grep -Eq "^live check  ok: [1-9][0-9]* uv events" "$TMP/doc-uvlive.txt"
+assert_no_probes_left "doctor on libuv programs"
 finish
