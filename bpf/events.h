@@ -145,6 +145,23 @@ enum uv_obj_flags {
 	UVO_ADOPTED = 1 << 3,  /* made before attach, first seen in its callback */
 };
 
+/*
+ * uv layer: a callback's code, named by file so that user space can mark the
+ * callbacks it probed up front (by file offset) before any process runs
+ * them: the kernel's s_dev (MKDEV: major << 20 | minor), inode, file offset.
+ * Code in no file (JIT) has dev = ino = 0, pid and its address.
+ */
+struct uv_cb_key {
+	__u32 dev;
+	__u32 pid;
+	__u64 ino;
+	__u64 off;
+};
+
+/* uv_cbs values */
+#define UV_CB_REPORTED 1 /* sent to user space, probe not (yet) attached */
+#define UV_CB_PROBED   2
+
 /* uv layer records: EV_INIT/BEFORE/AFTER/DESTROY, and EV_UV_NEWCB. */
 struct ev_uv {
 	struct ev_hdr h;

@@ -39,11 +39,11 @@ struct {
 	__type(value, __u64);
 } uv_next_id SEC(".maps");
 
-/* callback address -> 1 reported to user space, 2 probe attached */
+/* callback code -> UV_CB_REPORTED or UV_CB_PROBED (user space writes these) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
-	__type(key, struct uv_key);
+	__type(key, struct uv_cb_key);
 	__type(value, __u8);
 } uv_cbs SEC(".maps");
 
@@ -54,33 +54,41 @@ const volatile bool uv_link_wraps = false;
 const volatile __u64 uv_ino = 0;
 const volatile __u64 uv_code_lo = 0, uv_code_hi = 0;
 
-struct vma_check {
+struct code_at {
 	__u64 addr;
-	bool inside;
+	struct uv_cb_key file; /* dev, ino, off of addr; zero when in no file */
 };
 
-static long in_libuv(struct task_struct *task, struct vm_area_struct *vma, struct vma_check *c)
+static long code_file(struct task_struct *task, struct vm_area_struct *vma, struct code_at *c)
 {
 	struct file *f = BPF_CORE_READ(vma, vm_file);
-	__u64 off;
 
-	if (!f || BPF_CORE_READ(f, f_inode, i_ino) != uv_ino)
+	if (!f)
 		return 0;
-	off = c->addr - BPF_CORE_READ(vma, vm_start) + (BPF_CORE_READ(vma, vm_pgoff) << 12);
-	c->inside = off >= uv_code_lo && off < uv_code_hi;
+	c->file.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	c->file.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	c->file.off = c->addr - BPF_CORE_READ(vma, vm_start) + (BPF_CORE_READ(vma, vm_pgoff) << 12);
 	return 0;
+}
+
+/* Which file and offset the code at addr of the current process comes from. */
+static __always_inline void locate_code(__u64 addr, struct code_at *c)
+{
+	c->addr = addr;
+	bpf_find_vma(bpf_get_current_task_btf(), addr, code_file, c, 0);
 }
 
 /* Is this API call made from inside libuv (uv_loop_init making the loop's own
  * handles) rather than by the program? The return address tells. */
 static __always_inline bool called_by_libuv(struct pt_regs *ctx)
 {
-	struct vma_check c = {0};
+	struct code_at c = {0};
+	__u64 ret;
 
-	if (!uv_ino || bpf_probe_read_user(&c.addr, sizeof(c.addr), (void *)PT_REGS_SP(ctx)))
+	if (!uv_ino || bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)))
 		return false;
-	bpf_find_vma(bpf_get_current_task_btf(), c.addr, in_libuv, &c, 0);
-	return c.inside;
+	locate_code(ret, &c);
+	return c.file.ino == uv_ino && c.file.off >= uv_code_lo && c.file.off < uv_code_hi;
 }
 
 static __always_inline __u64 slot_value(struct pt_regs *ctx, int slot)
@@ -121,18 +129,23 @@ static __always_inline void emit_uv(__u16 kind, const struct uv_obj *o, __u64 ob
 /* Reports a callback address the first time; marks o if its probe is not in place yet. */
 static __always_inline void note_cb(__u32 pid, __u64 cb, struct uv_obj *o)
 {
-	struct uv_key k = {.pid = pid, .addr = cb};
-	__u8 *state, one = 1;
+	struct code_at c = {0};
+	__u8 *state, reported = UV_CB_REPORTED;
 
 	if (!cb)
 		return;
-	state = bpf_map_lookup_elem(&uv_cbs, &k);
+	locate_code(cb, &c);
+	if (!c.file.ino) {
+		c.file.pid = pid;
+		c.file.off = cb;
+	}
+	state = bpf_map_lookup_elem(&uv_cbs, &c.file);
 	if (state) {
-		if (*state != 2)
+		if (*state != UV_CB_PROBED)
 			o->flags |= UVO_LATE_CB;
 		return;
 	}
-	bpf_map_update_elem(&uv_cbs, &k, &one, BPF_NOEXIST);
+	bpf_map_update_elem(&uv_cbs, &c.file, &reported, BPF_NOEXIST);
 	o->flags |= UVO_LATE_CB;
 	{
 		__u64 pid_tgid = bpf_get_current_pid_tgid();

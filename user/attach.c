@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -275,10 +276,41 @@ static int attach_uv_callback(struct tracer *t, pid_t pid, const char *path, uin
 	return 0;
 }
 
+/* The kernel's encoding of a device number (MKDEV), as BPF reads s_dev. */
+static uint32_t kernel_dev(dev_t d)
+{
+	return (major(d) << 20) | minor(d);
+}
+
+/*
+ * Commits the callback probes queued since cbs[from] and tells the BPF side
+ * they are in place, so registrations of them are not reported again (nor
+ * marked late). On failure they are forgotten, to be retried when reported.
+ */
+static int commit_uv_callbacks(struct tracer *t, size_t from, size_t *attached)
+{
+	__u8 probed = UV_CB_PROBED;
+	int err = uprobes_commit(t->probes, attached);
+
+	if (err) {
+		t->ncbs = from;
+		return err;
+	}
+	for (size_t i = from; i < t->ncbs; i++) {
+		struct uv_cb_key key = {.dev = kernel_dev(t->cbs[i].dev),
+					.ino = t->cbs[i].ino,
+					.off = t->cbs[i].off};
+
+		bpf_map__update_elem(t->skel->maps.uv_cbs, &key, sizeof(key), &probed,
+				     sizeof(probed), BPF_ANY);
+	}
+	return 0;
+}
+
 int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path)
 {
 	struct cb_candidate *cands;
-	size_t n, ok = 0;
+	size_t n, ok = 0, from = t->ncbs;
 	struct stat st;
 	int err;
 
@@ -294,22 +326,18 @@ int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path)
 		return err;
 	for (size_t i = 0; i < n; i++)
 		attach_uv_callback(t, pid, path, cands[i].file_off);
-	uprobes_commit(t->probes, &ok);
-	ok /= 2; /* entry and return */
-	vlog("%s: %zu libuv callbacks found in the code, %zu probed", path, n, ok);
+	err = commit_uv_callbacks(t, from, &ok);
+	vlog("%s: %zu libuv callbacks found in the code, %zu probed%s", path, n, ok / 2,
+	     err ? " (some failed: probed one by one when registered)" : "");
 	free(cands);
 	return 0;
 }
 
 int tracer_watch_uv_callback(struct tracer *t, pid_t pid, uint64_t addr)
 {
-	struct uv_key {
-		__u32 pid, pad;
-		__u64 addr;
-	} key = {.pid = pid, .addr = addr};
 	char path[PATH_MAX];
 	uint64_t off = 0;
-	__u8 attached = 2;
+	size_t from;
 	int err;
 
 	err = find_mapping(pid, addr, path, sizeof(path), &off);
@@ -317,13 +345,11 @@ int tracer_watch_uv_callback(struct tracer *t, pid_t pid, uint64_t addr)
 		return err;
 	/* the first callback seen in a file: probe all of its callbacks at once */
 	tracer_prescan_uv_callbacks(t, pid, path);
+	from = t->ncbs;
 	err = attach_uv_callback(t, pid, path, off);
-	if (!err)
-		err = uprobes_commit(t->probes, NULL);
 	if (err)
 		return err;
-	return bpf_map__update_elem(t->skel->maps.uv_cbs, &key, sizeof(key), &attached,
-				    sizeof(attached), BPF_ANY);
+	return commit_uv_callbacks(t, from, NULL);
 }
 
 int tracer_ringbuf_fd(const struct tracer *t)

@@ -113,13 +113,15 @@ static void watch_flush(void *ctx)
 
 /* uv layer: probe the callbacks every mapped file hands to libuv, up front. */
 static void prescan_uv_callbacks(struct tracer *t, const struct session_opts *o, pid_t pid,
-				 const char *binary)
+				 const char *binary, const char *uv_path)
 {
 	char maps[64], line[4096], path[PATH_MAX], last[PATH_MAX] = "";
 	FILE *f;
 
 	if (o->argv) {
+		/* not mapped yet: the program and the libuv it will use */
 		tracer_prescan_uv_callbacks(t, pid, binary);
+		tracer_prescan_uv_callbacks(t, pid, uv_path);
 		return;
 	}
 	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
@@ -411,7 +413,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		sink = js_infer_sink(js);
 	}
 	if (r->uv_on)
-		prescan_uv_callbacks(tracer, o, r->pid, binary);
+		prescan_uv_callbacks(tracer, o, r->pid, binary, r->uv.path);
 	/* records user space acts on: watchpoints (exact JS), new uv callbacks */
 	{
 		watch.tracer = tracer;

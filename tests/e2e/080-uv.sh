@@ -16,6 +16,12 @@ for p in $progs; do
 	"$ASYNCSCOPE" trace -q -o "$TMP/$p.jsonl" -- "$TMP/$p" < /dev/null > /dev/null
 	rc=$?
 	check "$p: traced run exits 0 (got $rc)" [ "$rc" -eq 0 ]
+	# started by asyncscope, every callback is found in the code and probed
+	# before it first runs: none late, none unprobed
+	check "$p: every callback probed before its first run" node -e '
+	  const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	  const s = l.pop();
+	  process.exit(s.uv_callbacks_unprobed === 0 && !l.some((e) => e.late_probe) ? 0 : 1);' "$TMP/$p.jsonl"
 	if node "$E2E_DIR/uv_shape.js" "$p" "$TMP/$p.jsonl" > "$TMP/$p.txt"; then
 		ok "$(cat "$TMP/$p.txt")"
 	else
