@@ -10,7 +10,7 @@
 // the load generator and asyncscope to CPU 0. Tracers attach with -p to a
 // workload that waits on stdin, so only the work itself is timed.
 //
-//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,fsstat,...]
+//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,fsstat,timers,awaits,uvstat]
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
@@ -58,9 +58,18 @@ function configs(node, withExact = true) {
     { name: 'asyncscope node layer', node: [], tracer: ['--js', 'off'] },
     { name: 'asyncscope node + js default', node: [], tracer: ['--js', 'default'] },
   );
-  if (withExact) list.push({ name: 'asyncscope node + js exact', node: [], tracer: ['--js', 'exact'] });
+  if (withExact) {
+    list.push({ name: 'asyncscope node + js exact', node: [], tracer: ['--js', 'exact'] });
+    list.push({ name: 'asyncscope node + uv layers', node: [], tracer: ['--js', 'off', '--layers', 'node,uv'] });
+  }
   return list;
 }
+
+// A plain libuv program: nothing in-process to compare with, so bare vs the uv layer.
+const uvConfigs = () => [
+  { name: 'bare', node: [] },
+  { name: 'asyncscope uv layer', node: [], tracer: [] },
+];
 
 function lineReader(stream) {
   let buf = '';
@@ -83,7 +92,8 @@ function lineReader(stream) {
     if (hit >= 0) return resolve(lines.splice(hit, 1)[0]);
     const w = { re, resolve };
     waiters.push(w);
-    setTimeout(() => { const k = waiters.indexOf(w); if (k >= 0) { waiters.splice(k, 1); reject(new Error(`timeout waiting for ${re}`)); } }, ms);
+    // unref'd: a pending timeout must not keep bench.js alive once done
+    setTimeout(() => { const k = waiters.indexOf(w); if (k >= 0) { waiters.splice(k, 1); reject(new Error(`timeout waiting for ${re}`)); } }, ms).unref();
   });
 }
 const exited = (child) => new Promise((resolve) => {
@@ -108,9 +118,10 @@ function readSummary(file) {
   } catch (e) { return null; }
 }
 
-// One run of a timed workload: {value (ms), ops, summary}
+// One run of a timed workload: {value (ms), ops, summary}. node null: workload is a program.
 async function runMicro(node, cfg, workload, env) {
-  const child = spawn('taskset', ['-c', '1', node, ...cfg.node, path.join(W, workload)],
+  const argv = node ? [node, ...cfg.node, path.join(W, workload)] : [workload];
+  const child = spawn('taskset', ['-c', '1', ...argv],
     { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const next = lineReader(child.stdout);
   const ready = await next(/^ready \d+/);
@@ -256,6 +267,13 @@ async function main() {
     if (!want(w)) continue;
     results.push(await benchmark(`${title}, node ${majors[majors.length - 1]} (${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')})`,
       'ms', false, microNode, configs(microNode), (cfg) => runMicro(microNode, cfg, `${w}.js`, env)));
+  }
+  if (want('uvstat')) {
+    const prog = path.join(TMP, 'uvstat');
+    execFileSync('gcc', ['-O2', '-o', prog, path.join(W, 'uvstat.c'), '-luv']);
+    const env = { N: opt.quick ? '20000' : '100000' };
+    results.push(await benchmark(`libuv C program: uv_fs_stat, 32 in flight, + timers (N=${env.N})`, 'ms', false, null,
+      uvConfigs(), (cfg) => runMicro(null, cfg, prog, env)));
   }
   fs.mkdirSync(path.join(TOP, 'bench'), { recursive: true });
   fs.writeFileSync(path.join(TOP, 'bench/results.json'), JSON.stringify({ meta, rounds: opt.rounds, results }, null, 2) + '\n');
