@@ -61,8 +61,11 @@ struct capture_summary {
 	 * threads before their watchpoints were armed (their JS events are missing) */
 	uint64_t js_unwatched_threads;
 	uint64_t js_ids_before_armed;
-	/* uv layer: callbacks that could not be probed (their runs are missing) */
+	/* uv layer: callbacks that could not be probed (their runs are missing),
+	 * and objects registered before their callback's probe was attached that
+	 * were never seen running (a run may have happened unseen) */
 	uint64_t uv_callbacks_unprobed;
+	uint64_t uv_late_unseen;
 	uint64_t duration_ns;
 	uint64_t self_cpu_us;	 /* asyncscope\'s own CPU time (user + system) */
 	uint64_t self_maxrss_kb; /* asyncscope\'s peak resident memory */

@@ -65,11 +65,11 @@ void jsonl_write_summary(FILE *out, const struct capture_summary *s)
 		",\"lost\":%" PRIu64 ",\"read_errors\":%" PRIu64 ",\"bad_ids\":%" PRIu64
 		",\"unknown_records\":%" PRIu64 ",\"js_unwatched_threads\":%" PRIu64
 		",\"js_ids_before_armed\":%" PRIu64 ",\"uv_callbacks_unprobed\":%" PRIu64
-		",\"duration_ns\":%" PRIu64 ",\"self_cpu_us\":%" PRIu64
-		",\"self_maxrss_kb\":%" PRIu64 "}\n",
+		",\"uv_late_unseen\":%" PRIu64 ",\"duration_ns\":%" PRIu64
+		",\"self_cpu_us\":%" PRIu64 ",\"self_maxrss_kb\":%" PRIu64 "}\n",
 		s->lost, s->read_errors, s->bad_ids, s->unknown_records, s->js_unwatched_threads,
-		s->js_ids_before_armed, s->uv_callbacks_unprobed, s->duration_ns, s->self_cpu_us,
-		s->self_maxrss_kb);
+		s->js_ids_before_armed, s->uv_callbacks_unprobed, s->uv_late_unseen, s->duration_ns,
+		s->self_cpu_us, s->self_maxrss_kb);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -296,6 +296,7 @@ static void fill_summary(const struct field *f, int n, struct capture_summary *s
 	SUMMARY_NUM(js_unwatched_threads)
 	SUMMARY_NUM(js_ids_before_armed)
 	SUMMARY_NUM(uv_callbacks_unprobed)
+	SUMMARY_NUM(uv_late_unseen)
 	SUMMARY_NUM(duration_ns)
 	SUMMARY_NUM(self_cpu_us)
 	SUMMARY_NUM(self_maxrss_kb)

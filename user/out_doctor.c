@@ -59,6 +59,8 @@ static void print_uv_text(FILE *out, const struct doctor_target *t)
 	c = count_uv_sites(uv);
 	fprintf(out, "uv layer    libuv in %s (build-id %s)\n", uv->path,
 		uv->build_id[0] ? uv->build_id : "none");
+	fprintf(out, "  method          probes on the public API (objects, their callbacks) and on "
+		     "each callback's entry and return; no libuv internals\n");
 	fprintf(out,
 		"  API sites       %d probed (%d emulated, %d single-stepped), %d wrappers seen "
 		"through their callee, %d not in this libuv\n",
@@ -185,6 +187,7 @@ static void print_uv_json(struct json_writer *w, const struct doctor_target *t)
 		return;
 	}
 	jsonw_string_field(w, "path", uv->path);
+	jsonw_string_field(w, "method", "api-registration+callback-probes");
 	jsonw_string_field(w, "build_id", uv->build_id);
 	jsonw_int_field(w, "apis_missing", uv->nmissing);
 	jsonw_uint_field(w, "code_lo", uv->code_lo);

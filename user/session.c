@@ -17,6 +17,7 @@
 
 #include "attach.h"
 #include "double_id.h"
+#include "id_set.h"
 #include "cmd.h"
 #include "ingest.h"
 #include "js_infer.h"
@@ -53,6 +54,7 @@ struct watch_filter {
 	pid_t watched[256];
 	size_t nwatched;
 	struct capture_summary *summary;
+	struct id_set late_unseen; /* uv objects with late_probe not yet seen running */
 };
 
 static int watch_on_event(void *ctx, const struct event *e)
@@ -70,6 +72,16 @@ static int watch_on_event(void *ctx, const struct event *e)
 			w->uv_cbs++;
 		}
 		return 0;
+	}
+	if (e->layer == LAYER_UV && (e->kind == EV_INIT || e->kind == EV_BEFORE)) {
+		uint64_t key = ((uint64_t)e->pid << 40) ^ e->id;
+
+		/* an object registered before its callback's probe was in place:
+		 * until it is seen running, a run may have been missed */
+		if (e->kind == EV_INIT && (e->flags & EVF_LATE))
+			id_set_add(&w->late_unseen, key);
+		else if (e->kind == EV_BEFORE)
+			id_set_remove(&w->late_unseen, key);
 	}
 	if (e->kind != EV_THREAD_ENV)
 		return w->next.on_event(w->next.ctx, e);
@@ -481,6 +493,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		;
 	if (js)
 		js_infer_finish(js);
+	r->summary.uv_late_unseen = watch.late_unseen.len;
 	r->summary.duration_ns = now_ns() - start;
 	{
 		struct rusage ru;
@@ -506,6 +519,7 @@ cleanup:
 	}
 	ingest_free(in);
 	js_infer_free(js);
+	id_set_free(&watch.late_unseen);
 	tracer_destroy(tracer);
 	/* a stop whose record was never read must not outlive us */
 	if (o->argv && o->js == JS_EXACT && r->pid > 0 && !r->target_exited)
@@ -552,6 +566,18 @@ void session_report_stats(const struct session_result *r)
 	if (s->live_map_full || s->thread_map_full)
 		wlog("BPF maps full: %llu wraps, %llu threads not tracked",
 		     (unsigned long long)s->live_map_full, (unsigned long long)s->thread_map_full);
+	if (r->summary.js_unwatched_threads || r->summary.js_ids_before_armed)
+		wlog("--js exact: %llu threads without watchpoints; %llu ids issued before the "
+		     "watchpoints were armed (their JS events are missing)",
+		     (unsigned long long)r->summary.js_unwatched_threads,
+		     (unsigned long long)r->summary.js_ids_before_armed);
+	if (r->summary.uv_callbacks_unprobed)
+		wlog("%llu libuv callbacks could not be probed: their runs are missing",
+		     (unsigned long long)r->summary.uv_callbacks_unprobed);
+	if (r->summary.uv_late_unseen)
+		vlog("%llu libuv objects registered before their callback was probed were never "
+		     "seen running (a run may have been missed, or it is still pending)",
+		     (unsigned long long)r->summary.uv_late_unseen);
 	if (r->summary.unknown_records)
 		wlog("%llu unknown records skipped",
 		     (unsigned long long)r->summary.unknown_records);

@@ -107,6 +107,23 @@ case 'async':
   // everything on the loop thread: the sender thread sees no event
   expect(new Set(ev.map((e) => e.tid)).size === 1, 'all events on the loop thread');
   break;
+case 'kinds': {
+  const one = ['uv_idle', 'uv_prepare', 'uv_check', 'uv_timer', 'uv_fs_event', 'uv_fs_poll', 'uv_poll',
+    'uv_udp_send', 'uv_tty', 'uv_random', 'uv_getnameinfo'];
+  onlyTypes(...one, 'uv_udp');
+  one.forEach((t) => count(t, 1));
+  count('uv_udp', 2);
+  const idle = ofType('uv_idle')[0];
+  each(all.filter((r) => r.type !== 'uv_udp_send'), (r) => r.trigger === 0, 'made in main: trigger 0');
+  each(ofType('uv_udp_send'), (r) => idle && r.trigger === idle.id, 'made in the idle callback');
+  each(all.filter((r) => ['uv_idle', 'uv_prepare', 'uv_check', 'uv_timer'].includes(r.type)), (r) => r.before === 2, 'its callback once, then its close callback');
+  each(all.filter((r) => ['uv_fs_event', 'uv_fs_poll', 'uv_poll'].includes(r.type)), (r) => r.before >= 2, 'its callback, then its close callback');
+  const udp = ofType('uv_udp').sort((a, b) => b.before - a.before);
+  expect(udp.length === 2 && udp[0].before >= 2 && udp[1].before === 1, 'a udp receiver (receive + close) and a sender (close)');
+  each(all.filter((r) => ['uv_udp_send', 'uv_tty', 'uv_random', 'uv_getnameinfo'].includes(r.type)), (r) => r.before === 1, 'one callback');
+  each(all, (r) => r.destroy === 1, 'destroyed once');
+  break;
+}
 default:
   errors.push(`unknown program ${prog}`);
 }
