@@ -89,6 +89,27 @@ asyncscope: $(PURE_OBJS) $(BPF_USER_OBJS)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
+# make bench's synthetic producer (bpf/synth.bpf.c) and the user-space
+# ingestion benchmark that drains it through the real ingest path
+$(OUTPUT)/synth.bpf.o: $(OUTPUT)/core.bpf.o $(OUTPUT)/synth-prog.bpf.o
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUTPUT)/synth-prog.bpf.o: bpf/synth.bpf.c bpf/core.bpf.h bpf/events.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
+		$(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUTPUT)/synth.skel.h: $(OUTPUT)/synth.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name synth > $@
+
+$(OUTPUT)/ingest-bench: tools/bench/ingest_bench.c $(OUTPUT)/synth.skel.h $(PURE_OBJS) \
+		$(OUTPUT)/user/ingest.o
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -I$(OUTPUT) $(filter %.c %.o,$^) $(LDLIBS) -o $@
+
 # ---- tests -----------------------------------------------------------------
 
 # Every `void test_<module>__<case>(void)` in tests/unit is collected here, so
@@ -126,7 +147,7 @@ test: deps asyncscope $(OUTPUT)/unit/unit-tests
 
 # Side-by-side overhead benchmarks (root); writes bench/results.md and .json.
 # BENCH_ARGS="--rounds 5" or "--only http,fsstat" narrow or widen the run.
-bench: deps asyncscope
+bench: deps asyncscope $(OUTPUT)/ingest-bench
 	$(Q)tools/fetch-node.sh all
 	$(Q)node tools/bench/bench.js $(BENCH_ARGS)
 

@@ -10,7 +10,7 @@
 // the load generator and asyncscope to CPU 0. Tracers attach with -p to a
 // workload that waits on stdin, so only the work itself is timed.
 //
-//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,fsstat,timers,awaits,uvstat]
+//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,fsstat,timers,awaits,uvstat,ingest]
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
@@ -224,6 +224,13 @@ function markdown(results, meta) {
   out.push('- target pinned to CPU 1; wrk and asyncscope on CPU 0; tracers attach with -p before the timed work', '');
   for (const r of results) {
     out.push(`## ${r.title}`, '');
+    if (r.ingest) {
+      const what = { count: 'decode only (ring buffer → events)', jsonl: 'ring buffer → JSONL file' };
+      out.push('| sink | events per consumer CPU-second, median [min–max] | lost |', '|---|---|---|');
+      for (const x of r.ingest) out.push(`| ${what[x.sink] || x.sink} | ${Math.round(x.events_per_cpu_s).toLocaleString('en-US')} [${Math.round(x.min).toLocaleString('en-US')}–${Math.round(x.max).toLocaleString('en-US')}] | ${x.lost} |`);
+      out.push('');
+      continue;
+    }
     out.push(`| configuration | ${r.unit} median [min–max] | vs bare | events/op | target ns/event | lost | asyncscope CPU ms | events per asyncscope CPU-s | peak RSS MiB | bytes/event (JSONL) |`);
     out.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const row of r.rows) {
@@ -274,6 +281,26 @@ async function main() {
     const env = { N: opt.quick ? '20000' : '100000' };
     results.push(await benchmark(`libuv C program: uv_fs_stat, 32 in flight, + timers (N=${env.N})`, 'ms', false, null,
       uvConfigs(), (cfg) => runMicro(null, cfg, prog, env)));
+  }
+  if (want('ingest')) {
+    // user space alone: a BPF producer (bpf/synth.bpf.c) as fast as the ring
+    // allows, drained through the real ingest path into each sink
+    const n = opt.quick ? '1000000' : '5000000';
+    const rows = [];
+    for (const sink of ['count', 'jsonl']) {
+      const runs = [];
+      for (let r = 0; r < opt.rounds; r++) {
+        const out = spawnSync('taskset', ['-c', '0', path.join(TOP, '.output/ingest-bench'), '--events', n, '--sink', sink,
+          '--output', path.join(TMP, `ingest.${sink}`)], { encoding: 'utf8' });
+        if (out.status !== 0) { log(`ingest ${sink}: ${out.stderr.trim()}`); continue; }
+        runs.push(JSON.parse(out.stdout));
+        fs.rmSync(path.join(TMP, `ingest.${sink}`), { force: true });
+      }
+      const med = (k) => median(runs.map((x) => x[k]));
+      rows.push({ sink, events: med('events'), lost: Math.max(...runs.map((x) => x.lost)), events_per_cpu_s: med('events_per_cpu_s'),
+        min: Math.min(...runs.map((x) => x.events_per_cpu_s)), max: Math.max(...runs.map((x) => x.events_per_cpu_s)) });
+    }
+    results.push({ title: `User-space ingestion: synthetic producer (bpf/synth.bpf.c), ${n} events per run`, ingest: rows });
   }
   fs.mkdirSync(path.join(TOP, 'bench'), { recursive: true });
   fs.writeFileSync(path.join(TOP, 'bench/results.json'), JSON.stringify({ meta, rounds: opt.rounds, results }, null, 2) + '\n');
