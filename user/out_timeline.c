@@ -115,7 +115,7 @@ void timeline_print_chrome(FILE *out, const struct timeline *t)
 		slice_name(name, sizeof(name), s);
 		jsonw_start_object(&w);
 		jsonw_string_field(&w, "ph", "X");
-		jsonw_string_field(&w, "cat", s->layer == LAYER_JS ? "js" : "node");
+		jsonw_string_field(&w, "cat", ev_layer_name(s->layer));
 		jsonw_string_field(&w, "name", name);
 		jsonw_uint_field(&w, "pid", s->pid);
 		jsonw_uint_field(&w, "tid", s->tid);
@@ -124,7 +124,7 @@ void timeline_print_chrome(FILE *out, const struct timeline *t)
 		jsonw_fixed3(&w, (double)(s->end_ns - s->start_ns) / 1000.0);
 		jsonw_name(&w, "args");
 		jsonw_start_object(&w);
-		jsonw_uint_field(&w, "asyncId", s->id);
+		jsonw_uint_field(&w, s->layer == LAYER_UV ? "uvId" : "asyncId", s->id);
 		if (s->sampled)
 			jsonw_bool_field(&w, "sampled", true);
 		if (s->unfinished)
