@@ -247,7 +247,8 @@ void timeline_finish(struct timeline *t)
 			t->slices[th->open[k]].end_ns = t->last_ns;
 		th->depth = 0;
 	}
-	qsort(t->slices, t->nslices, sizeof(*t->slices), by_thread_start);
+	if (t->nslices)
+		qsort(t->slices, t->nslices, sizeof(*t->slices), by_thread_start);
 }
 
 size_t timeline_nslices(const struct timeline *t)

@@ -25,6 +25,9 @@ struct model {
 	size_t nthreads, threads_cap;
 	size_t last_thread;
 	uint64_t nevents, last_ts, orphan_afters;
+	/* every finished callback, in order: for distributions of callback time */
+	struct model_callback *cbs;
+	size_t ncbs, cbs_cap;
 	bool finished;
 };
 
@@ -42,6 +45,7 @@ void model_free(struct model *m)
 	free(m->threads);
 	free(m->slots);
 	free(m->res);
+	free(m->cbs);
 	free(m);
 }
 
@@ -243,6 +247,17 @@ int model_add_event(void *ctx, const struct event *e)
 			r->cb_total_ns += dur;
 			if (dur > r->cb_max_ns)
 				r->cb_max_ns = dur;
+			if (m->ncbs == m->cbs_cap) {
+				size_t ncap = m->cbs_cap ? 2 * m->cbs_cap : 1024;
+				void *p = realloc(m->cbs, ncap * sizeof(*m->cbs));
+
+				if (p) {
+					m->cbs = p;
+					m->cbs_cap = ncap;
+				}
+			}
+			if (m->ncbs < m->cbs_cap)
+				m->cbs[m->ncbs++] = (struct model_callback){idx, dur};
 		}
 		t->depth = d - 1;
 		break;
@@ -273,6 +288,39 @@ static void append_child(struct model *m, uint32_t parent, uint32_t child)
 	p->last_child = child;
 }
 
+/*
+ * Real triggers point at older resources, but a hand-edited or corrupt
+ * capture (or an AsyncResource given a later triggerAsyncId) can close a
+ * loop, and every walk up the tree would then spin forever. Cut each loop at
+ * the resource where the walk first comes back to itself; it becomes a root.
+ */
+static void break_trigger_cycles(struct model *m)
+{
+	enum { UNSEEN, ON_PATH, DONE };
+	uint8_t *state = calloc(m->nres ? m->nres : 1, 1);
+
+	if (!state) {
+		/* cannot check: flatten rather than risk a loop */
+		for (size_t i = 0; i < m->nres; i++)
+			m->res[i].parent = RES_NONE;
+		return;
+	}
+	for (size_t i = 0; i < m->nres; i++) {
+		uint32_t at = i, last = RES_NONE;
+
+		while (at != RES_NONE && state[at] == UNSEEN) {
+			state[at] = ON_PATH;
+			last = at;
+			at = m->res[at].parent;
+		}
+		if (at != RES_NONE && state[at] == ON_PATH)
+			m->res[last].parent = RES_NONE;
+		for (at = i; at != RES_NONE && state[at] == ON_PATH; at = m->res[at].parent)
+			state[at] = DONE;
+	}
+	free(state);
+}
+
 void model_finish(struct model *m)
 {
 	size_t n;
@@ -294,6 +342,7 @@ void model_finish(struct model *m)
 		}
 	}
 	n = m->nres;
+	break_trigger_cycles(m);
 	for (size_t i = 0; i < n; i++) {
 		struct resource *r = &m->res[i];
 		struct thread *t = thread_of(m, r->pid, r->tid, r->init_ts);
@@ -312,6 +361,16 @@ void model_finish(struct model *m)
 			t->roots.last_root = i;
 		}
 	}
+}
+
+size_t model_ncallbacks(const struct model *m)
+{
+	return m->ncbs;
+}
+
+const struct model_callback *model_callback(const struct model *m, size_t i)
+{
+	return &m->cbs[i];
 }
 
 size_t model_nresources(const struct model *m)

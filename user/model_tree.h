@@ -61,6 +61,14 @@ void model_finish(struct model *m);
 /* Index of the resource (pid, tid, layer_key_id(layer, id)), RES_NONE if unknown. */
 uint32_t model_find(const struct model *m, uint32_t pid, uint32_t tid, uint64_t key);
 
+/* A callback that ran to its after: whose, and how long (before to after). */
+struct model_callback {
+	uint32_t res;
+	uint64_t ns;
+};
+size_t model_ncallbacks(const struct model *m);
+const struct model_callback *model_callback(const struct model *m, size_t i);
+
 size_t model_nresources(const struct model *m);
 const struct resource *model_resource(const struct model *m, uint32_t idx);
 size_t model_nthreads(const struct model *m);

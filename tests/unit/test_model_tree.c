@@ -165,3 +165,35 @@ void test_model_tree__collapse(void)
 	free(buf);
 	model_free(m);
 }
+
+/* A loop of triggers (only a corrupt or hand-made capture has one) must not
+ * hang the walks up the tree: it is cut once and every member stays reachable. */
+void test_model_tree__trigger_cycle(void)
+{
+	struct model *m = model_new();
+	const struct resource *r[3];
+	int roots = 0;
+
+	feed(m, 10, 100, EV_INIT, 7, 9, "TIMERWRAP");
+	feed(m, 20, 100, EV_INIT, 8, 7, "TCPWRAP");
+	feed(m, 30, 100, EV_INIT, 9, 8, "FSREQCALLBACK");
+	model_finish(m);
+	for (int k = 0; k < 3; k++)
+		r[k] = find(m, 100, 7 + k);
+	if (!ASSERT_TRUE(r[0] && r[1] && r[2], "resources found"))
+		goto out;
+	for (int k = 0; k < 3; k++) {
+		const struct resource *at = r[k];
+		int steps = 0;
+
+		roots += at->parent == RES_NONE;
+		while (at->parent != RES_NONE && steps < 10) {
+			at = model_resource(m, at->parent);
+			steps++;
+		}
+		ASSERT_TRUE(steps < 3, "walking up ends at a root");
+	}
+	ASSERT_EQ(roots, 1, "the loop is cut exactly once");
+out:
+	model_free(m);
+}
