@@ -10,6 +10,26 @@ static const char *const kind_names[EV_KIND_COUNT] = {[EV_NONE] = "none",
 #undef EV_KIND_NAME
 };
 
+#define SUMMARY_FIELD(f)                                \
+	{                                               \
+#f, offsetof(struct capture_summary, f) \
+	}
+const struct summary_field summary_fields[] = {
+	SUMMARY_FIELD(lost),
+	SUMMARY_FIELD(read_errors),
+	SUMMARY_FIELD(bad_ids),
+	SUMMARY_FIELD(unknown_records),
+	SUMMARY_FIELD(js_unwatched_threads),
+	SUMMARY_FIELD(js_ids_before_armed),
+	SUMMARY_FIELD(uv_callbacks_unprobed),
+	SUMMARY_FIELD(uv_late_unseen),
+	SUMMARY_FIELD(duration_ns),
+	SUMMARY_FIELD(self_cpu_us),
+	SUMMARY_FIELD(self_maxrss_kb),
+};
+#undef SUMMARY_FIELD
+const int nsummary_fields = sizeof(summary_fields) / sizeof(summary_fields[0]);
+
 const char *ev_kind_name(enum ev_kind kind)
 {
 	return kind < EV_KIND_COUNT ? kind_names[kind] : "none";

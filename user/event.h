@@ -7,6 +7,7 @@
 #define __ASYNCSCOPE_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "events.h"
@@ -72,6 +73,19 @@ struct capture_summary {
 	bool seen;		 /* a summary line was present (input files) */
 };
 
+/* The summary's numbers besides per-kind counts, by the name they are written
+ * under (JSONL key, capture trailer field), in output order. */
+struct summary_field {
+	const char *name;
+	size_t offset; /* of a uint64_t in struct capture_summary */
+};
+extern const struct summary_field summary_fields[];
+extern const int nsummary_fields;
+static inline uint64_t *summary_value(struct capture_summary *s, const struct summary_field *f)
+{
+	return (uint64_t *)((char *)s + f->offset);
+}
+
 const char *ev_kind_name(enum ev_kind kind);
 /* EV_NONE if the name is not an event kind. */
 enum ev_kind ev_kind_from_name(const char *name);
@@ -85,6 +99,21 @@ static inline uint64_t layer_key_id(enum ev_layer layer, uint64_t id)
 	return layer == LAYER_UV ? id | (1ULL << 62) : id;
 }
 enum ev_layer ev_layer_from_name(const char *name); /* 0 if unknown */
+
+/*
+ * e without its id stack and caller (kept only with --stacks): e itself when
+ * it has neither, else a copy in *tmp.
+ */
+static inline const struct event *event_plain(const struct event *e, struct event *tmp)
+{
+	if (!e->has_stack && !e->caller)
+		return e;
+	*tmp = *e;
+	tmp->has_stack = false;
+	tmp->caller = 0;
+	tmp->caller_fn = NULL;
+	return tmp;
+}
 
 /* Returns a stable copy of s; equal strings give the same pointer. */
 const char *intern(const char *s);

@@ -61,15 +61,10 @@ void jsonl_write_summary(FILE *out, const struct capture_summary *s)
 	fprintf(out, "{\"event\":\"summary\",\"events\":%" PRIu64, s->events);
 	for (int k = EV_NONE + 1; k < EV_KIND_COUNT; k++)
 		fprintf(out, ",\"%s\":%" PRIu64, ev_kind_name(k), s->counts[k]);
-	fprintf(out,
-		",\"lost\":%" PRIu64 ",\"read_errors\":%" PRIu64 ",\"bad_ids\":%" PRIu64
-		",\"unknown_records\":%" PRIu64 ",\"js_unwatched_threads\":%" PRIu64
-		",\"js_ids_before_armed\":%" PRIu64 ",\"uv_callbacks_unprobed\":%" PRIu64
-		",\"uv_late_unseen\":%" PRIu64 ",\"duration_ns\":%" PRIu64
-		",\"self_cpu_us\":%" PRIu64 ",\"self_maxrss_kb\":%" PRIu64 "}\n",
-		s->lost, s->read_errors, s->bad_ids, s->unknown_records, s->js_unwatched_threads,
-		s->js_ids_before_armed, s->uv_callbacks_unprobed, s->uv_late_unseen, s->duration_ns,
-		s->self_cpu_us, s->self_maxrss_kb);
+	for (int i = 0; i < nsummary_fields; i++)
+		fprintf(out, ",\"%s\":%" PRIu64, summary_fields[i].name,
+			*summary_value((struct capture_summary *)s, &summary_fields[i]));
+	fputs("}\n", out);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -285,22 +280,11 @@ static void fill_summary(const struct field *f, int n, struct capture_summary *s
 	for (int k = EV_NONE + 1; k < EV_KIND_COUNT; k++)
 		if ((v = get(f, n, ev_kind_name(k))) && v->is_num)
 			s->counts[k] = v->num;
-#define SUMMARY_NUM(name)                        \
-	if ((v = get(f, n, #name)) && v->is_num) \
-		s->name = v->num;
-	SUMMARY_NUM(events)
-	SUMMARY_NUM(lost)
-	SUMMARY_NUM(read_errors)
-	SUMMARY_NUM(bad_ids)
-	SUMMARY_NUM(unknown_records)
-	SUMMARY_NUM(js_unwatched_threads)
-	SUMMARY_NUM(js_ids_before_armed)
-	SUMMARY_NUM(uv_callbacks_unprobed)
-	SUMMARY_NUM(uv_late_unseen)
-	SUMMARY_NUM(duration_ns)
-	SUMMARY_NUM(self_cpu_us)
-	SUMMARY_NUM(self_maxrss_kb)
-#undef SUMMARY_NUM
+	if ((v = get(f, n, "events")) && v->is_num)
+		s->events = v->num;
+	for (int i = 0; i < nsummary_fields; i++)
+		if ((v = get(f, n, summary_fields[i].name)) && v->is_num)
+			*summary_value(s, &summary_fields[i]) = v->num;
 }
 
 int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
