@@ -20,6 +20,11 @@ enum exit_status {
 };
 
 int do_trace(int argc, char **argv);
+int do_record(int argc, char **argv);
+int do_report(int argc, char **argv);
+int do_top(int argc, char **argv);
+int do_leaks(int argc, char **argv);
+int do_stats(int argc, char **argv);
 int do_tree(int argc, char **argv);
 int do_doctor(int argc, char **argv);
 int do_timeline(int argc, char **argv);
@@ -65,6 +70,19 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 		      struct session_opts *so);
 
 struct capture_summary;
+struct event_sink;
+/*
+ * Reads a saved capture, .asr or JSON Lines (told apart by the first byte),
+ * into sink. 0, or < 0 with err saying why (file name first). err also
+ * carries a note when the capture ends without its summary.
+ */
+int read_capture(FILE *f, const char *name, const struct event_sink *sink,
+		 struct capture_summary *summary, char *err, size_t err_cap);
+struct capture_meta;
+/* The same, also filling meta from an .asr header (zeroed for JSON Lines). */
+int read_capture_meta(FILE *f, const char *name, const struct event_sink *sink,
+		      struct capture_summary *summary, struct capture_meta *meta, char *err,
+		      size_t err_cap);
 /*
  * Feeds so->sink from a saved capture (input, "-" for stdin) or, when input
  * is empty, from a live session. Returns an exit status, having said why
@@ -72,6 +90,9 @@ struct capture_summary;
  */
 int collect_events(const struct session_opts *so, const char *input,
 		   struct capture_summary *summary);
+/* The same, and what the target was (meta, when known; capture_meta_free it). */
+int collect_events_meta(const struct session_opts *so, const char *input,
+			struct capture_summary *summary, struct capture_meta *meta);
 
 /* stdout for NULL or "-"; NULL (after saying why) if the file cannot be made. */
 FILE *open_output(const char *output);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "capture.h"
+#include "capture_meta.h"
 #include "jsonl.h"
 #include "log.h"
 #include "proc.h"
@@ -162,14 +164,68 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 	return -1;
 }
 
+int read_capture_meta(FILE *f, const char *name, const struct event_sink *sink,
+		      struct capture_summary *summary, struct capture_meta *meta_out, char *err,
+		      size_t err_cap)
+{
+	struct capture_meta meta;
+	int c = getc(f), ret;
+
+	/* a capture file starts with its magic; JSON Lines with '{' */
+	if (c != EOF)
+		ungetc(c, f);
+	if (c != CAPTURE_MAGIC[0])
+		return jsonl_read(f, name, sink, summary, err, err_cap);
+	ret = capture_read(f, sink, &meta, summary, err, err_cap);
+	if (meta_out)
+		*meta_out = meta;
+	else
+		capture_meta_free(&meta);
+	if (ret < 0) {
+		/* prefix the file name, as the JSONL reader does */
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, err_cap, "%s: %s", name, why);
+	}
+	return ret;
+}
+
+int read_capture(FILE *f, const char *name, const struct event_sink *sink,
+		 struct capture_summary *summary, char *err, size_t err_cap)
+{
+	return read_capture_meta(f, name, sink, summary, NULL, err, err_cap);
+}
+
+/* A live session tells what the target is once attached. */
+struct meta_request {
+	const struct session_opts *so;
+	struct capture_meta *meta;
+};
+
+static int meta_on_attached(void *ctx, const struct session_result *r)
+{
+	struct meta_request *q = ctx;
+
+	return capture_meta_from_session(q->so, r, q->meta);
+}
+
 int collect_events(const struct session_opts *so, const char *input,
 		   struct capture_summary *summary)
 {
+	return collect_events_meta(so, input, summary, NULL);
+}
+
+int collect_events_meta(const struct session_opts *so_in, const char *input,
+			struct capture_summary *summary, struct capture_meta *meta)
+{
+	struct session_opts copy = *so_in, *so = &copy;
+	struct meta_request q = {so_in, meta};
 	struct session_result *res;
 	int status;
 
 	if (input && *input) {
-		char err[512];
+		char err[512] = "";
 		FILE *f = strcmp(input, "-") ? fopen(input, "re") : stdin;
 		int ret;
 
@@ -177,7 +233,7 @@ int collect_events(const struct session_opts *so, const char *input,
 			elog("cannot read %s: %s", input, strerror(errno));
 			return EXIT_BAD_INPUT;
 		}
-		ret = jsonl_read(f, input, &so->sink, summary, err, sizeof(err));
+		ret = read_capture_meta(f, input, &so->sink, summary, meta, err, sizeof(err));
 		if (f != stdin)
 			fclose(f);
 		if (ret < 0) {
@@ -185,7 +241,8 @@ int collect_events(const struct session_opts *so, const char *input,
 			return EXIT_BAD_INPUT;
 		}
 		if (!summary->seen)
-			wlog("%s has no summary line: the capture may be truncated", input);
+			wlog("%s has no summary: the capture may be truncated%s%s", input,
+			     err[0] ? ": " : "", err);
 		if (summary->lost)
 			elog("%s: %llu events were LOST during capture; the result is incomplete",
 			     input, (unsigned long long)summary->lost);
@@ -194,6 +251,11 @@ int collect_events(const struct session_opts *so, const char *input,
 	res = calloc(1, sizeof(*res));
 	if (!res)
 		return EXIT_FAIL;
+	if (meta) {
+		memset(meta, 0, sizeof(*meta));
+		so->on_attached = meta_on_attached;
+		so->attached_ctx = &q;
+	}
 	status = session_run(so, res);
 	if (status == EXIT_OK) {
 		session_report_stats(res);

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "capture.h"
+#include "capture_meta.h"
 #include "jsonl.h"
 #include "log.h"
 #include "proc.h"
@@ -50,21 +52,38 @@ struct jsonl_sink {
 	FILE *out;
 	struct capture_summary written; /* what went into the stream, per kind */
 	bool stacks;			/* --stacks: keep the id stack and caller on node events */
+	/* --record FILE: the same events into a capture file too */
+	const char *record_path;
+	FILE *record_file;
+	struct capture_writer *record;
+	const struct session_opts *so;
 };
+
+/* Opens the --record file once the target is known (its header needs it). */
+static int trace_attached(void *ctx, const struct session_result *r)
+{
+	struct jsonl_sink *s = ctx;
+	struct capture_meta meta;
+	int err;
+
+	capture_meta_from_session(s->so, r, &meta);
+	err = capture_writer_open(s->record_file, &meta, &s->record);
+	capture_meta_free(&meta);
+	if (err)
+		elog("cannot write %s: %s", s->record_path, strerror(-err));
+	return err;
+}
 
 static int jsonl_on_event(void *ctx, const struct event *e)
 {
 	struct jsonl_sink *s = ctx;
 	struct event plain;
 
-	if (!s->stacks && (e->has_stack || e->caller)) {
-		plain = *e;
-		plain.has_stack = false;
-		plain.caller = 0;
-		plain.caller_fn = NULL;
-		e = &plain;
-	}
+	if (!s->stacks)
+		e = event_plain(e, &plain);
 	jsonl_write_event(s->out, e);
+	if (s->record)
+		capture_writer_event(s->record, e);
 	s->written.events++;
 	s->written.counts[e->kind]++;
 	return 0;
@@ -75,14 +94,23 @@ static void jsonl_flush(void *ctx)
 	fflush(((struct jsonl_sink *)ctx)->out);
 }
 
-enum { OPT_STACKS = 4000 };
+enum { OPT_STACKS = 4000, OPT_RECORD };
+
+struct trace_args {
+	struct session_opts *so;
+	const char *record;
+};
 
 static int trace_opt(int opt, const char *arg, void *ctx)
 {
-	struct session_opts *so = ctx;
+	struct trace_args *a = ctx;
 
 	if (opt == OPT_STACKS) {
-		so->with_stacks = true;
+		a->so->with_stacks = true;
+		return -1;
+	}
+	if (opt == OPT_RECORD) {
+		a->record = arg;
 		return -1;
 	}
 	return EXIT_USAGE;
@@ -96,8 +124,10 @@ int do_trace(int argc, char **argv)
 	const char *output = NULL;
 	int status;
 
+	struct trace_args args = {.so = &so};
 	static const struct option extra[] = {
 		{"stacks", no_argument, NULL, OPT_STACKS},
+		{"record", required_argument, NULL, OPT_RECORD},
 		{0},
 	};
 	struct target_opts_spec spec = {
@@ -106,7 +136,7 @@ int do_trace(int argc, char **argv)
 		.usage = usage,
 		.extra = extra,
 		.extra_fn = trace_opt,
-		.ctx = &so,
+		.ctx = &args,
 	};
 
 	status = parse_target_opts(argc, argv, &spec, &so);
@@ -121,6 +151,17 @@ int do_trace(int argc, char **argv)
 	}
 	setvbuf(sink.out, NULL, _IOFBF, 1 << 20);
 	sink.stacks = so.with_stacks;
+	sink.so = &so;
+	if (args.record) {
+		sink.record_path = args.record;
+		sink.record_file = fopen(args.record, "we");
+		if (!sink.record_file) {
+			elog("cannot write %s: %s", args.record, strerror(errno));
+			return EXIT_FAIL;
+		}
+		so.on_attached = trace_attached;
+		so.attached_ctx = &sink;
+	}
 	so.sink =
 		(struct event_sink){.on_event = jsonl_on_event, .flush = jsonl_flush, .ctx = &sink};
 
@@ -132,12 +173,22 @@ int do_trace(int argc, char **argv)
 		res->summary.events = sink.written.events;
 		memcpy(res->summary.counts, sink.written.counts, sizeof(res->summary.counts));
 		jsonl_write_summary(sink.out, &res->summary);
+		if (sink.record && (errno = -capture_writer_close(sink.record, &res->summary))) {
+			elog("writing %s failed: %s", args.record, strerror(errno));
+			status = EXIT_FAIL;
+		}
+		sink.record = NULL;
 		session_report_stats(res);
 		if (!so.quiet)
 			ilog("%llu events", (unsigned long long)res->summary.events);
 	}
 	if (fflush(sink.out) || (sink.out != stdout && fclose(sink.out))) {
 		elog("writing %s failed: %s", output ? output : "stdout", strerror(errno));
+		status = EXIT_FAIL;
+	}
+	capture_writer_free(sink.record);
+	if (sink.record_file && fclose(sink.record_file) && status == EXIT_OK) {
+		elog("writing %s failed: %s", args.record, strerror(errno));
 		status = EXIT_FAIL;
 	}
 	if (status == EXIT_OK && so.argv && res->target_exited)

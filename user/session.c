@@ -375,6 +375,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		return EXIT_NOPERM;
 	}
 	status = resolve_target(o, r, binary, sizeof(binary));
+	snprintf(r->binary, sizeof(r->binary), "%s", binary);
 	if (status != EXIT_OK)
 		return status;
 
@@ -446,6 +447,11 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		     r->node_on ? "node layer: " : "", r->node_on ? binary : "",
 		     r->uv_on ? (r->node_on ? ", uv layer: " : "uv layer: ") : "",
 		     r->uv_on ? r->uv.path : "");
+	/* the consumer may write a file header now: no event is read before */
+	if (o->on_attached && (err = o->on_attached(o->attached_ctx, r))) {
+		status = EXIT_FAIL;
+		goto cleanup;
+	}
 	if (go_fd >= 0) {
 		if (write(go_fd, "g", 1) != 1) {
 			elog("cannot release the command: %s", strerror(errno));

@@ -7,6 +7,7 @@
 #ifndef __ASYNCSCOPE_SESSION_H
 #define __ASYNCSCOPE_SESSION_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -27,6 +28,8 @@ enum layer_bits {
 	LAYER_BIT_UV = 1 << 1,
 };
 
+struct session_result;
+
 struct session_opts {
 	pid_t pid;	      /* attach to this process, or */
 	char **argv;	      /* start this command (argv[0] looked up in PATH) */
@@ -37,6 +40,11 @@ struct session_opts {
 	bool with_stacks;    /* carry the async id stack on every node event */
 	enum js_mode js;     /* the JS layer */
 	unsigned int layers; /* enum layer_bits; 0: node for node, uv for other libuv programs */
+	/* called once the probes are in, before any event is delivered (and
+	 * before a started command runs); non-zero aborts the capture, the
+	 * callback having said why */
+	int (*on_attached)(void *ctx, const struct session_result *r);
+	void *attached_ctx;
 };
 
 struct session_result {
@@ -47,6 +55,7 @@ struct session_result {
 	bool is_node, node_on, uv_on;
 	enum cache_state cache; /* how the layout was obtained */
 	pid_t pid;		/* the traced process */
+	char binary[PATH_MAX];	/* its executable, as asyncscope opened it */
 	bool target_exited;
 	int target_status; /* wait status of a started command */
 };
