@@ -40,7 +40,7 @@ SKEL := $(OUTPUT)/asyncscope.skel.h
 PURE_SRCS := $(filter-out user/main.c user/attach.c user/uprobes.c user/ingest.c user/cmd_%.c user/session.c user/privs.c, \
 	$(wildcard user/*.c))
 BPF_SRCS := user/attach.c user/uprobes.c user/ingest.c user/session.c user/privs.c $(wildcard user/cmd_*.c) user/main.c
-PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS))
+PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS)) $(OUTPUT)/user/html_asset.o
 BPF_USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(BPF_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -54,7 +54,7 @@ else
 	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean deps demo test unit e2e bench format format-check vmlinux nodes
+.PHONY: all clean deps demo test unit e2e bench format format-check vmlinux nodes fuzz
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -81,6 +81,11 @@ $(SKEL): $(OUTPUT)/asyncscope.bpf.o
 $(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) bpf/events.h bpf/double_id.h | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -c $< -o $@
+
+# the HTML report's template, built in with .incbin
+$(OUTPUT)/user/html_asset.o: user/html_asset.S user/html/report.html | $(OUTPUT)/user
+	$(call msg,AS,$@)
+	$(Q)$(CC) -c $< -o $@
 
 # Objects that include the skeleton wait for it.
 $(BPF_USER_OBJS): $(SKEL)
@@ -144,6 +149,27 @@ test: deps asyncscope $(OUTPUT)/unit/unit-tests
 	$(Q)tools/fetch-node.sh all
 	$(Q)$(NODE_ENV) $(OUTPUT)/unit/unit-tests
 	$(Q)$(NODE_ENV) tests/e2e/run.sh
+
+# Fuzzing the capture readers (.asr and JSON Lines) with libFuzzer, ASan and
+# UBSan: FUZZ_TIME seconds (default 60) from a corpus seeded with the golden
+# captures. A crash or a hang (>10 s on one input) leaves its input in
+# .output/fuzz/ and fails the target.
+FUZZ_TIME ?= 60
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+$(OUTPUT)/fuzz/fuzz-capture: tools/fuzz/fuzz_capture.c $(PURE_SRCS) user/html_asset.S \
+		user/html/report.html $(wildcard user/*.h) bpf/events.h
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $(INCLUDES) tools/fuzz/fuzz_capture.c $(PURE_SRCS) \
+		user/html_asset.S -lelf -lz -o $@
+
+fuzz: $(OUTPUT)/fuzz/fuzz-capture
+	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus
+	$(Q)cp tests/golden/*.asr tests/golden/*.jsonl $(OUTPUT)/fuzz/corpus/ 2>/dev/null || true
+	$(Q)cd $(OUTPUT)/fuzz && { ./fuzz-capture -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 \
+		-max_len=65536 -print_final_stats=1 corpus > fuzz.log 2>&1; rc=$$?; \
+		grep -E "^(INFO: |==|SUMMARY|stat::number_of_executed_units|stat::new_units)|runtime error" \
+			fuzz.log | tail -n 12; exit $$rc; }
 
 # Side-by-side overhead benchmarks (root); writes bench/results.md and .json.
 # BENCH_ARGS="--rounds 5" or "--only http,fsstat" narrow or widen the run.

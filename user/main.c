@@ -8,7 +8,7 @@
 #include "cmd.h"
 #include "log.h"
 
-#define ASYNCSCOPE_VERSION "0.1.0"
+#include "version.h"
 
 struct cmd {
 	const char *name;
@@ -18,9 +18,14 @@ struct cmd {
 
 static const struct cmd cmds[] = {
 	{"trace", do_trace, "stream init/before/after/destroy events as JSON Lines"},
+	{"record", do_record, "write a compact capture file (.asr) for later reports"},
+	{"report", do_report, "read a capture: summary, top, leaks, tree, timeline, html, ..."},
 	{"tree", do_tree, "print the trigger tree (live, or from a saved capture)"},
 	{"timeline", do_timeline,
 	 "which async id ran when, per thread (text or Perfetto/Chrome trace)"},
+	{"top", do_top, "types and creation paths by callback time and queue delay"},
+	{"leaks", do_leaks, "resources still alive at the end, by type and creation path"},
+	{"stats", do_stats, "what a capture holds and what was not seen"},
 	{"doctor", do_doctor, "show what was resolved in a target binary and whether it verified"},
 };
 
@@ -29,8 +34,8 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: asyncscope [-v] COMMAND [OPTIONS]\n"
 		     "\n"
 		     "Observe async resource lifecycles (what async_hooks reports) in running\n"
-		     "Node.js processes from outside, with eBPF uprobes. Nothing is loaded into\n"
-		     "or changed in the target.\n"
+		     "Node.js and libuv processes from outside, with eBPF uprobes. Nothing is\n"
+		     "loaded into or changed in the target.\n"
 		     "\n"
 		     "Commands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -41,6 +46,7 @@ static void usage(FILE *out)
 		"  sudo asyncscope trace -p 4242 -o events.jsonl\n"
 		"  sudo asyncscope trace -o events.jsonl -- node app.js\n"
 		"  sudo asyncscope tree -p 4242 --duration 10s\n"
+		"  sudo asyncscope record -p 4242 -d 30s -o app.asr\n"
 		"  asyncscope tree --input events.jsonl\n"
 		"  asyncscope timeline --input events.jsonl --format chrome -o trace.json\n"
 		"  sudo asyncscope doctor -p 4242\n"
