@@ -59,6 +59,7 @@ struct target_opts_spec {
 	void *ctx;
 	void (*usage)(FILE *out);
 	bool target_optional; /* the command's own options can name the target */
+	bool input_operand;   /* a lone operand is the input file (report FILE) */
 };
 
 /*

@@ -41,6 +41,7 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 		opts[nopts++] = extra[i];
 	optind = 1;
 	opterr = 0;
+again:
 	while ((opt = getopt_long(argc, argv, "+p:o:d:qh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
@@ -140,6 +141,12 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 			return EXIT_USAGE;
 		}
 	}
+	/* report FILE: one operand, before, between or after the options */
+	if (optind < argc && spec->input_operand && input && !(*input && **input) &&
+	    strcmp(argv[optind - 1], "--")) {
+		*input = argv[optind++];
+		goto again;
+	}
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--")) {
 			elog("%s: unexpected argument '%s' (a command goes after --)", cmd,
@@ -171,9 +178,15 @@ int read_capture_meta(FILE *f, const char *name, const struct event_sink *sink,
 	struct capture_meta meta;
 	int c = getc(f), ret;
 
+	if (meta_out)
+		memset(meta_out, 0, sizeof(*meta_out));
+	if (c == EOF) {
+		snprintf(err, err_cap, "%s: empty: not a capture (%s)", name,
+			 ferror(f) ? strerror(errno) : "no bytes at all");
+		return ferror(f) ? -EIO : -EBADMSG;
+	}
 	/* a capture file starts with its magic; JSON Lines with '{' */
-	if (c != EOF)
-		ungetc(c, f);
+	ungetc(c, f);
 	if (c != CAPTURE_MAGIC[0])
 		return jsonl_read(f, name, sink, summary, err, err_cap);
 	ret = capture_read(f, sink, &meta, summary, err, err_cap);

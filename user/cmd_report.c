@@ -220,18 +220,12 @@ static int run_view(int argc, char **argv, const char *cmd, enum view fixed, boo
 		.ctx = &a,
 		.usage = usage,
 		.target_optional = file_first,
+		.input_operand = file_first,
 	};
 	struct report_input ri;
 	FILE *out = NULL;
 	int status;
 
-	/* report FILE: the file may come first, before the options */
-	if (file_first && argc > 1 && argv[1][0] != '-') {
-		input = argv[1];
-		argv[1] = argv[0];
-		argv++;
-		argc--;
-	}
 	status = parse_target_opts(argc, argv, &spec, &so);
 	if (status >= 0)
 		return status;

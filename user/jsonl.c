@@ -73,8 +73,9 @@ void jsonl_write_summary(FILE *out, const struct capture_summary *s)
 
 struct field {
 	char key[32];
-	char str[256]; /* string value, unescaped */
+	char str[1024]; /* string value, unescaped (C++ symbols run long) */
 	uint64_t num;
+	const char *nested; /* an object or array: where it starts in the line */
 	bool is_str, is_num, is_bool, bval;
 };
 
@@ -189,8 +190,10 @@ static int parse_value(struct line_parser *lp, struct field *f)
 		f->is_str = true;
 		return parse_string(lp, f->str, sizeof(f->str));
 	}
-	if (*lp->p == '{' || *lp->p == '[')
+	if (*lp->p == '{' || *lp->p == '[') {
+		f->nested = lp->p;
 		return skip_nested(lp);
+	}
 	if (!strncmp(lp->p, "true", 4) || !strncmp(lp->p, "false", 5)) {
 		f->is_bool = true;
 		f->bval = *lp->p == 't';
@@ -270,6 +273,96 @@ static const struct field *get(const struct field *f, int n, const char *key)
 		if (!strcmp(f[i].key, key))
 			return &f[i];
 	return NULL;
+}
+
+static bool flag_set(const struct field *f, int n, const char *key)
+{
+	const struct field *v = get(f, n, key);
+
+	return v && v->is_bool && v->bval;
+}
+
+/* "0x1f": the addresses are written as hex strings */
+static bool get_hex(const struct field *f, int n, const char *key, uint64_t *out)
+{
+	const struct field *v = get(f, n, key);
+	char *end;
+
+	if (!v || !v->is_str || strncmp(v->str, "0x", 2))
+		return false;
+	errno = 0;
+	*out = strtoull(v->str + 2, &end, 16);
+	return !errno && end != v->str + 2 && !*end;
+}
+
+static bool take_char(const char **p, char c)
+{
+	while (**p == ' ')
+		(*p)++;
+	if (**p != c)
+		return false;
+	(*p)++;
+	return true;
+}
+
+static bool take_u64(const char **p, uint64_t *out)
+{
+	char *end;
+
+	while (**p == ' ')
+		(*p)++;
+	if (**p < '0' || **p > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(*p, &end, 10);
+	*p = end;
+	return !errno;
+}
+
+/*
+ * The id stack, exactly as jsonl_write_event writes it:
+ * {"exec":E,"trigger":T,"depth":D,"pairs":[[e,t],...]}
+ */
+static int parse_stack(const char *p, struct event *e)
+{
+	static const char *const keys[] = {"\"exec\":", "\"trigger\":", "\"depth\":"};
+	uint64_t v[3];
+
+	if (!take_char(&p, '{'))
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		size_t len = strlen(keys[i]);
+
+		if ((i && !take_char(&p, ',')) || strncmp(p, keys[i], len))
+			return -1;
+		p += len;
+		if (!take_u64(&p, &v[i]))
+			return -1;
+	}
+	if (v[2] > UINT32_MAX || !take_char(&p, ',') || strncmp(p, "\"pairs\":", 8))
+		return -1;
+	p += 8;
+	e->cur_exec = v[0];
+	e->cur_trigger = v[1];
+	e->stack_depth = v[2];
+	e->npairs = 0;
+	if (!take_char(&p, '['))
+		return -1;
+	if (take_char(&p, ']')) {
+		e->has_stack = true;
+		return take_char(&p, '}') ? 0 : -1;
+	}
+	do {
+		if (e->npairs >= NODE_MAX_STACK || !take_char(&p, '[') ||
+		    !take_u64(&p, &e->pairs[2 * e->npairs]) || !take_char(&p, ',') ||
+		    !take_u64(&p, &e->pairs[2 * e->npairs + 1]) || !take_char(&p, ']'))
+			return -1;
+		e->npairs++;
+	} while (take_char(&p, ','));
+	if (!take_char(&p, ']') || !take_char(&p, '}') || e->npairs > e->stack_depth)
+		return -1;
+	e->has_stack = true;
+	return 0;
 }
 
 static void fill_summary(const struct field *f, int n, struct capture_summary *s)
@@ -361,16 +454,29 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 			e.type = intern(v->str);
 		if ((v = get(fields, n, "wrap")) && v->is_num)
 			e.link_id = v->num;
-		if ((v = get(fields, n, "internal")) && v->is_bool && v->bval)
+		if (flag_set(fields, n, "internal"))
 			e.flags |= EVF_INTERNAL;
+		if (flag_set(fields, n, "late_probe"))
+			e.flags |= EVF_LATE;
+		if (flag_set(fields, n, "before_attach"))
+			e.flags |= EVF_ADOPTED;
+		get_hex(fields, n, "obj", &e.obj);
+		get_hex(fields, n, "caller", &e.caller);
+		if ((v = get(fields, n, "caller_fn")) && v->is_str)
+			e.caller_fn = intern(v->str);
+		if ((v = get(fields, n, "stack")) && v->nested && parse_stack(v->nested, &e)) {
+			snprintf(err, err_cap, "%s:%lu: malformed \"stack\"", name, lineno);
+			ret = -EBADMSG;
+			break;
+		}
 		if (e.kind == EV_INIT && !e.type) {
 			snprintf(err, err_cap, "%s:%lu: init without \"type\"", name, lineno);
 			ret = -EBADMSG;
 			break;
 		}
-		if ((v = get(fields, n, "reset")) && v->is_bool && v->bval)
+		if (flag_set(fields, n, "reset"))
 			e.flags |= EVF_RESET;
-		if ((v = get(fields, n, "unmatched")) && v->is_bool && v->bval)
+		if (flag_set(fields, n, "unmatched"))
 			e.flags |= EVF_UNMATCHED;
 		if (((v = get(fields, n, "type_inferred")) || (v = get(fields, n, "sampled"))) &&
 		    v->is_bool && v->bval)

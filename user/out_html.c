@@ -338,15 +338,13 @@ int html_report_write(FILE *out, const struct model *m, const struct timeline *t
 		return err ? err : -ENOMEM;
 	}
 	fwrite(tpl, 1, at - tpl, out);
-	/* inside <script>, "</" would end the element: the JSON keeps meaning
-	 * with the slash escaped */
+	/* inside <script>, "</script" or "<!--" would change how the element
+	 * ends; '<' only occurs inside JSON strings, where \u003c means the same */
 	for (size_t i = 0; i < len; i++) {
-		if (json[i] == '<' && i + 1 < len && json[i + 1] == '/') {
-			fputs("<\\/", out);
-			i++;
-			continue;
-		}
-		fputc(json[i], out);
+		if (json[i] == '<')
+			fputs("\\u003c", out);
+		else
+			fputc(json[i], out);
 	}
 	at += sizeof(PLACEHOLDER) - 1;
 	fwrite(at, 1, end - at, out);

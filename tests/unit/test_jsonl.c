@@ -91,6 +91,98 @@ out:
 	free(buf);
 }
 
+/* Every field the writer emits is read back: write -> read -> write is the
+ * identity, for uv objects and flags, callers and id stacks too. */
+void test_jsonl__every_field_survives(void)
+{
+	static const char long_fn[] =
+		"_ZN4node20InternalMakeCallbackEPNS_11EnvironmentEN2v85LocalINS2_6ObjectEEES5_NS3_"
+		"INS2_8FunctionEEEiPNS3_INS2_5ValueEEENS_13async_contextES9_xxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+	struct event in[4] = {
+		{.ts_ns = 10,
+		 .pid = 7,
+		 .tid = 8,
+		 .kind = EV_INIT,
+		 .layer = LAYER_UV,
+		 .id = 3,
+		 .type = intern("uv_tcp"),
+		 .obj = 0x55d1c0ffee,
+		 .link_id = 42,
+		 .flags = EVF_LATE | EVF_INTERNAL | EVF_ADOPTED},
+		{.ts_ns = 20,
+		 .pid = 7,
+		 .tid = 8,
+		 .kind = EV_BEFORE,
+		 .layer = LAYER_NODE,
+		 .id = 42,
+		 .caller = 0xea47bf,
+		 .caller_fn = intern(long_fn),
+		 .has_stack = true,
+		 .cur_exec = 42,
+		 .cur_trigger = 5,
+		 .stack_depth = 3,
+		 .npairs = 2,
+		 .pairs = {1, 0, 9, 1}},
+		{.ts_ns = 30,
+		 .pid = 7,
+		 .tid = 8,
+		 .kind = EV_AFTER,
+		 .layer = LAYER_NODE,
+		 .id = 42,
+		 .has_stack = true},
+		{.ts_ns = 40,
+		 .pid = 7,
+		 .tid = 8,
+		 .kind = EV_INIT,
+		 .layer = LAYER_JS,
+		 .id = 43,
+		 .type = intern("Timeout"),
+		 .trigger = 42,
+		 .exec = 42,
+		 .flags = EVF_INFERRED},
+	};
+	struct collect c = {.n = 0};
+	struct event_sink sink = {.on_event = collect, .ctx = &c};
+	struct capture_summary rs;
+	char *a = NULL, *b = NULL, err[256];
+	size_t alen = 0, blen = 0;
+	FILE *f = open_memstream(&a, &alen);
+
+	for (int i = 0; i < 4; i++)
+		jsonl_write_event(f, &in[i]);
+	fclose(f);
+	f = fmemopen(a, alen, "r");
+	ASSERT_OK(jsonl_read(f, "mem", &sink, &rs, err, sizeof(err)), "read back");
+	fclose(f);
+	if (!ASSERT_EQ(c.n, 4, "events read"))
+		goto out;
+	f = open_memstream(&b, &blen);
+	for (int i = 0; i < c.n; i++)
+		jsonl_write_event(f, &c.ev[i]);
+	fclose(f);
+	ASSERT_STREQ(b, a, "written again, byte for byte");
+	ASSERT_EQ(c.ev[1].pairs[3], 1, "stack pairs read");
+out:
+	free(a);
+	free(b);
+}
+
+void test_jsonl__bad_stack_is_refused(void)
+{
+	const char *text = "{\"ts\":1,\"pid\":1,\"tid\":1,\"event\":\"before\",\"id\":2,"
+			   "\"stack\":{\"exec\":1,\"trigger\":0,\"depth\":1,\"pairs\":[[1]]}}\n";
+	struct collect c = {.n = 0};
+	struct event_sink sink = {.on_event = collect, .ctx = &c};
+	struct capture_summary rs;
+	char err[256];
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+
+	ASSERT_EQ(jsonl_read(f, "mem", &sink, &rs, err, sizeof(err)), -EBADMSG, "refused");
+	fclose(f);
+	ASSERT_TRUE(strstr(err, "mem:1:") && strstr(err, "stack"), "names the line and field");
+}
+
 void test_jsonl__errors_name_the_line(void)
 {
 	static const struct {
