@@ -3,8 +3,9 @@
 #
 #   make            build ./asyncscope
 #   sudo make demo  install missing Debian packages, build, trace the bundled demo
-#   sudo make test  unit tests + end-to-end tests against real node (20, 22, 24)
-#   make unit       unit tests only (no root, no BPF)
+#   sudo make test  unit + golden tests, 30 s fuzz, end-to-end tests (node 20, 22, 24, libuv)
+#   make unit       unit and golden tests only (no root, no BPF)
+#   make fuzz       fuzz the capture readers (FUZZ_TIME=60 seconds)
 #   sudo make bench benchmarks: overhead side by side, written to bench/results.md
 #   make V=1        show full commands
 
@@ -18,7 +19,8 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 
 # Debian packages the build, the demo and the tests need (see README).
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libuv1-dev \
-	pkg-config make gcc binutils nodejs npm wrk cmake python3 python3-uvloop
+	libclang-rt-dev pkg-config make gcc binutils nodejs npm wrk cmake python3 python3-uvloop \
+	chromium
 
 CFLAGS ?= -g -O2
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter
@@ -54,7 +56,7 @@ else
 	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean deps demo test unit e2e bench format format-check vmlinux nodes fuzz
+.PHONY: all clean deps demo test unit golden e2e bench format format-check vmlinux nodes fuzz
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -139,15 +141,24 @@ $(OUTPUT)/unit/unit-tests: $(filter-out $(OUTPUT)/unit/runner.o,$(UNIT_OBJS)) \
 NODE_ENV = ASYNCSCOPE_NODE20=$$(tools/fetch-node.sh 20) ASYNCSCOPE_NODE22=$$(tools/fetch-node.sh 22) \
 	ASYNCSCOPE_NODE24=$$(tools/fetch-node.sh 24)
 
-unit: $(OUTPUT)/unit/unit-tests
+unit: $(OUTPUT)/unit/unit-tests asyncscope
 	$(Q)$(NODE_ENV) $(OUTPUT)/unit/unit-tests
+	$(Q)tests/golden/run.sh
+
+# Golden replays of checked-in captures (no root): byte-identical reports.
+golden: asyncscope
+	$(Q)tests/golden/run.sh
 
 e2e: asyncscope
 	$(Q)$(NODE_ENV) tests/e2e/run.sh $(E2E)
 
+# unit and golden tests, a short fuzz pass over the capture readers, then
+# the end-to-end tests against real node and libuv programs
 test: deps asyncscope $(OUTPUT)/unit/unit-tests
 	$(Q)tools/fetch-node.sh all
 	$(Q)$(NODE_ENV) $(OUTPUT)/unit/unit-tests
+	$(Q)tests/golden/run.sh
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_TIME=$(TEST_FUZZ_TIME)
 	$(Q)$(NODE_ENV) tests/e2e/run.sh
 
 # Fuzzing the capture readers (.asr and JSON Lines) with libFuzzer, ASan and
@@ -155,6 +166,7 @@ test: deps asyncscope $(OUTPUT)/unit/unit-tests
 # captures. A crash or a hang (>10 s on one input) leaves its input in
 # .output/fuzz/ and fails the target.
 FUZZ_TIME ?= 60
+TEST_FUZZ_TIME ?= 30
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 $(OUTPUT)/fuzz/fuzz-capture: tools/fuzz/fuzz_capture.c $(PURE_SRCS) user/html_asset.S \
 		user/html/report.html $(wildcard user/*.h) bpf/events.h

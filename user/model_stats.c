@@ -74,9 +74,10 @@ static void fill_dist(struct dist *d, uint64_t *v, size_t n)
 		return;
 	qsort(v, n, sizeof(*v), cmp_u64);
 	d->n = n;
-	d->p50 = v[(n - 1) * 50 / 100];
-	d->p95 = v[(n - 1) * 95 / 100];
-	d->p99 = v[(n - 1) * 99 / 100];
+	/* the smallest value with at least p% of the values at or below it */
+	d->p50 = v[(n * 50 + 99) / 100 - 1];
+	d->p95 = v[(n * 95 + 99) / 100 - 1];
+	d->p99 = v[(n * 99 + 99) / 100 - 1];
 	d->max = v[n - 1];
 	for (size_t i = 0; i < n; i++)
 		d->total += v[i];
