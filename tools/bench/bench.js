@@ -10,7 +10,7 @@
 // the load generator and asyncscope to CPU 0. Tracers attach with -p to a
 // workload that waits on stdin, so only the work itself is timed.
 //
-//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,fsstat,timers,awaits,uvstat,ingest]
+//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,fsstat,timers,awaits,uvstat,ingest,report]
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
@@ -224,8 +224,17 @@ function markdown(results, meta) {
   out.push('- target pinned to CPU 1; wrk and asyncscope on CPU 0; tracers attach with -p before the timed work', '');
   for (const r of results) {
     out.push(`## ${r.title}`, '');
+    if (r.report) {
+      out.push(`Capture: ${r.capture.events.toLocaleString('en-US')} events, ${r.capture.resources.toLocaleString('en-US')} resources; ` +
+        `.asr ${fmt(r.capture.asr_bytes / 2 ** 20, 1)} MiB vs JSONL ${fmt(r.capture.jsonl_bytes / 2 ** 20, 1)} MiB ` +
+        `(${fmt(r.capture.jsonl_bytes / r.capture.asr_bytes, 1)}× smaller, ${fmt(r.capture.asr_bytes / r.capture.events, 2)} bytes/event).`, '');
+      out.push('| report | wall s, median [min–max] | events per second | peak RSS MiB | output MiB |', '|---|---|---|---|---|');
+      for (const x of r.report) out.push(`| ${x.what} | ${fmt(x.wall_s, 2)} [${fmt(x.min, 2)}–${fmt(x.max, 2)}] | ${Math.round(r.capture.events / x.wall_s).toLocaleString('en-US')} | ${fmt(x.rss_mb, 0)} | ${fmt(x.out_bytes / 2 ** 20, 1)} |`);
+      out.push('');
+      continue;
+    }
     if (r.ingest) {
-      const what = { count: 'decode only (ring buffer → events)', jsonl: 'ring buffer → JSONL file' };
+      const what = { count: 'decode only (ring buffer → events)', jsonl: 'ring buffer → JSONL file', asr: 'ring buffer → .asr capture file' };
       out.push('| sink | events per consumer CPU-second, median [min–max] | lost |', '|---|---|---|');
       for (const x of r.ingest) out.push(`| ${what[x.sink] || x.sink} | ${Math.round(x.events_per_cpu_s).toLocaleString('en-US')} [${Math.round(x.min).toLocaleString('en-US')}–${Math.round(x.max).toLocaleString('en-US')}] | ${x.lost} |`);
       out.push('');
@@ -287,7 +296,7 @@ async function main() {
     // allows, drained through the real ingest path into each sink
     const n = opt.quick ? '1000000' : '5000000';
     const rows = [];
-    for (const sink of ['count', 'jsonl']) {
+    for (const sink of ['count', 'jsonl', 'asr']) {
       const runs = [];
       for (let r = 0; r < opt.rounds; r++) {
         const out = spawnSync('taskset', ['-c', '0', path.join(TOP, '.output/ingest-bench'), '--events', n, '--sink', sink,
@@ -301,6 +310,52 @@ async function main() {
         min: Math.min(...runs.map((x) => x.events_per_cpu_s)), max: Math.max(...runs.map((x) => x.events_per_cpu_s)) });
     }
     results.push({ title: `User-space ingestion: synthetic producer (bpf/synth.bpf.c), ${n} events per run`, ingest: rows });
+  }
+  if (want('report')) {
+    // offline reports: a real capture (HTTP without keep-alive under wrk,
+    // recorded with `record -p`) and a synthetic one from the ingest bench
+    // (one 250,000-deep trigger chain: the worst case for tree walks)
+    const node = nodeBin(majors[majors.length - 1]);
+    const real = path.join(TMP, 'real.asr'), synth = path.join(TMP, 'synth.asr');
+    const child = spawn('taskset', ['-c', '1', node, path.join(W, 'http.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [, pid, port] = (await lineReader(child.stdout)(/^ready \d+ \d+/)).split(' ').map(Number);
+    const rec = spawn('taskset', ['-c', '0', ASYNCSCOPE, 'record', '-p', String(pid), '-o', real], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await lineReader(rec.stderr)(/attached \d+ probes/);
+    spawnSync('taskset', ['-c', '0', 'wrk', '-t1', '-c32', `-d${opt.quick ? 3 : 8}s`, '-H', 'Connection: close',
+      `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+    rec.kill('SIGINT');
+    await exited(rec);
+    child.kill('SIGTERM');
+    await exited(child);
+    const syn = spawnSync(path.join(TOP, '.output/ingest-bench'), ['--events', '1000000', '--sink', 'asr', '--output', synth], { encoding: 'utf8' });
+    if (syn.status !== 0) log(`synthetic capture: ${syn.stderr.trim()}`);
+    const views = [['summary (text)', ['--view', 'summary']], ['tree (text)', ['--view', 'tree']],
+      ['top (json)', ['--view', 'top', '--format', 'json']], ['timeline (chrome)', ['--format', 'chrome']],
+      ['folded', ['--format', 'folded']], ['html', ['--format', 'html']], ['events (jsonl)', ['--format', 'jsonl']]];
+    for (const [label, file] of [['real: node HTTP, Connection: close, recorded with record -p', real], ['synthetic: one 250,000-deep trigger chain', synth]]) {
+      if (!fs.existsSync(file)) continue;
+      const stats = JSON.parse(spawnSync(ASYNCSCOPE, ['report', '-q', file, '--view', 'stats', '--format', 'json'], { encoding: 'utf8' }).stdout);
+      const out = path.join(TMP, 'report.out');
+      const rows = [];
+      let jsonlBytes = 0;
+      for (const [what, a] of views) {
+        const runs = [];
+        for (let r = 0; r < opt.rounds; r++) {
+          const t = spawnSync('/usr/bin/time', ['-f', '%e %M', ASYNCSCOPE, 'report', '-q', file, ...a, '-o', out], { encoding: 'utf8' });
+          const m = t.stderr.trim().split('\n').pop().split(' ').map(Number);
+          if (t.status !== 0) { log(`report ${what}: ${t.stderr.trim()}`); continue; }
+          runs.push({ wall_s: m[0], rss_mb: m[1] / 1024, out_bytes: fs.statSync(out).size });
+        }
+        if (!runs.length) continue;
+        if (what.startsWith('events')) jsonlBytes = runs[0].out_bytes;
+        rows.push({ what, wall_s: median(runs.map((x) => x.wall_s)), min: Math.min(...runs.map((x) => x.wall_s)),
+          max: Math.max(...runs.map((x) => x.wall_s)), rss_mb: Math.max(...runs.map((x) => x.rss_mb)), out_bytes: runs[0].out_bytes });
+      }
+      fs.rmSync(out, { force: true });
+      results.push({ title: `Offline report, ${label}`, report: rows,
+        capture: { events: stats.events.total, resources: stats.resources, asr_bytes: fs.statSync(file).size, jsonl_bytes: jsonlBytes } });
+      log(`report on ${label}: done`);
+    }
   }
   fs.mkdirSync(path.join(TOP, 'bench'), { recursive: true });
   fs.writeFileSync(path.join(TOP, 'bench/results.json'), JSON.stringify({ meta, rounds: opt.rounds, results }, null, 2) + '\n');

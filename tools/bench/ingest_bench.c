@@ -6,7 +6,10 @@
  * thread drains it through the real ingest path into a sink, and its own
  * CPU time is measured.
  *
- *   ingest-bench [--events N] [--sink count|jsonl] [--output FILE]
+ *   ingest-bench [--events N] [--sink count|jsonl|asr] [--output FILE]
+ *
+ * asr writes a capture file, as `asyncscope record` does; its output is also
+ * the synthetic 1M-event capture the report benchmark reads.
  *
  * Prints one JSON line: events, lost, consumer CPU seconds, events per CPU
  * second, wall seconds, producer backoffs. Root (or CAP_BPF) needed.
@@ -20,6 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "capture.h"
 #include "event.h"
 #include "ingest.h"
 #include "jsonl.h"
@@ -27,7 +31,9 @@
 
 struct counting_sink {
 	FILE *out; /* NULL: count only */
+	struct capture_writer *capture; /* the asr sink */
 	uint64_t events;
+	uint64_t counts[EV_KIND_COUNT];
 };
 
 static int on_event(void *ctx, const struct event *e)
@@ -35,6 +41,10 @@ static int on_event(void *ctx, const struct event *e)
 	struct counting_sink *s = ctx;
 
 	s->events++;
+	if (e->kind < EV_KIND_COUNT)
+		s->counts[e->kind]++;
+	if (s->capture)
+		return capture_writer_event(s->capture, e);
 	if (s->out)
 		jsonl_write_event(s->out, e);
 	return 0;
@@ -91,7 +101,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--output") && i + 1 < argc)
 			output = argv[++i];
 		else {
-			fprintf(stderr, "usage: ingest-bench [--events N] [--sink count|jsonl] "
+			fprintf(stderr, "usage: ingest-bench [--events N] [--sink count|jsonl|asr] "
 					"[--output FILE]\n");
 			return 2;
 		}
@@ -109,6 +119,17 @@ int main(int argc, char **argv)
 		sink.out = fopen(output, "w");
 		if (!sink.out) {
 			fprintf(stderr, "ingest-bench: cannot write %s: %s\n", output, strerror(errno));
+			return 1;
+		}
+	}
+	if (!strcmp(kind, "asr")) {
+		struct capture_meta meta = {.pid = 4242, .nproviders = 0};
+
+		snprintf(meta.exe, sizeof(meta.exe), "synthetic");
+		snprintf(meta.layers, sizeof(meta.layers), "node");
+		err = capture_writer_open(sink.out, &meta, &sink.capture);
+		if (err) {
+			fprintf(stderr, "ingest-bench: capture: %s\n", strerror(-err));
 			return 1;
 		}
 	}
@@ -141,8 +162,20 @@ int main(int argc, char **argv)
 	while (sink.events < p.target && !p.err)
 		if ((err = ingest_poll(in, 100)) < 0)
 			break;
+	if (err > 0)
+		err = 0; /* ingest_poll returns how many it took */
 	p.stop = true;
 	pthread_join(thread, NULL);
+	if (sink.capture) {
+		/* the trailer is part of the work: the file is complete only then */
+		summary.events = sink.events;
+		memcpy(summary.counts, sink.counts, sizeof(summary.counts));
+		if (!err)
+			err = capture_writer_close(sink.capture, &summary);
+		else
+			capture_writer_free(sink.capture);
+		sink.capture = NULL;
+	}
 	if (sink.out)
 		fflush(sink.out);
 	cpu = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0;
@@ -163,6 +196,7 @@ int main(int argc, char **argv)
 	       wall, (unsigned long long)p.skel->bss->backoffs);
 	err = 0;
 cleanup:
+	capture_writer_free(sink.capture);
 	ingest_free(in);
 	synth__destroy(p.skel);
 	if (sink.out)
