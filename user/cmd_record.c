@@ -21,7 +21,7 @@ static void usage(FILE *out)
 		"[OPTIONS]\n"
 		"\n"
 		"Records the target's async events into a compact capture file (zlib-compressed,\n"
-		"about 20x smaller than the JSON Lines of 'trace'), with what the target was:\n"
+		"15-30x smaller than the JSON Lines of 'trace'), with what the target was:\n"
 		"pid, executable, node and libuv build, provider names, wall-clock time of the\n"
 		"start, and what was lost. Every view reads it without root: 'asyncscope report\n"
 		"FILE', or tree/timeline/top/leaks/stats --input FILE. --input converts a JSON\n"
