@@ -25,6 +25,7 @@ int do_report(int argc, char **argv);
 int do_top(int argc, char **argv);
 int do_leaks(int argc, char **argv);
 int do_stats(int argc, char **argv);
+int do_ci(int argc, char **argv);
 int do_tree(int argc, char **argv);
 int do_doctor(int argc, char **argv);
 int do_timeline(int argc, char **argv);

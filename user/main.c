@@ -26,6 +26,7 @@ static const struct cmd cmds[] = {
 	{"top", do_top, "types and creation paths by callback time and queue delay"},
 	{"leaks", do_leaks, "resources still alive at the end, by type and creation path"},
 	{"stats", do_stats, "what a capture holds and what was not seen"},
+	{"ci", do_ci, "CI: summarize a command's async behaviour; compare against a budget"},
 	{"doctor", do_doctor, "show what was resolved in a target binary and whether it verified"},
 };
 

@@ -264,6 +264,7 @@ int model_stats_compute(const struct model *m, struct model_stats *s)
 	int err = 0;
 
 	memset(s, 0, sizeof(*s));
+	s->longest_cb_res = RES_NONE;
 	if (!it || !paths || !depths || index_callbacks(m, &x)) {
 		err = -ENOMEM;
 		goto out;
@@ -316,6 +317,28 @@ int model_stats_compute(const struct model *m, struct model_stats *s)
 		goto out;
 	if (s->npaths)
 		qsort(s->paths, s->npaths, sizeof(*s->paths), cmp_group_cb);
+
+	/* every resource as one group (type "all"), for totals and percentiles */
+	if (ni) {
+		struct group_stats *all = NULL;
+		size_t nall = 0;
+
+		for (size_t k = 0; k < ni; k++)
+			it[k] = (struct item){"all", NULL, LAYER_NODE, it[k].idx};
+		err = build_groups(m, &x, it, ni, &all, &nall);
+		if (err)
+			goto out;
+		s->all = all[0];
+		free(all);
+	}
+	for (size_t c = 0; c < model_ncallbacks(m); c++) {
+		const struct model_callback *cb = model_callback(m, c);
+
+		if (cb->ns > s->longest_cb_ns || s->longest_cb_res == RES_NONE) {
+			s->longest_cb_ns = cb->ns;
+			s->longest_cb_res = cb->res;
+		}
+	}
 
 	/* leaks: the path groups with something alive, most first */
 	s->leaks = calloc(s->npaths + 1, sizeof(*s->leaks));

@@ -39,7 +39,12 @@ struct model_stats {
 	uint64_t resources, placeholders, alive, threads, events;
 	uint64_t per_layer[4]; /* resources per enum ev_layer */
 	uint64_t first_ts, last_ts;
-	uint64_t max_depth; /* longest trigger chain */
+	uint64_t max_depth;	/* longest trigger chain */
+	struct group_stats all; /* every resource as one group (type "all") */
+	/* the longest single callback (event-loop blocking): its resource, or
+	 * RES_NONE when there was no callback */
+	uint32_t longest_cb_res;
+	uint64_t longest_cb_ns;
 };
 
 /* Computes everything from a finished model. 0 or -ENOMEM. */
