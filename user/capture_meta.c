@@ -5,7 +5,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "capture.h"
 #include "capture_meta.h"
+#include "log.h"
 
 #include "version.h"
 
@@ -59,4 +61,18 @@ int capture_meta_from_session(const struct session_opts *o, const struct session
 	m->clock_mono_ns = clock_ns(CLOCK_MONOTONIC);
 	m->clock_real_ns = clock_ns(CLOCK_REALTIME);
 	return 0;
+}
+
+int capture_start_for_session(FILE *f, const char *path, const struct session_opts *o,
+			      const struct session_result *r, struct capture_writer **w)
+{
+	struct capture_meta meta;
+	int err;
+
+	capture_meta_from_session(o, r, &meta);
+	err = capture_writer_open(f, &meta, w);
+	capture_meta_free(&meta);
+	if (err)
+		elog("cannot write %s: %s", path, strerror(-err));
+	return err;
 }

@@ -84,7 +84,6 @@ struct run_sink {
 	struct capture_summary counted;
 	const struct session_opts *so;
 	struct capture_meta meta;
-	bool have_meta;
 	/* --record, first run only */
 	const char *record_path;
 	FILE *record_file;
@@ -107,16 +106,11 @@ static int run_event(void *ctx, const struct event *e)
 static int run_attached(void *ctx, const struct session_result *r)
 {
 	struct run_sink *s = ctx;
-	int err;
 
 	capture_meta_from_session(s->so, r, &s->meta);
-	s->have_meta = true;
 	if (!s->record_file)
 		return 0;
-	err = capture_writer_open(s->record_file, &s->meta, &s->record);
-	if (err)
-		elog("cannot write %s: %s", s->record_path, strerror(-err));
-	return err;
+	return capture_start_for_session(s->record_file, s->record_path, s->so, r, &s->record);
 }
 
 /* One observed run into a summary; the command's exit code in *code. */

@@ -71,15 +71,8 @@ static int record_event(void *ctx, const struct event *e)
 static int record_attached(void *ctx, const struct session_result *r)
 {
 	struct record_sink *s = ctx;
-	struct capture_meta meta;
-	int err;
 
-	capture_meta_from_session(s->so, r, &meta);
-	err = capture_writer_open(s->file, &meta, &s->w);
-	capture_meta_free(&meta);
-	if (err)
-		elog("cannot write %s: %s", s->path, strerror(-err));
-	return err;
+	return capture_start_for_session(s->file, s->path, s->so, r, &s->w);
 }
 
 enum { OPT_STACKS = 6000 };

@@ -63,15 +63,8 @@ struct jsonl_sink {
 static int trace_attached(void *ctx, const struct session_result *r)
 {
 	struct jsonl_sink *s = ctx;
-	struct capture_meta meta;
-	int err;
 
-	capture_meta_from_session(s->so, r, &meta);
-	err = capture_writer_open(s->record_file, &meta, &s->record);
-	capture_meta_free(&meta);
-	if (err)
-		elog("cannot write %s: %s", s->record_path, strerror(-err));
-	return err;
+	return capture_start_for_session(s->record_file, s->record_path, s->so, r, &s->record);
 }
 
 static int jsonl_on_event(void *ctx, const struct event *e)

@@ -42,6 +42,19 @@ static void format_rule(char *buf, size_t cap, const struct ci_check *c)
 	snprintf(buf, cap, "%s (<= %s)", c->rule->text, limit);
 }
 
+/* one check's cells, formatted */
+struct row {
+	char base[32], head[32], change[32], rule[128];
+};
+
+static void format_row(struct row *w, const struct ci_check *c)
+{
+	format_value(w->base, sizeof(w->base), c->metric, c->base, c->in_base);
+	format_value(w->head, sizeof(w->head), c->metric, c->head, c->in_head);
+	format_change(w->change, sizeof(w->change), c);
+	format_rule(w->rule, sizeof(w->rule), c);
+}
+
 static const char *headline(const struct ci_report *r, char *buf, size_t cap)
 {
 	const struct ci_result *res = r->result;
@@ -79,26 +92,22 @@ void ci_print_text(FILE *out, const struct ci_report *r)
 			"head", "change", "budget");
 		for (size_t i = 0; i < res->nbudget; i++) {
 			const struct ci_check *c = &res->checks[i];
-			char b[32], hd[32], ch[32], rule[128];
+			struct row w;
 
-			format_value(b, sizeof(b), c->metric, c->base, c->in_base);
-			format_value(hd, sizeof(hd), c->metric, c->head, c->in_head);
-			format_change(ch, sizeof(ch), c);
-			format_rule(rule, sizeof(rule), c);
+			format_row(&w, c);
 			fprintf(out, "  %-6s %-36s %10s %10s %9s  %s, line %u\n",
-				c->ok ? "ok" : "FAIL", c->metric, b, hd, ch, rule, c->rule->line);
+				c->ok ? "ok" : "FAIL", c->metric, w.base, w.head, w.change, w.rule,
+				c->rule->line);
 		}
 	}
 	if (show) {
 		fprintf(out, "\nOther changes (no budget rule), %zu of %zu:\n", show, nothers);
 		for (size_t i = res->nbudget; i < res->nbudget + show; i++) {
-			const struct ci_check *c = &res->checks[i];
-			char b[32], hd[32], ch[32];
+			struct row w;
 
-			format_value(b, sizeof(b), c->metric, c->base, c->in_base);
-			format_value(hd, sizeof(hd), c->metric, c->head, c->in_head);
-			format_change(ch, sizeof(ch), c);
-			fprintf(out, "  %-6s %-36s %10s %10s %9s\n", "", c->metric, b, hd, ch);
+			format_row(&w, &res->checks[i]);
+			fprintf(out, "  %-6s %-36s %10s %10s %9s\n", "", res->checks[i].metric,
+				w.base, w.head, w.change);
 		}
 	}
 	if (r->head->longest_ns) {
@@ -133,15 +142,12 @@ void ci_print_markdown(FILE *out, const struct ci_report *r)
 		fprintf(out, "|---|---|---:|---:|---:|---|\n");
 		for (size_t i = 0; i < res->nbudget; i++) {
 			const struct ci_check *c = &res->checks[i];
-			char b[32], hd[32], ch[32], rule[128];
+			struct row w;
 
-			format_value(b, sizeof(b), c->metric, c->base, c->in_base);
-			format_value(hd, sizeof(hd), c->metric, c->head, c->in_head);
-			format_change(ch, sizeof(ch), c);
-			format_rule(rule, sizeof(rule), c);
+			format_row(&w, c);
 			fprintf(out, "| %s | `", c->ok ? ":white_check_mark:" : ":x:");
 			md_cell(out, c->metric);
-			fprintf(out, "` | %s | %s | %s | %s |\n", b, hd, ch, rule);
+			fprintf(out, "` | %s | %s | %s | %s |\n", w.base, w.head, w.change, w.rule);
 		}
 		fputc('\n', out);
 	}
@@ -152,15 +158,12 @@ void ci_print_markdown(FILE *out, const struct ci_report *r)
 			show, nothers);
 		fprintf(out, "| metric | base | head | change |\n|---|---:|---:|---:|\n");
 		for (size_t i = res->nbudget; i < res->nbudget + show; i++) {
-			const struct ci_check *c = &res->checks[i];
-			char b[32], hd[32], ch[32];
+			struct row w;
 
-			format_value(b, sizeof(b), c->metric, c->base, c->in_base);
-			format_value(hd, sizeof(hd), c->metric, c->head, c->in_head);
-			format_change(ch, sizeof(ch), c);
+			format_row(&w, &res->checks[i]);
 			fputs("| `", out);
-			md_cell(out, c->metric);
-			fprintf(out, "` | %s | %s | %s |\n", b, hd, ch);
+			md_cell(out, res->checks[i].metric);
+			fprintf(out, "` | %s | %s | %s |\n", w.base, w.head, w.change);
 		}
 		fputs("\n</details>\n", out);
 	}
@@ -206,10 +209,10 @@ void ci_print_junit(FILE *out, const struct ci_report *r)
 		res->nbudget, res->nfailed);
 	for (size_t i = 0; i < res->nbudget; i++) {
 		const struct ci_check *c = &res->checks[i];
-		char b[32], hd[32], lim[32];
+		char lim[32];
+		struct row w;
 
-		format_value(b, sizeof(b), c->metric, c->base, c->in_base);
-		format_value(hd, sizeof(hd), c->metric, c->head, c->in_head);
+		format_row(&w, c);
 		format_value(lim, sizeof(lim), c->metric, c->limit, true);
 		fputs("  <testcase classname=\"asyncscope.budget\" name=\"", out);
 		xml_escaped(out, c->metric);
@@ -225,7 +228,7 @@ void ci_print_junit(FILE *out, const struct ci_report *r)
 		fprintf(out,
 			" is %s, over its budget %s (base %s; rule on line %u)\"/>\n  "
 			"</testcase>\n",
-			hd, lim, b, c->rule->line);
+			w.head, lim, w.base, c->rule->line);
 	}
 	fputs("</testsuite>\n", out);
 }
