@@ -288,7 +288,7 @@ async function main() {
     const prog = path.join(TMP, 'uvstat');
     execFileSync('gcc', ['-O2', '-o', prog, path.join(W, 'uvstat.c'), '-luv']);
     const env = { N: opt.quick ? '20000' : '100000' };
-    results.push(await benchmark(`libuv C program: uv_fs_stat, 32 in flight, + timers (N=${env.N})`, 'ms', false, null,
+    results.push(await benchmark(`libuv C program: uv_fs_stat, 32 in flight, + timers + loopback TCP ping-pong (N=${env.N})`, 'ms', false, null,
       uvConfigs(), (cfg) => runMicro(null, cfg, prog, env)));
   }
   if (want('ingest')) {
