@@ -122,8 +122,8 @@ int ci_summary_from_run(const struct model *m, const struct model_stats *st,
 		err = err ?: set_dist(mv, "callback", g->type, &g->cb, true);
 		err = err ?: set_dist(mv, "queue_delay", g->type, &g->queue, true);
 		err = err ?: set_dist(mv, "lifetime", g->type, &g->lifetime, true);
-		/* JS-only resources end in JS: never seen, never counted alive */
-		if (g->layer != LAYER_JS)
+		/* of JS-only types only timers can be judged alive (model_stats.h) */
+		if (g->layer != LAYER_JS || g->alive)
 			err = err ?: set_named(mv, "leaks", g->type, g->alive);
 	}
 	for (size_t i = 0; i < st->nleaks && !err; i++) {

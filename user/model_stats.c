@@ -170,6 +170,32 @@ static int index_callbacks(const struct model *m, struct cb_index *x)
 	return 0;
 }
 
+/*
+ * Whether a resource is alive at the end of the capture (end). A native or
+ * libuv resource is until its destroy is seen. A JS-only one ends in JS,
+ * unseen from outside, so only timers are judged, by inference: a Timeout
+ * or Immediate whose callback never ran is still pending, and a repeating
+ * Timeout (an interval, or one refreshed) that ran within twice its usual
+ * period of the end is still firing: a setInterval never cleared.
+ */
+bool model_resource_alive(const struct resource *r, uint64_t end)
+{
+	uint64_t period;
+
+	if (r->destroyed || !r->init_ts)
+		return false;
+	if (r->layer != LAYER_JS)
+		return true;
+	if (!r->type || (strcmp(r->type, "Timeout") && strcmp(r->type, "Immediate")))
+		return false;
+	if (!r->ncallbacks)
+		return true;
+	if (r->ncallbacks < 2 || r->last_before_ts <= r->first_before_ts)
+		return false;
+	period = (r->last_before_ts - r->first_before_ts) / (r->ncallbacks - 1);
+	return end - r->last_before_ts <= 2 * period;
+}
+
 /* Groups the sorted items into out (allocated). */
 static int build_groups(const struct model *m, const struct cb_index *x, struct item *it, size_t n,
 			struct group_stats **out, size_t *nout)
@@ -227,7 +253,7 @@ static int build_groups(const struct model *m, const struct cb_index *x, struct 
 				qv[nq++] = r->first_before_ts - r->init_ts;
 			if (r->init_ts && r->destroyed && r->destroy_ts >= r->init_ts)
 				lv[nl++] = r->destroy_ts - r->init_ts;
-			if (!r->destroyed && r->init_ts && r->layer != LAYER_JS) {
+			if (model_resource_alive(r, now)) {
 				uint64_t age = now > r->init_ts ? now - r->init_ts : 0;
 
 				s->alive++;
@@ -283,8 +309,7 @@ int model_stats_compute(const struct model *m, struct model_stats *s)
 		s->resources++;
 		if (r->layer < 4)
 			s->per_layer[r->layer]++;
-		/* JS resources are destroyed in JS only: their end is never seen */
-		s->alive += !r->destroyed && r->layer != LAYER_JS;
+		s->alive += model_resource_alive(r, s->last_ts);
 		if (r->init_ts && (!s->first_ts || r->init_ts < s->first_ts))
 			s->first_ts = r->init_ts;
 		depth = depth_of(m, depths, i);

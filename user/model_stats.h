@@ -8,6 +8,7 @@
 #ifndef __ASYNCSCOPE_MODEL_STATS_H
 #define __ASYNCSCOPE_MODEL_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,10 @@ struct model_stats {
 	uint32_t longest_cb_res;
 	uint64_t longest_cb_ns;
 };
+
+/* Alive at end: not destroyed; for JS-only resources, a timer still
+ * pending or still repeating (inferred: their end happens in JS). */
+bool model_resource_alive(const struct resource *r, uint64_t end);
 
 /* Computes everything from a finished model. 0 or -ENOMEM. */
 int model_stats_compute(const struct model *m, struct model_stats *s);

@@ -213,6 +213,7 @@ int model_add_event(void *ctx, const struct event *e)
 		r = &m->res[idx];
 		if (!r->first_before_ts)
 			r->first_before_ts = e->ts_ns;
+		r->last_before_ts = e->ts_ns;
 		if (t->depth == t->cap) {
 			size_t ncap = t->cap ? 2 * t->cap : 16;
 			struct open_cb *ns = realloc(t->stack, ncap * sizeof(*ns));

@@ -30,7 +30,7 @@ struct resource {
 	const char *type; /* NULL unless RES_SEEN */
 	enum res_kind kind;
 	enum ev_layer layer;
-	uint64_t init_ts, first_before_ts, destroy_ts; /* 0: not seen */
+	uint64_t init_ts, first_before_ts, last_before_ts, destroy_ts; /* 0: not seen */
 	uint64_t ncallbacks, cb_total_ns, cb_max_ns;
 	bool destroyed;
 	uint32_t parent, first_child, last_child, next_sibling; /* set by model_finish */

@@ -256,14 +256,15 @@ void report_print_leaks_text(FILE *out, const struct report_input *in, unsigned 
 	char a[16], b[16];
 
 	if (!s->nleaks) {
-		fprintf(out, "No native or libuv resource was alive at the end of the capture.\n");
+		fprintf(out, "Nothing was alive at the end of the capture (native and libuv "
+			     "resources, JS timers).\n");
 		return;
 	}
 	fprintf(out,
 		"%" PRIu64 " resources alive at the end of the capture, by type and creation path\n"
 		"(alive is not leaked when the capture ended first: compare ages with its length;\n"
-		"JS-only resources are not listed: their destroy happens in JS, unseen from "
-		"outside)\n",
+		"of JS-only resources, whose end happens in JS unseen, only timers are listed:\n"
+		"a Timeout or Immediate never run, or a repeating Timeout still firing)\n",
 		s->alive);
 	fprintf(out, "  %7s %9s %9s  %s\n", "alive", "oldest", "mean age", "type <- path");
 	for (size_t i = 0; i < shown(s->nleaks, limit); i++) {

@@ -76,3 +76,32 @@ out_stats:
 out:
 	model_free(m);
 }
+
+/* JS timers end in JS: alive is inferred from their callbacks (model_stats.h) */
+void test_model_stats__js_timers_alive(void)
+{
+	struct resource pending = {.layer = LAYER_JS, .type = "Timeout", .init_ts = 5};
+	struct resource interval = {.layer = LAYER_JS,
+				    .type = "Timeout",
+				    .init_ts = 5,
+				    .ncallbacks = 3,
+				    .first_before_ts = 10,
+				    .last_before_ts = 30};
+	struct resource once = {.layer = LAYER_JS,
+				.type = "Timeout",
+				.init_ts = 5,
+				.ncallbacks = 1,
+				.first_before_ts = 10,
+				.last_before_ts = 10};
+	struct resource tick = {.layer = LAYER_JS, .type = "TickObject", .init_ts = 5};
+	struct resource native = {.layer = LAYER_NODE, .type = "TCPWRAP", .init_ts = 5};
+
+	ASSERT_TRUE(model_resource_alive(&pending, 100), "a Timeout never run is pending");
+	ASSERT_TRUE(model_resource_alive(&interval, 45), "an interval that ran 15 before the end");
+	ASSERT_TRUE(!model_resource_alive(&interval, 51), "one silent for over twice its period");
+	ASSERT_TRUE(!model_resource_alive(&once, 100), "a one-shot Timeout that ran is done");
+	ASSERT_TRUE(!model_resource_alive(&tick, 100), "other JS types are not judged");
+	ASSERT_TRUE(model_resource_alive(&native, 100), "native: alive until destroyed");
+	native.destroyed = true;
+	ASSERT_TRUE(!model_resource_alive(&native, 100), "native destroyed");
+}

@@ -5,7 +5,8 @@
 // variables, one at a time:
 //   EXTRA_STAT=1  one more fs.stat per request           (a count rule)
 //   LEAK=1        a socket opened and never closed       (the leaks rule)
-//   TIMER_LEAK=1  a setInterval never cleared            (see the test)
+//   TIMER_LEAK=1  a setInterval never cleared, doing nothing  (leaks, --js exact)
+//   TIMER_LEAK=poll  ... one that stats a file each time      (leaks, default mode)
 //   BUSY_MS=30    one handler busy-loops 30 ms           (max_callback)
 //   SERIAL=1      the four reads chained, not parallel   (depth, queue delay)
 // The process ends itself once the last request's sockets are closed, as a
@@ -63,7 +64,9 @@ server.on('connection', (socket) => {
 server.listen(0, '127.0.0.1', () => {
   const port = server.address().port;
   const agent = new http.Agent({ keepAlive: false });
-  if (env('TIMER_LEAK')) setInterval(() => {}, 5); // never cleared
+  // never cleared
+  if (process.env.TIMER_LEAK === 'poll') setInterval(() => fs.stat(__filename, () => {}), 5);
+  else if (env('TIMER_LEAK')) setInterval(() => {}, 5);
   let n = 0;
   const one = () => {
     if (n++ === REQS) {
