@@ -36,14 +36,15 @@
 #include <limits.h>
 #include <stdint.h>
 
-#define CAPTURE_MAGIC	      "ASYNCSCP"
-#define CAPTURE_VERSION	      1
-#define CAPTURE_CHUNK_MAGIC   "CHNK"
-#define CAPTURE_TRAILER_MAGIC "END!"
-#define CAPTURE_CHUNK_RAW     (256 << 10) /* events are flushed in chunks of this size */
-#define CAPTURE_MAX_CHUNK     (16 << 20)  /* no chunk or section may claim more */
-#define CAPTURE_MAX_STRINGS   (1 << 20)
-#define CAPTURE_MAX_THREADS   (1 << 20)
+#define CAPTURE_MAGIC		 "ASYNCSCP"
+#define CAPTURE_VERSION		 1
+#define CAPTURE_CHUNK_MAGIC	 "CHNK"
+#define CAPTURE_TRAILER_MAGIC	 "END!"
+#define CAPTURE_CHUNK_RAW	 (256 << 10) /* events are flushed in chunks of this size */
+#define CAPTURE_MAX_CHUNK	 (16 << 20)  /* no chunk or section may claim more */
+#define CAPTURE_MAX_STRINGS	 (1 << 20)
+#define CAPTURE_MAX_THREADS	 (1 << 20)
+#define CAPTURE_MAX_STRING_BYTES (64 << 20) /* all strings of a capture together */
 
 enum capture_head_bits {
 	CAP_KIND_MASK = 0x07,
@@ -68,8 +69,9 @@ enum capture_tag {
 	CAPT_CLOCK = 10,    /* u64 CLOCK_MONOTONIC ns, u64 CLOCK_REALTIME ns, same instant */
 	CAPT_LAYERS = 11,   /* string: "node", "uv", "node,uv" */
 	CAPT_JS_MODE = 12,  /* string: default, off, exact */
-	CAPT_SUMMARY =
-		100, /* trailer: u64 count, then that many u64 (struct capture_summary order) */
+	/* trailer only: entries of u8 name length, name (a summary_fields name,
+	 * an event kind or "events"), u64 value; unknown names are skipped */
+	CAPT_SUMMARY = 100,
 };
 
 /* What a capture says about where it came from. */

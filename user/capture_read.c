@@ -22,6 +22,7 @@ struct reader {
 	uint64_t prev_ts;
 	const char **strs;
 	size_t nstrs, str_cap;
+	uint64_t str_bytes; /* interned for good: bounded so a small file cannot fill memory */
 	struct rthread {
 		uint32_t pid, tid;
 	} * threads;
@@ -161,6 +162,8 @@ static int parse_fields(struct reader *r, uint64_t base, const uint8_t *body, ui
 				m->nproviders += m->providers[i] == '\0' || i + 1 == n;
 			break;
 		case CAPT_SUMMARY:
+			if (!s)
+				break; /* only the trailer's summary counts */
 			for (uint32_t i = 0; i < n;) {
 				uint8_t nl = v[i];
 				char name[64];
@@ -192,8 +195,8 @@ static int parse_fields(struct reader *r, uint64_t base, const uint8_t *body, ui
 }
 
 /* magic (already read), u32 len, fields, u32 crc32 */
-static int read_section(struct reader *r, uint64_t start, const char *what, struct capture_meta *m,
-			struct capture_summary *s)
+static int read_section(struct reader *r, uint64_t start, uint64_t fields_at, const char *what,
+			struct capture_meta *m, struct capture_summary *s)
 {
 	uint8_t lenb[4], crcb[4];
 	uint8_t *body;
@@ -216,7 +219,7 @@ static int read_section(struct reader *r, uint64_t start, const char *what, stru
 	if (!err && get_u32(crcb) != crc32(0, body, len))
 		err = fail(r, start, "%s checksum mismatch (corrupt)", what);
 	if (!err)
-		err = parse_fields(r, start + 8, body, len, m, s);
+		err = parse_fields(r, fields_at, body, len, m, s);
 	free(body);
 	return err;
 }
@@ -258,8 +261,10 @@ static int string_at(struct reader *r, struct cursor *c, uint64_t ref, const cha
 	uint64_t len = get_varint(c);
 	char buf[1025];
 
-	if (c->bad || len > 1024 || len > (uint64_t)(c->end - c->p))
+	if (c->bad || len > 1024 || len > (uint64_t)(c->end - c->p) ||
+	    r->str_bytes + len > CAPTURE_MAX_STRING_BYTES)
 		return -1;
+	r->str_bytes += len;
 	memcpy(buf, c->p, len);
 	buf[len] = '\0';
 	c->p += len;
@@ -364,11 +369,29 @@ static const char *decode_event(struct reader *r, struct cursor *c, struct event
 		v = get_varint(c);
 		if (v > NODE_MAX_STACK)
 			return "id stack too deep";
+		if (v > e->stack_depth)
+			return "more id stack pairs than the stack is deep";
 		e->npairs = v;
 		for (uint32_t i = 0; i < 2 * e->npairs; i++)
 			e->pairs[i] = get_varint(c);
 	}
 	return c->bad ? "event cut short" : NULL;
+}
+
+/* read_chunk: the file ends inside the chunk (a recorder killed mid-write) */
+#define CHUNK_CUT 1
+
+/* n bytes, or CHUNK_CUT when the file ends first */
+static int read_or_cut(struct reader *r, void *buf, size_t n)
+{
+	size_t got = fread(buf, 1, n, r->in);
+
+	r->off += got;
+	if (got == n)
+		return 0;
+	if (feof(r->in))
+		return CHUNK_CUT;
+	return fail(r, r->off, "read error");
 }
 
 static int read_chunk(struct reader *r, uint64_t start, const struct event_sink *sink, uint8_t *raw,
@@ -380,16 +403,16 @@ static int read_chunk(struct reader *r, uint64_t start, const struct event_sink 
 	struct cursor c;
 	int err;
 
-	if ((err = read_exact(r, h, sizeof(h), "chunk header")))
-		return err > 0 ? fail(r, r->off, "chunk header cut short") : err;
+	if ((err = read_or_cut(r, h, sizeof(h))))
+		return err;
 	raw_len = get_u32(h);
 	zlen = get_u32(h + 4);
 	nevents = get_u32(h + 8);
 	if (raw_len > CAPTURE_MAX_CHUNK || zlen > CAPTURE_MAX_CHUNK)
 		return fail(r, start, "chunk claims %u bytes (%u compressed): corrupt", raw_len,
 			    zlen);
-	if ((err = read_exact(r, z, zlen, "chunk")))
-		return err > 0 ? fail(r, r->off, "chunk cut short") : err;
+	if ((err = read_or_cut(r, z, zlen)))
+		return err;
 	if (get_u32(h + 12) != crc32(0, z, zlen))
 		return fail(r, start, "chunk checksum mismatch (corrupt)");
 	out_len = raw_len;
@@ -443,7 +466,8 @@ int capture_read(FILE *in, const struct event_sink *sink, struct capture_meta *m
 			   meta->version, CAPTURE_VERSION);
 		goto out;
 	}
-	if ((ret = read_section(&r, 0, "header", meta, summary)))
+	/* header fields follow magic (8), version (4) and length (4) */
+	if ((ret = read_section(&r, 0, 16, "header", meta, NULL)))
 		goto out;
 	raw = malloc(CAPTURE_MAX_CHUNK);
 	z = malloc(CAPTURE_MAX_CHUNK);
@@ -467,10 +491,23 @@ int capture_read(FILE *in, const struct event_sink *sink, struct capture_meta *m
 		if (ret)
 			break;
 		if (!memcmp(magic, CAPTURE_CHUNK_MAGIC, 4)) {
-			if ((ret = read_chunk(&r, start, sink, raw, z)))
+			ret = read_chunk(&r, start, sink, raw, z);
+			if (ret == CHUNK_CUT) {
+				/* its events cannot be checked: dropped whole */
+				snprintf(
+					err, err_cap,
+					"offset %llu: cut short inside a chunk (file ends at "
+					"%llu): "
+					"the recording did not finish, events before the chunk are "
+					"complete",
+					(unsigned long long)start, (unsigned long long)r.off);
+				ret = 0;
+				break;
+			}
+			if (ret)
 				break;
 		} else if (!memcmp(magic, CAPTURE_TRAILER_MAGIC, 4)) {
-			ret = read_section(&r, start, "trailer", meta, summary);
+			ret = read_section(&r, start, start + 8, "trailer", meta, summary);
 			if (!ret && fgetc(in) != EOF)
 				ret = fail(&r, r.off, "data after the trailer");
 			break;

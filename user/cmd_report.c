@@ -173,12 +173,12 @@ static int report_event(void *ctx, const struct event *e)
 	struct report_sink *s = ctx;
 	struct event plain;
 
+	s->written++;
+	s->counts[e->kind]++;
 	if (s->events_out) {
 		if (!s->stacks)
 			e = event_plain(e, &plain);
 		jsonl_write_event(s->events_out, e);
-		s->written++;
-		s->counts[e->kind]++;
 		return 0;
 	}
 	model_add_event(s->model, e);
@@ -265,6 +265,11 @@ static int run_view(int argc, char **argv, const char *cmd, enum view fixed, boo
 	status = collect_events_meta(&so, input, &summary, &meta);
 	if (status != EXIT_OK)
 		goto out;
+	if (!summary.seen) {
+		/* a capture cut short has no summary: count what it holds */
+		summary.events = rs.written;
+		memcpy(summary.counts, rs.counts, sizeof(summary.counts));
+	}
 	if (a.view == VIEW_EVENTS) {
 		/* the counts of what was written, as trace does */
 		summary.events = rs.written;

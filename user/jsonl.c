@@ -438,6 +438,13 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 				goto out;
 			}
 		}
+		if (get(fields, n, "pid")->num > UINT32_MAX ||
+		    get(fields, n, "tid")->num > UINT32_MAX) {
+			snprintf(err, err_cap, "%s:%lu: \"pid\" or \"tid\" out of range", name,
+				 lineno);
+			ret = -EBADMSG;
+			goto out;
+		}
 		e.ts_ns = get(fields, n, "ts")->num;
 		e.pid = get(fields, n, "pid")->num;
 		e.tid = get(fields, n, "tid")->num;

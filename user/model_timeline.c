@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "model_timeline.h"
+#include "thread_index.h"
 
 struct open_slice {
 	size_t slice; /* index in slices */
@@ -28,6 +29,7 @@ struct timeline {
 	size_t nflows, flows_cap;
 	struct tl_thread *threads;
 	size_t nthreads, threads_cap;
+	struct thread_index thread_pos;
 	/* (pid, tid, id) -> type and flow, open addressing */
 	struct type_entry *types;
 	size_t ntypes, types_cap;
@@ -46,6 +48,7 @@ void timeline_free(struct timeline *t)
 	for (size_t i = 0; i < t->nthreads; i++)
 		free(t->threads[i].open);
 	free(t->threads);
+	thread_index_free(&t->thread_pos);
 	free(t->slices);
 	free(t->flows);
 	free(t->types);
@@ -102,9 +105,10 @@ static struct type_entry *type_slot(struct timeline *t, uint32_t pid, uint32_t t
 
 static struct tl_thread *thread_of(struct timeline *t, uint32_t pid, uint32_t tid)
 {
-	for (size_t i = 0; i < t->nthreads; i++)
-		if (t->threads[i].tid == tid && t->threads[i].pid == pid)
-			return &t->threads[i];
+	uint32_t pos;
+
+	if (thread_index_find(&t->thread_pos, pid, tid, &pos))
+		return &t->threads[pos];
 	if (t->nthreads == t->threads_cap) {
 		size_t ncap = t->threads_cap ? 2 * t->threads_cap : 8;
 		struct tl_thread *n = realloc(t->threads, ncap * sizeof(*n));
@@ -114,6 +118,8 @@ static struct tl_thread *thread_of(struct timeline *t, uint32_t pid, uint32_t ti
 		t->threads = n;
 		t->threads_cap = ncap;
 	}
+	if (thread_index_add(&t->thread_pos, pid, tid, t->nthreads))
+		return NULL;
 	memset(&t->threads[t->nthreads], 0, sizeof(struct tl_thread));
 	t->threads[t->nthreads].pid = pid;
 	t->threads[t->nthreads].tid = tid;

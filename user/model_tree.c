@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "model_tree.h"
+#include "thread_index.h"
 
 struct open_cb {
 	uint32_t res;
@@ -24,6 +25,7 @@ struct model {
 	struct thread *threads;
 	size_t nthreads, threads_cap;
 	size_t last_thread;
+	struct thread_index thread_pos;
 	uint64_t nevents, last_ts, orphan_afters;
 	/* every finished callback, in order: for distributions of callback time */
 	struct model_callback *cbs;
@@ -43,6 +45,7 @@ void model_free(struct model *m)
 	for (size_t i = 0; i < m->nthreads; i++)
 		free(m->threads[i].stack);
 	free(m->threads);
+	thread_index_free(&m->thread_pos);
 	free(m->slots);
 	free(m->res);
 	free(m->cbs);
@@ -107,17 +110,16 @@ static int grow_slots(struct model *m)
 static struct thread *thread_of(struct model *m, uint32_t pid, uint32_t tid, uint64_t ts)
 {
 	struct thread *t;
+	uint32_t pos;
 
 	if (m->last_thread < m->nthreads) {
 		t = &m->threads[m->last_thread];
 		if (t->roots.tid == tid && t->roots.pid == pid)
 			return t;
 	}
-	for (size_t i = 0; i < m->nthreads; i++) {
-		if (m->threads[i].roots.tid == tid && m->threads[i].roots.pid == pid) {
-			m->last_thread = i;
-			return &m->threads[i];
-		}
+	if (thread_index_find(&m->thread_pos, pid, tid, &pos)) {
+		m->last_thread = pos;
+		return &m->threads[pos];
 	}
 	if (m->nthreads == m->threads_cap) {
 		size_t ncap = m->threads_cap ? 2 * m->threads_cap : 8;
@@ -128,6 +130,8 @@ static struct thread *thread_of(struct model *m, uint32_t pid, uint32_t tid, uin
 		m->threads = nt;
 		m->threads_cap = ncap;
 	}
+	if (thread_index_add(&m->thread_pos, pid, tid, m->nthreads))
+		return NULL;
 	t = &m->threads[m->nthreads];
 	memset(t, 0, sizeof(*t));
 	t->roots.pid = pid;
