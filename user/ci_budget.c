@@ -94,7 +94,8 @@ static int parse_rule(char *line, struct ci_rule *r, const char **why)
 			limit[len - 1] = '\0';
 			errno = 0;
 			r->pct = strtod(limit, &end);
-			if (!isdigit((unsigned char)*limit) || *end || errno || r->pct < 0)
+			if (!isdigit((unsigned char)*limit) || *end || errno || r->pct < 0 ||
+			    r->pct > 1e9)
 				return *why = "bad percentage (e.g. +5%)", -1;
 			r->kind = RULE_RELATIVE_PCT;
 			return 0;
@@ -103,6 +104,7 @@ static int parse_rule(char *line, struct ci_rule *r, const char **why)
 			return *why = "bad limit: a number with an optional unit ns, us, ms or s",
 			       -1;
 		r->kind = RULE_RELATIVE_ABS;
+		r->has_unit = is_time;
 		return 0;
 	}
 	if (!parse_amount(limit, &r->amount, &is_time))
@@ -163,11 +165,16 @@ void ci_budget_free(struct ci_budget *b)
 static uint64_t limit_of(const struct ci_rule *r, uint64_t base)
 {
 	switch (r->kind) {
-	case RULE_RELATIVE_PCT:
-		/* truncation is floor here: every term is positive */
-		return (uint64_t)((double)base * (1.0 + r->pct / 100.0) + 1e-9);
+	case RULE_RELATIVE_PCT: {
+		/* long double: exact for every uint64 base; a hair of slack so a
+		 * head exactly at the budget passes; clamped, not wrapped */
+		long double v = (long double)base * (1.0L + (long double)r->pct / 100.0L);
+
+		v += v * 1e-15L;
+		return v >= 18446744073709551615.0L ? UINT64_MAX : (uint64_t)v;
+	}
 	case RULE_RELATIVE_ABS:
-		return base + r->amount;
+		return base > UINT64_MAX - r->amount ? UINT64_MAX : base + r->amount;
 	default:
 		return r->amount;
 	}
@@ -264,6 +271,9 @@ int ci_compare(const struct ci_summary *base, const struct ci_summary *head, str
 			struct ci_rule *rule = &b->rules[k];
 
 			if (fnmatch(rule->pattern, names[i], 0))
+				continue;
+			/* "+2ms" is for times only: not read as 2,000,000 of a count */
+			if (rule->has_unit && !ci_metric_is_time(names[i]))
 				continue;
 			rule->matched++;
 			ruled = true;

@@ -33,6 +33,7 @@ struct ci_rule {
 	enum ci_rule_kind kind;
 	double pct;
 	uint64_t amount; /* ns for times, else a count */
+	bool has_unit;	 /* a time unit was given: applies to time metrics only */
 	unsigned int line;
 	size_t matched; /* metrics it applied to */
 };

@@ -458,6 +458,7 @@ int ci_summary_read_json(FILE *in, const char *name, struct ci_summary *s, char 
 		if (!got)
 			break;
 	}
+	buf[len] = '\0'; /* strtoull stops here at the latest */
 	r = (struct reader){buf, buf, buf + len, NULL};
 	if (!take(&r, '{')) {
 		r.why = len ? "expected '{': not a JSON summary" : "empty file";

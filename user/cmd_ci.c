@@ -67,8 +67,8 @@ static void usage(FILE *out)
 		"p50/p95/p99/max of callback.TYPE, queue_delay.TYPE, lifetime.TYPE. Times\n"
 		"are ns in the summary; budgets take ns, us, ms or s.\n"
 		"\n"
-		"Exit status: 0 within budget; 1 budget exceeded (compare) or COMMAND failed\n"
-		"(run); 2 usage; 6 unreadable or mismatched summary, bad budget file.\n"
+		"Exit status: compare: 0 within budget, 1 budget exceeded; run: COMMAND's own\n"
+		"status; both: 2 usage, 6 unreadable or mismatched summary, bad budget file.\n"
 		"\n"
 		"Examples:\n"
 		"  sudo asyncscope ci run -o base.json --repeat 3 -- node test/bench.js\n"
@@ -123,6 +123,7 @@ static int observe_once(struct session_opts *so, struct run_sink *s, struct ci_s
 
 	if (!res)
 		return EXIT_FAIL;
+	memset(&s->counted, 0, sizeof(s->counted)); /* per run */
 	s->m = model_new();
 	if (!s->m) {
 		free(res);
@@ -145,11 +146,13 @@ static int observe_once(struct session_opts *so, struct run_sink *s, struct ci_s
 	*code = res->target_exited ? session_command_exit_code(res) : 0;
 	if (status == EXIT_OK) {
 		model_finish(s->m);
-		if (model_stats_compute(s->m, &st) ||
-		    ci_summary_from_run(s->m, &st, &res->summary, &s->meta, out))
+		if (model_stats_compute(s->m, &st)) {
 			status = EXIT_FAIL;
-		else
+		} else {
+			if (ci_summary_from_run(s->m, &st, &res->summary, &s->meta, out))
+				status = EXIT_FAIL;
 			model_stats_free(&st);
+		}
 	}
 	capture_writer_free(s->record);
 	s->record = NULL;
@@ -175,10 +178,13 @@ static int summarize_capture(const char *input, struct ci_summary *out)
 	status = collect_events_meta(&so, input, &cs, &meta);
 	if (status == EXIT_OK) {
 		model_finish(m);
-		if (model_stats_compute(m, &st) || ci_summary_from_run(m, &st, &cs, &meta, out))
+		if (model_stats_compute(m, &st)) {
 			status = EXIT_FAIL;
-		else
+		} else {
+			if (ci_summary_from_run(m, &st, &cs, &meta, out))
+				status = EXIT_FAIL;
 			model_stats_free(&st);
+		}
 	}
 	capture_meta_free(&meta);
 	model_free(m);

@@ -119,11 +119,22 @@ void ci_print_text(FILE *out, const struct ci_report *r)
 	}
 }
 
-/* Markdown table cells must not contain '|' */
+/*
+ * Text for a Markdown code span in a table cell: names come from the
+ * summaries (a pull request's output), so nothing in them may end the span
+ * or the cell or start HTML: '|' is escaped, '`', '<' and control
+ * characters are replaced.
+ */
 static void md_cell(FILE *out, const char *s)
 {
-	for (; *s; s++)
-		fputs(*s == '|' ? "\\|" : (char[]){*s, 0}, out);
+	for (; *s; s++) {
+		if (*s == '|')
+			fputs("\\|", out);
+		else if (*s == '`' || *s == '<' || (unsigned char)*s < 0x20)
+			fputc('?', out);
+		else
+			fputc(*s, out);
+	}
 }
 
 void ci_print_markdown(FILE *out, const struct ci_report *r)
@@ -171,8 +182,9 @@ void ci_print_markdown(FILE *out, const struct ci_report *r)
 		char d[32];
 
 		format_duration(d, sizeof(d), r->head->longest_ns);
-		fprintf(out, "\nLongest callback in head: **%s** in `%s` ← `", d,
-			r->head->longest_type);
+		fprintf(out, "\nLongest callback in head: **%s** in `", d);
+		md_cell(out, r->head->longest_type);
+		fputs("` ← `", out);
 		md_cell(out, r->head->longest_chain);
 		fputs("`\n", out);
 	}
@@ -195,7 +207,8 @@ static void xml_escaped(FILE *out, const char *s)
 			fputs("&quot;", out);
 			break;
 		default:
-			fputc(*s, out);
+			/* control characters are not allowed in XML 1.0 */
+			fputc((unsigned char)*s < 0x20 && *s != '\t' ? '?' : *s, out);
 		}
 	}
 }

@@ -175,3 +175,31 @@ out:
 	free(a);
 	free(c);
 }
+
+/* A head exactly at a relative budget passes; a time unit never applies to a count. */
+void test_ci__limits_exact_and_units(void)
+{
+	struct ci_summary base = {0}, head = {0};
+	struct ci_budget b;
+	struct ci_result r;
+	char err[256];
+
+	set(&base, "p95.callback", 22508300);
+	set(&head, "p95.callback", 25434379); /* 22508300 * 1.13 exactly */
+	set(&base, "count.X", 10);
+	set(&head, "count.X", 11);
+	if (!ASSERT_OK(parse_text("p95.callback: +13%\ncount.X: +2ms\n", &b, err, sizeof(err)),
+		       "budget"))
+		goto out;
+	if (ASSERT_OK(ci_compare(&base, &head, &b, &r), "compared")) {
+		ASSERT_EQ(r.nbudget, 1, "the ms rule is not applied to a count");
+		ASSERT_TRUE(r.nbudget == 1 && r.checks[0].ok && r.checks[0].limit == 25434379,
+			    "limit 25434379: at the budget passes");
+		ASSERT_EQ(b.rules[1].matched, 0, "so it matches nothing (and is warned about)");
+		ci_result_free(&r);
+	}
+	ci_budget_free(&b);
+out:
+	ci_summary_free(&base);
+	ci_summary_free(&head);
+}
