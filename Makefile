@@ -39,9 +39,10 @@ SKEL := $(OUTPUT)/asyncscope.skel.h
 
 # Pure parts: no libbpf. The unit-test binary links only these, which keeps
 # reconstruction and output free of the BPF machinery.
-PURE_SRCS := $(filter-out user/main.c user/attach.c user/uprobes.c user/ingest.c user/cmd_%.c user/session.c user/privs.c, \
-	$(wildcard user/*.c))
-BPF_SRCS := user/attach.c user/uprobes.c user/ingest.c user/session.c user/privs.c $(wildcard user/cmd_*.c) user/main.c
+BPF_ONLY_SRCS := user/attach.c user/uprobes.c user/ingest.c user/session.c user/privs.c \
+	user/daemon_targets.c user/daemon_loop.c
+PURE_SRCS := $(filter-out user/main.c user/cmd_%.c $(BPF_ONLY_SRCS), $(wildcard user/*.c))
+BPF_SRCS := $(BPF_ONLY_SRCS) $(wildcard user/cmd_*.c) user/main.c
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS)) $(OUTPUT)/user/html_asset.o
 BPF_USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(BPF_SRCS))
 
@@ -65,7 +66,7 @@ all: asyncscope
 $(OUTPUT) $(OUTPUT)/user $(OUTPUT)/unit:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/core.bpf.h bpf/events.h bpf/double_id.h bpf/compat.bpf.h \
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/core.bpf.h bpf/agg.bpf.h bpf/events.h bpf/double_id.h bpf/compat.bpf.h \
 		$(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
@@ -89,8 +90,13 @@ $(OUTPUT)/user/html_asset.o: user/html_asset.S user/html/report.html | $(OUTPUT)
 	$(call msg,AS,$@)
 	$(Q)$(CC) -c $< -o $@
 
-# Objects that include the skeleton wait for it.
-$(BPF_USER_OBJS): $(SKEL)
+# The daemon's process watcher: a small object of its own, loaded once.
+$(OUTPUT)/procwatch.skel.h: $(OUTPUT)/procwatch.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name procwatch > $@
+
+# Objects that include the skeletons wait for them.
+$(BPF_USER_OBJS): $(SKEL) $(OUTPUT)/procwatch.skel.h
 
 asyncscope: $(PURE_OBJS) $(BPF_USER_OBJS)
 	$(call msg,BINARY,$@)

@@ -38,6 +38,38 @@
 		__type(value, __u64);            \
 	}
 
+/* Aggregation mode: counts per (process, layer, type), the live resources
+ * they are kept by, and the processes whose records are still wanted. */
+#define AGG_TYPES_MAP_DEF                         \
+	struct {                                  \
+		__uint(type, BPF_MAP_TYPE_HASH);  \
+		__uint(max_entries, 16384);       \
+		__type(key, struct agg_key);      \
+		__type(value, struct agg_counts); \
+	}
+#define AGG_IDS_MAP_DEF                          \
+	struct {                                 \
+		__uint(type, BPF_MAP_TYPE_HASH); \
+		__uint(max_entries, 262144);     \
+		__type(key, struct agg_id_key);  \
+		__type(value, struct agg_id);    \
+	}
+#define CAPTURE_PIDS_MAP_DEF                     \
+	struct {                                 \
+		__uint(type, BPF_MAP_TYPE_HASH); \
+		__uint(max_entries, 64);         \
+		__type(key, __u32);              \
+		__type(value, __u8);             \
+	}
+
+#define IGNORED_PIDS_MAP_DEF                     \
+	struct {                                 \
+		__uint(type, BPF_MAP_TYPE_HASH); \
+		__uint(max_entries, 16384);      \
+		__type(key, __u32);              \
+		__type(value, __u8);             \
+	}
+
 /* core.bpf.c defines these (sizes are set by user space before load); every
  * other layer sees them extern and bpftool's static linker joins them. */
 #ifdef ASYNCSCOPE_CORE_DEFINES
@@ -48,7 +80,14 @@
 CORE_SHARED EVENTS_MAP_DEF events SEC(".maps");
 CORE_SHARED THREADS_MAP_DEF threads SEC(".maps");
 CORE_SHARED LIVE_WRAPS_MAP_DEF live_wraps SEC(".maps");
+CORE_SHARED AGG_TYPES_MAP_DEF agg_types SEC(".maps");
+CORE_SHARED AGG_IDS_MAP_DEF agg_ids SEC(".maps");
+CORE_SHARED CAPTURE_PIDS_MAP_DEF capture_pids SEC(".maps");
+/* aggregation mode: processes the daemon's config excludes (tgid -> 1) */
+CORE_SHARED IGNORED_PIDS_MAP_DEF ignored_pids SEC(".maps");
 CORE_SHARED const volatile __u32 targ_tgid;
+/* the daemon: add events into agg_types; send records only for capture_pids */
+CORE_SHARED const volatile bool aggregate;
 CORE_SHARED const volatile __u64 wakeup_bytes;
 CORE_SHARED const volatile bool with_stacks; /* carry the async id stack on every event */
 CORE_SHARED const volatile bool js_exact;    /* report threads for hardware watchpoints */
@@ -67,10 +106,27 @@ static __always_inline __u32 current_tgid(void)
 	return bpf_get_current_pid_tgid() >> 32;
 }
 
-/* The uprobes are attached per process; this is a second fence. */
+/* The uprobes are attached per process (a second fence), or to every process
+ * of a file (the daemon, which may exclude some). */
 static __always_inline int is_traced(void)
 {
-	return targ_tgid == 0 || current_tgid() == targ_tgid;
+	__u32 tgid = current_tgid();
+
+	if (targ_tgid)
+		return tgid == targ_tgid;
+	return !aggregate || !bpf_map_lookup_elem(&ignored_pids, &tgid);
+}
+
+/* Whether this event's record goes to the ring buffer (aggregation mode
+ * sends records only of the processes user space asked to capture). */
+static __always_inline bool record_wanted(void)
+{
+	__u32 tgid;
+
+	if (!aggregate)
+		return true;
+	tgid = current_tgid();
+	return bpf_map_lookup_elem(&capture_pids, &tgid) != NULL;
 }
 
 /*
@@ -240,6 +296,8 @@ static __always_inline void event_finish(struct thread_state *ts, struct ev_node
 	__u64 size = sizeof(struct ev_node), stack_buf, cur[3], skip, bytes;
 	__u32 depth, n, init_hooks;
 
+	if (!record_wanted())
+		return;
 	/* exec, trigger and id counter are the first three async_id_fields;
 	 * fields_[kInit] is the first of fields_ */
 	if (with_stacks && ts->fields &&

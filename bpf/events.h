@@ -277,7 +277,8 @@ struct thread_state {
 		__u64 id;
 		__u64 obj;
 		__u64 cb;
-		__u64 done; /* the callback completes the object: destroy after it */
+		__u64 done;  /* the callback completes the object: destroy after it */
+		__u64 ts_ns; /* when the callback started (aggregation: its duration) */
 	} uv_frames[UV_MAX_FRAMES];
 	/* the record being built: per thread, so a preempted probe cannot
 	 * share it with another task the way a per-CPU buffer would */
@@ -300,6 +301,61 @@ struct probe_stats {
 	__u64 foreign_pops;    /* pops of contexts not pushed by a callback scope */
 	__u64 live_map_full;   /* wraps not remembered for reset detection */
 	__u64 thread_map_full; /* threads whose scope stack could not be kept */
+	__u64 agg_map_full;    /* aggregation: a (process, type) or live id not kept */
+};
+
+/* The daemon's process watcher (bpf/procwatch.bpf.c): execs and exits. */
+enum proc_ev_kind {
+	PROC_EXEC = 1, /* a process image was replaced: is it node or libuv now? */
+	PROC_EXIT = 2, /* a thread-group leader exited: forget the process */
+};
+
+struct ev_proc {
+	__u64 ts_ns;
+	__u32 pid;  /* tgid */
+	__u32 kind; /* enum proc_ev_kind */
+};
+
+/*
+ * Aggregation mode (the daemon): the probes add into these maps instead of
+ * sending a record per event. Durations are histogrammed in log4 buckets:
+ * bucket i counts values <= AGG_BUCKET0_NS << 2i, the last one the rest.
+ */
+#define AGG_BUCKETS	 14
+#define AGG_BUCKET0_NS	 1000ULL /* 1 us */
+#define AGG_TYPE_UNKNOWN 0xffff	 /* made before the probes were in: type never seen */
+
+struct agg_key {
+	__u32 tgid;
+	__u16 layer; /* enum ev_layer */
+	__u16 type;  /* node: provider type; uv: enum uv_obj_type; or AGG_TYPE_UNKNOWN */
+};
+
+struct agg_counts {
+	__u64 events[4]; /* init, before, after, destroy (kind - EV_INIT) */
+	__s64 alive;	 /* initialised since attach and not destroyed yet */
+	__u64 cb_ns;	 /* time in callbacks, nested ones included */
+	__u64 cb_max_ns; /* longest callback */
+	__u64 loop_ns;	 /* time in outermost callbacks: the event loop's share */
+	__u64 queue_ns;	 /* init to first callback, summed over queue_n resources */
+	__u64 queue_n;
+	__u64 cb_hist[AGG_BUCKETS];
+	__u64 queue_hist[AGG_BUCKETS];
+};
+
+/* A resource alive in a traced process: what its later events are counted as. */
+struct agg_id_key {
+	__u32 tgid;
+	__u32 layer;
+	__u64 env; /* node: its Environment (ids are per environment); uv: 0 */
+	__u64 id;
+};
+
+struct agg_id {
+	__u64 init_ns;
+	__u16 type;
+	__u16 started; /* its first callback was counted in the queue delay */
+	__u32 pad;
 };
 
 #endif /* __ASYNCSCOPE_EVENTS_H */

@@ -13,6 +13,7 @@
  * node_off, derived from the target binary at attach time.
  */
 #include "core.bpf.h"
+#include "agg.bpf.h"
 
 /* Ids 0 (no resource) and 1 (the bootstrap/main context) never get hooks. */
 #define FIRST_RESOURCE_ID 2
@@ -73,8 +74,11 @@ static __always_inline int stack_depth(const struct thread_state *ts, __u32 *dep
 static __always_inline void emit_destroy(struct thread_state *ts, __u64 id, __u64 env, __u64 wrap,
 					 __u8 flags)
 {
-	struct ev_node *e = event_begin(ts, EV_DESTROY, flags);
+	struct ev_node *e;
 
+	if (aggregate)
+		agg_destroy(LAYER_NODE, env, id);
+	e = event_begin(ts, EV_DESTROY, flags);
 	e->id = id;
 	e->env = env;
 	e->wrap = wrap;
@@ -112,6 +116,8 @@ static __always_inline int emit_init(__u64 wrap)
 	if (bpf_map_update_elem(&live_wraps, &key, &id, BPF_ANY))
 		STAT_INC(live_map_full);
 
+	if (aggregate)
+		agg_init(LAYER_NODE, env, id, provider, bpf_ktime_get_ns());
 	e = event_begin(ts, EV_INIT, 0);
 	e->id = id;
 	e->trigger = id_from_double_bits(ids[1]);
@@ -210,6 +216,8 @@ static __always_inline int scope_push(__u64 env, __u64 id_bits, __u64 trigger_bi
 		return 0;
 	if (id < FIRST_RESOURCE_ID && !with_stacks)
 		return 0;
+	if (aggregate && id >= FIRST_RESOURCE_ID)
+		agg_before(LAYER_NODE, env, id, now);
 	e = event_begin(ts, EV_BEFORE, id < FIRST_RESOURCE_ID ? EVF_PHASE : 0);
 	e->h.ts_ns = now;
 	e->id = id;
@@ -259,7 +267,7 @@ int BPF_UPROBE(node_wrap_scope_enter, __u64 self, __u64 wrap)
 SEC("uprobe")
 int BPF_UPROBE(node_pop_context, __u64 hooks)
 {
-	__u64 id_bits, id, frame_id = 0;
+	__u64 id_bits, id, frame_id = 0, started = 0;
 	struct thread_state *ts;
 	struct ev_node *e;
 	__u32 depth, flags = 0;
@@ -287,6 +295,7 @@ int BPF_UPROBE(node_pop_context, __u64 hooks)
 	if (n > 0 && ts->frames[frame_idx(n - 1)].depth == depth) {
 		n--;
 		frame_id = ts->frames[frame_idx(n)].id;
+		started = ts->frames[frame_idx(n)].ts_ns;
 		matched = 1;
 	}
 	ts->nframes = n;
@@ -305,6 +314,9 @@ int BPF_UPROBE(node_pop_context, __u64 hooks)
 		STAT_INC(bad_ids);
 	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID)
 		return 0;
+	if (aggregate)
+		agg_after(LAYER_NODE, hooks - node_off.env_async_hooks, id,
+			  matched ? bpf_ktime_get_ns() - started : ~0ULL, n == 0);
 	e = event_begin(ts, EV_AFTER, flags);
 	e->id = id;
 	e->env = hooks - node_off.env_async_hooks;

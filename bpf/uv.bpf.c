@@ -8,6 +8,7 @@
  * libuv callback's first argument is always its handle or request.
  */
 #include "core.bpf.h"
+#include "agg.bpf.h"
 #include <bpf/bpf_core_read.h>
 
 struct uv_key {
@@ -102,8 +103,8 @@ static __always_inline __u64 slot_value(struct pt_regs *ctx, int slot)
 	return v;
 }
 
-static __always_inline void emit_uv(__u16 kind, const struct uv_obj *o, __u64 obj, __u64 trigger,
-				    __u64 wrap_id)
+static __always_inline void emit_uv_record(__u16 kind, const struct uv_obj *o, __u64 obj,
+					   __u64 trigger, __u64 wrap_id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct ev_uv r = {
@@ -124,6 +125,23 @@ static __always_inline void emit_uv(__u16 kind, const struct uv_obj *o, __u64 ob
 
 	if (bpf_ringbuf_output(&events, &r, sizeof(r), wakeup_flag()))
 		STAT_INC(ringbuf_drops);
+}
+
+static __always_inline void emit_uv(__u16 kind, const struct uv_obj *o, __u64 obj, __u64 trigger,
+				    __u64 wrap_id)
+{
+	if (aggregate) {
+		/* after is counted by uv_cb_exit, which knows the duration */
+		if (kind == EV_INIT)
+			agg_init(LAYER_UV, 0, o->id, o->type, bpf_ktime_get_ns());
+		else if (kind == EV_BEFORE)
+			agg_before(LAYER_UV, 0, o->id, bpf_ktime_get_ns());
+		else if (kind == EV_DESTROY)
+			agg_destroy(LAYER_UV, 0, o->id);
+		if (!record_wanted())
+			return;
+	}
+	emit_uv_record(kind, o, obj, trigger, wrap_id);
 }
 
 /* Reports a callback address the first time; marks o if its probe is not in place yet. */
@@ -369,6 +387,7 @@ int BPF_UPROBE(uv_cb_enter, __u64 obj)
 	f->obj = obj;
 	f->cb = fn;
 	f->done = 0;
+	f->ts_ns = bpf_ktime_get_ns();
 	o = bpf_map_lookup_elem(&uv_objs, &k);
 	if (!o) {
 		/* a handle of this thread's loop made before attach: take it in
@@ -422,6 +441,8 @@ int BPF_URETPROBE(uv_cb_exit)
 	if (!f.id)
 		return 0;
 	o.id = f.id;
+	if (aggregate)
+		agg_after(LAYER_UV, 0, o.id, bpf_ktime_get_ns() - f.ts_ns, n == 1);
 	emit_uv(EV_AFTER, &o, f.obj, 0, 0);
 	if (f.done) {
 		k.pid = current_tgid();

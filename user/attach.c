@@ -125,6 +125,7 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t->pid = o->pid;
 
 	skel = t->skel = asyncscope__open();
 	if (!skel) {
@@ -132,7 +133,8 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 		*err_msg = "opening the BPF object failed";
 		goto cleanup;
 	}
-	skel->rodata->targ_tgid = o->pid;
+	skel->rodata->targ_tgid = o->pid > 0 ? o->pid : 0;
+	skel->rodata->aggregate = o->aggregate;
 	if (l)
 		skel->rodata->node_off = l->off;
 	skel->rodata->with_stacks = l && (o->with_stacks || o->js_exact);
@@ -193,7 +195,6 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 		*err_msg = "attaching a uprobe failed";
 		goto cleanup;
 	}
-	t->pid = o->pid;
 	*out = t;
 	return 0;
 
@@ -258,6 +259,9 @@ static int attach_uv_callback(struct tracer *t, pid_t pid, const char *path, uin
 			return 0; /* probed already */
 	/* callbacks take their handle or request in rdi */
 	probe_site_choose(code, n, off, 1u << X86_RDI, &c);
+	/* a tracer of every process probes the file for all of them */
+	if (t->pid <= 0)
+		pid = -1;
 	if ((err = attach_at(t, t->skel->progs.uv_cb_enter, false, pid, path, off + c.offset,
 			     c.offset, "libuv callback")) ||
 	    (err = attach_at(t, t->skel->progs.uv_cb_exit, true, pid, path, off + c.offset,
@@ -333,6 +337,31 @@ int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path)
 	return 0;
 }
 
+void tracer_prescan_process(struct tracer *t, pid_t pid)
+{
+	char maps[64], line[4096], path[PATH_MAX], last[PATH_MAX] = "";
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *file = strchr(line, '/');
+
+		if (!file || !strstr(line, " r-xp "))
+			continue;
+		file[strcspn(file, "\n")] = '\0';
+		if (!strcmp(file, last))
+			continue;
+		snprintf(last, sizeof(last), "%s", file);
+		/* through the process's root, so files in containers resolve */
+		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, file);
+		tracer_prescan_uv_callbacks(t, pid, path);
+	}
+	fclose(f);
+}
+
 int tracer_watch_uv_callback(struct tracer *t, pid_t pid, uint64_t addr)
 {
 	char path[PATH_MAX];
@@ -365,6 +394,114 @@ size_t tracer_nlinks(const struct tracer *t)
 void tracer_read_stats(const struct tracer *t, struct probe_stats *s)
 {
 	memcpy(s, &t->skel->bss->stats, sizeof(*s));
+}
+
+int tracer_agg_foreach(const struct tracer *t,
+		       void (*fn)(void *ctx, const struct agg_key *k, const struct agg_counts *c),
+		       void *ctx)
+{
+	int fd = bpf_map__fd(t->skel->maps.agg_types);
+	struct agg_key key, next, *prev = NULL;
+	struct agg_counts c;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		/* gone between the two calls: a process exiting */
+		if (bpf_map_lookup_elem(fd, &key, &c))
+			continue;
+		fn(ctx, &key, &c);
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/*
+ * Deletes the entries of maps whose keys start with a __u32 pid. Keys are
+ * collected first: deleting the key get_next_key stands on restarts the walk.
+ */
+static size_t map_purge_pid(struct bpf_map *map, pid_t pid, bool delete)
+{
+	size_t ksz = bpf_map__key_size(map), n = 0, cap = 0, found = 0;
+	int fd = bpf_map__fd(map);
+	char *keys = NULL, *prev = NULL, *next = malloc(ksz), *cur = malloc(ksz);
+
+	if (!next || !cur)
+		goto cleanup;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(cur, next, ksz);
+		prev = cur;
+		if (*(uint32_t *)cur != (uint32_t)pid)
+			continue;
+		found++;
+		if (!delete)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			char *nk = realloc(keys, ncap * ksz);
+
+			if (!nk)
+				break;
+			keys = nk;
+			cap = ncap;
+		}
+		memcpy(keys + n * ksz, cur, ksz);
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, keys + i * ksz);
+cleanup:
+	free(keys);
+	free(next);
+	free(cur);
+	return found;
+}
+
+/* Maps keyed by process first: the per-process state the probes keep. */
+static size_t per_process_entries(const struct tracer *t, pid_t pid, bool delete)
+{
+	struct bpf_map *maps[] = {t->skel->maps.agg_types,   t->skel->maps.agg_ids,
+				  t->skel->maps.live_wraps,  t->skel->maps.uv_objs,
+				  t->skel->maps.uv_next_id,  t->skel->maps.capture_pids,
+				  t->skel->maps.ignored_pids};
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		n += map_purge_pid(maps[i], pid, delete);
+	return n;
+}
+
+void tracer_forget_process(struct tracer *t, pid_t pid)
+{
+	per_process_entries(t, pid, true);
+}
+
+size_t tracer_process_entries(const struct tracer *t, pid_t pid)
+{
+	return per_process_entries(t, pid, false);
+}
+
+static int pid_set(struct bpf_map *map, pid_t pid, bool on)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+	int fd = bpf_map__fd(map);
+
+	if (on)
+		return bpf_map_update_elem(fd, &key, &one, BPF_ANY) ? -errno : 0;
+	return bpf_map_delete_elem(fd, &key) && errno != ENOENT ? -errno : 0;
+}
+
+int tracer_capture_process(struct tracer *t, pid_t pid, bool on)
+{
+	return pid_set(t->skel->maps.capture_pids, pid, on);
+}
+
+int tracer_ignore_process(struct tracer *t, pid_t pid, bool ignore)
+{
+	/* what it did before it was recognised goes too */
+	if (ignore)
+		tracer_forget_process(t, pid);
+	return pid_set(t->skel->maps.ignored_pids, pid, ignore);
 }
 
 static int open_watchpoint(pid_t tid, uint64_t addr)

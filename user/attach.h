@@ -18,7 +18,7 @@
 struct tracer;
 
 struct tracer_opts {
-	pid_t pid;			  /* process the probes fire for */
+	pid_t pid;			  /* process the probes fire for; -1: every process */
 	const char *binary;		  /* file the probes are placed in (e.g. /proc/PID/exe) */
 	const struct node_layout *layout; /* node layer, NULL if off */
 	const struct uv_layout *uv;	  /* uv layer (probes in uv->path), NULL if off */
@@ -26,6 +26,7 @@ struct tracer_opts {
 	bool with_stacks;		  /* carry the async id stack on every event */
 	bool js_exact;			  /* report threads, for hardware watchpoints */
 	bool stop_to_arm;		  /* js_exact: SIGSTOP new threads until armed */
+	bool aggregate; /* count into BPF maps; records only for captured processes */
 };
 
 /* 0 or -errno; on failure *err_msg (static text or NULL) says which step failed. */
@@ -48,7 +49,21 @@ int tracer_watch_uv_callback(struct tracer *t, pid_t pid, uint64_t addr);
  * and probes them all now, before they first run. Once per file. 0 or -errno.
  */
 int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path);
+/* uv layer: the prescan above for every executable file pid has mapped now. */
+void tracer_prescan_process(struct tracer *t, pid_t pid);
 void tracer_read_stats(const struct tracer *t, struct probe_stats *s);
+/* Aggregation mode: calls fn for every (process, layer, type) counted so far. */
+int tracer_agg_foreach(const struct tracer *t,
+		       void (*fn)(void *ctx, const struct agg_key *k, const struct agg_counts *c),
+		       void *ctx);
+/* Aggregation mode: frees every map entry of process pid (it exited). */
+void tracer_forget_process(struct tracer *t, pid_t pid);
+/* Aggregation mode: send pid's events as records too (or stop). 0 or -errno. */
+int tracer_capture_process(struct tracer *t, pid_t pid, bool on);
+/* Aggregation mode: stop (or resume) counting process pid (excluded by configuration). */
+int tracer_ignore_process(struct tracer *t, pid_t pid, bool ignore);
+/* Map entries held for process pid, all maps together (tests: none after exit). */
+size_t tracer_process_entries(const struct tracer *t, pid_t pid);
 /* Detaches every probe and frees everything; NULL-safe. */
 void tracer_destroy(struct tracer *t);
 

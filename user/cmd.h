@@ -29,6 +29,7 @@ int do_ci(int argc, char **argv);
 int do_tree(int argc, char **argv);
 int do_doctor(int argc, char **argv);
 int do_timeline(int argc, char **argv);
+int do_daemon(int argc, char **argv);
 
 /* "10s", "500ms", "2m", "1.5s" or a bare number of seconds -> ns; -EINVAL if malformed. */
 int parse_duration(const char *arg, uint64_t *ns);

@@ -27,6 +27,7 @@ static const struct cmd cmds[] = {
 	{"leaks", do_leaks, "resources still alive at the end, by type and creation path"},
 	{"stats", do_stats, "what a capture holds and what was not seen"},
 	{"ci", do_ci, "CI: summarize a command's async behaviour; compare against a budget"},
+	{"daemon", do_daemon, "watch every node/libuv process of the host; serve /metrics"},
 	{"doctor", do_doctor, "show what was resolved in a target binary and whether it verified"},
 };
 
@@ -51,6 +52,7 @@ static void usage(FILE *out)
 		"  asyncscope tree --input events.jsonl\n"
 		"  asyncscope timeline --input events.jsonl --format chrome -o trace.json\n"
 		"  sudo asyncscope doctor -p 4242\n"
+		"  sudo asyncscope daemon --listen 127.0.0.1:9464\n"
 		"\n"
 		"Options:\n"
 		"  -v, --verbose   more diagnostics on stderr (repeat: -vv debug, -vvv libbpf)\n"

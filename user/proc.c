@@ -97,3 +97,48 @@ int proc_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 		return -errno;
 	return (size_t)n == len ? 0 : -EIO;
 }
+
+uint64_t proc_start_time(pid_t pid)
+{
+	char path[64], line[1024];
+	unsigned long long start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (fgets(line, sizeof(line), f)) {
+		/* field 22; comm (field 2) may hold spaces, so count from its ')' */
+		char *p = strrchr(line, ')');
+
+		if (p && sscanf(p + 2,
+				"%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+				"%*d %*d %*d %*d %llu",
+				&start) != 1)
+			start = 0;
+	}
+	fclose(f);
+	return start;
+}
+
+void proc_cgroup(pid_t pid, char *buf, size_t cap)
+{
+	char path[64], line[4096];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		/* the v2 line is "0::PATH" */
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(buf, cap, "%s", line + 3);
+		break;
+	}
+	fclose(f);
+}

@@ -29,4 +29,11 @@ int proc_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 /* True while the process exists and is not a zombie. */
 bool proc_alive(pid_t pid);
 
+/* The process's start time (clock ticks since boot): with the pid, names a
+ * process even after its pid is reused. 0 if unreadable. */
+uint64_t proc_start_time(pid_t pid);
+
+/* Its cgroup v2 path ("/system.slice/x.service"); "" if unknown. */
+void proc_cgroup(pid_t pid, char *buf, size_t cap);
+
 #endif /* __ASYNCSCOPE_PROC_H */

@@ -279,6 +279,16 @@ int uv_find_in_process(int pid, char *path, size_t cap)
 	return defines_uv_run(path) ? 0 : -ESRCH;
 }
 
+int uv_system_library(char *path, size_t cap)
+{
+	for (size_t i = 0; i < sizeof(system_libuv) / sizeof(system_libuv[0]); i++)
+		if (access(system_libuv[i], R_OK) == 0) {
+			snprintf(path, cap, "%s", system_libuv[i]);
+			return 0;
+		}
+	return -ENOENT;
+}
+
 int uv_find_for_program(const char *exe, bool any_load, char *path, size_t cap)
 {
 	struct elf_file *ef;
@@ -295,10 +305,5 @@ int uv_find_for_program(const char *exe, bool any_load, char *path, size_t cap)
 		return -ESRCH;
 	/* the shared libuv it links or will load (uvloop loads it on import);
 	 * uprobes on a file take effect when the process maps it */
-	for (size_t i = 0; i < sizeof(system_libuv) / sizeof(system_libuv[0]); i++)
-		if (access(system_libuv[i], R_OK) == 0) {
-			snprintf(path, cap, "%s", system_libuv[i]);
-			return 0;
-		}
-	return -ESRCH;
+	return uv_system_library(path, cap) ? -ESRCH : 0;
 }

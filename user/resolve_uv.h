@@ -51,6 +51,8 @@ int uv_find_in_process(int pid, char *path, size_t cap);
  * it links. With any_load, also the system's libuv when the program does
  * not link it (it may dlopen it: python with uvloop). 0 or -ESRCH.
  */
+/* The system's shared libuv (the first of the usual paths that exists). 0 or -ENOENT. */
+int uv_system_library(char *path, size_t cap);
 int uv_find_for_program(const char *exe, bool any_load, char *path, size_t cap);
 
 #endif /* __ASYNCSCOPE_RESOLVE_UV_H */

@@ -127,32 +127,13 @@ static void watch_flush(void *ctx)
 static void prescan_uv_callbacks(struct tracer *t, const struct session_opts *o, pid_t pid,
 				 const char *binary, const char *uv_path)
 {
-	char maps[64], line[4096], path[PATH_MAX], last[PATH_MAX] = "";
-	FILE *f;
-
 	if (o->argv) {
 		/* not mapped yet: the program and the libuv it will use */
 		tracer_prescan_uv_callbacks(t, pid, binary);
 		tracer_prescan_uv_callbacks(t, pid, uv_path);
 		return;
 	}
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
-	f = fopen(maps, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *file = strchr(line, '/');
-
-		if (!file || !strstr(line, " r-xp "))
-			continue;
-		file[strcspn(file, "\n")] = '\0';
-		if (!strcmp(file, last))
-			continue;
-		snprintf(last, sizeof(last), "%s", file);
-		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, file);
-		tracer_prescan_uv_callbacks(t, pid, path);
-	}
-	fclose(f);
+	tracer_prescan_process(t, pid);
 }
 
 static uint64_t now_ns(void)

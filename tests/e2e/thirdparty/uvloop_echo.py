@@ -3,7 +3,7 @@
 # links the system libuv.so.1). It listens, prints "ready <pid> <port>",
 # waits for a line on stdin (so a tracer can attach with -p), then N clients
 # in the same process each connect, send, read the echo and close; then it
-# exits.
+# exits (with "hold": prints "done" and exits after one more stdin line).
 import asyncio
 import os
 import sys
@@ -11,6 +11,7 @@ import sys
 import uvloop
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+HOLD = len(sys.argv) > 2 and sys.argv[2] == "hold"
 
 
 async def handle(reader, writer):
@@ -38,6 +39,10 @@ async def main():
     await asyncio.sleep(0.05)
     server.close()
     await server.wait_closed()
+    if HOLD:
+        await asyncio.sleep(0.2)
+        print("done", flush=True)
+        await loop.run_in_executor(None, sys.stdin.readline)
 
 
 uvloop.install()

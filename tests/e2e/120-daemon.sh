@@ -1,0 +1,216 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# asyncscope daemon, scraped with curl. The daemon starts first; then node
+# 20, 22 and 24 run a fixed workload (daemon_app.js) whose in-process
+# async_hooks counts are the ground truth for the /metrics deltas, beside
+# a Python asyncio echo server on uvloop (Debian's libuv.so.1) with a known
+# shape. Their series must go when they exit; a restarted daemon must pick
+# up a running process; SIGHUP applies a new config (and keeps the old one
+# when the new one is broken); 200 short node processes in a row must leave
+# no probe, link or map entry behind and the daemon's memory bounded; a
+# stopped daemon leaves no BPF program behind.
+. "$(dirname "$0")/lib.sh"
+require_bpf
+command -v curl > /dev/null || skip_or_fail "curl not installed"
+/usr/bin/python3 -c 'import uvloop' 2> /dev/null || skip_or_fail "python3-uvloop not installed"
+
+PORT=$((19000 + $$ % 1000))
+URL="http://127.0.0.1:$PORT/metrics"
+CONF="$TMP/daemon.conf"
+mkdir -p "$TMP/state"
+printf 'state_dir = %s\n' "$TMP/state" > "$CONF"
+
+DPID=""
+start_daemon() { # log
+	rm -f "$TMP/ready"
+	"$ASYNCSCOPE" daemon --config "$CONF" --listen "127.0.0.1:$PORT" \
+		--ready-file "$TMP/ready" 2> "$1" &
+	DPID=$!
+	BG_PIDS="$BG_PIDS $DPID"
+	wait_for "$TMP/ready" 30
+}
+stop_daemon() {
+	kill -TERM "$DPID"
+	wait "$DPID"
+}
+scrape() { # file
+	curl -sf --max-time 10 -o "$1" "$URL"
+}
+# until the daemon's log says it watches pid (timeout in seconds)
+wait_watched() { # log pid seconds
+	i=0
+	until grep -q "watching process $2 " "$1" 2> /dev/null; do
+		i=$((i + 1))
+		[ "$i" -gt $(($3 * 20)) ] && return 1
+		sleep 0.05
+	done
+}
+line_of() { # file prefix
+	sed -n "s/^$2 //p" "$1" | head -n 1
+}
+our_progs() { # BPF programs of asyncscope loaded now
+	bpftool prog show 2> /dev/null | grep -cE 'name (node_|uv_api|uv_cb_|js_watch|proc_exec|proc_exit)'
+}
+# the kernel frees a program once its links' grace periods are over: wait a little
+no_progs_left() {
+	i=0
+	until [ "$(our_progs)" -eq 0 ]; do
+		i=$((i + 1))
+		[ "$i" -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+quiet() { "$@" > /dev/null; }
+metric() { # file name: a sample without labels
+	awk -v n="$2" '$1 == n { print $2 }' "$1"
+}
+
+check "no asyncscope BPF program loaded before the test" [ "$(our_progs)" -eq 0 ]
+start_daemon "$TMP/d1.err" || { fail "daemon did not start: $(cat "$TMP/d1.err")"; finish; }
+check "ready file is 0600" [ "$(stat -c %a "$TMP/ready")" = 600 ]
+grep -q "CapEff:	000000c000080004" "/proc/$DPID/status"
+check "after start-up the daemon keeps only CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH" [ $? -eq 0 ]
+
+# --- three node versions and a uvloop server, started after the daemon ---
+majors=$(node_majors)
+for m in $majors; do
+	"$(node_bin "$m")" "$WORKLOADS/daemon_app.js" 40 10 < /dev/null > "$TMP/app.$m" &
+	BG_PIDS="$BG_PIDS $!"
+done
+mkfifo "$TMP/in.uv"
+/usr/bin/python3 "$E2E_DIR/thirdparty/uvloop_echo.py" 5 hold < "$TMP/in.uv" > "$TMP/app.uv" &
+BG_PIDS="$BG_PIDS $!"
+exec 9> "$TMP/in.uv"
+for m in $majors uv; do
+	wait_for "$TMP/app.$m" 20 || fail "$m workload did not start"
+	pid=$(line_of "$TMP/app.$m" ready | cut -d' ' -f1)
+	eval "pid_$m=$pid"
+	check "daemon found the $m process $pid" wait_watched "$TMP/d1.err" "$pid" 20
+done
+scrape "$TMP/base.prom" || fail "scrape failed"
+for m in $majors; do eval "kill -USR2 \$pid_$m"; done
+echo go >&9
+for m in $majors uv; do
+	i=0
+	until grep -q '^done' "$TMP/app.$m" || [ $i -gt 400 ]; do i=$((i + 1)); sleep 0.05; done
+done
+scrape "$TMP/final.prom" || fail "scrape failed"
+if node "$E2E_DIR/daemon_check.js" lint "$TMP/final.prom" > "$TMP/lint.txt"; then
+	ok "/metrics is well-formed Prometheus text: $(cat "$TMP/lint.txt")"
+else
+	fail "/metrics: $(cat "$TMP/lint.txt")"
+fi
+for m in $majors; do
+	eval "pid=\$pid_$m"
+	kill -USR2 "$pid"
+	i=0
+	until grep -q '^counts' "$TMP/app.$m" || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.05; done
+	line_of "$TMP/app.$m" counts > "$TMP/truth.$m.json"
+	if node "$E2E_DIR/daemon_check.js" node "$TMP/base.prom" "$TMP/final.prom" "$pid" \
+		"$TMP/truth.$m.json" > "$TMP/cmp.$m"; then
+		ok "node $m: $(cat "$TMP/cmp.$m")"
+	else
+		fail "node $m: $(cat "$TMP/cmp.$m")"
+	fi
+	grep -q "pid=\"$pid\".*runtime=\"node\",version=\"v$m\." "$TMP/final.prom"
+	check "node $m: labelled with runtime and version" [ $? -eq 0 ]
+done
+if node "$E2E_DIR/daemon_check.js" uv "$TMP/base.prom" "$TMP/final.prom" "$pid_uv" 5 > "$TMP/cmp.uv"; then
+	ok "python3 + uvloop (libuv.so.1): $(cat "$TMP/cmp.uv")"
+else
+	fail "python3 + uvloop: $(cat "$TMP/cmp.uv")"
+fi
+check "no async id in any label (labels stay bounded)" sh -c "! grep -qE '[{,](async_id|id|trigger)=' '$TMP/final.prom'"
+
+# --- they exit: their series go ---
+for m in $majors; do eval "kill \$pid_$m"; done
+echo exit >&9
+exec 9>&-
+sleep 1
+scrape "$TMP/gone.prom"
+if node "$E2E_DIR/daemon_check.js" gone "$TMP/gone.prom" $(for m in $majors uv; do eval "echo \$pid_$m"; done) > "$TMP/gone.txt"; then
+	ok "after exit: $(cat "$TMP/gone.txt")"
+else
+	fail "after exit: $(cat "$TMP/gone.txt")"
+fi
+
+# --- restart: a running process is picked up again ---
+N22=$(node_bin 22)
+"$N22" -e 'const fs = require("fs"); setInterval(() => fs.stat(".", () => {}), 50)' &
+TICKER=$!
+BG_PIDS="$BG_PIDS $TICKER"
+wait_watched "$TMP/d1.err" "$TICKER" 20 || fail "ticker not watched"
+stop_daemon
+check "daemon stopped with status 0 on SIGTERM" [ $? -eq 0 ]
+check "no asyncscope BPF program left after the daemon stopped" no_progs_left
+start_daemon "$TMP/d2.err" || { fail "daemon did not restart: $(cat "$TMP/d2.err")"; finish; }
+check "restarted daemon picked up the running node 22 process" wait_watched "$TMP/d2.err" "$TICKER" 20
+sleep 1
+scrape "$TMP/restart.prom"
+if node "$E2E_DIR/daemon_check.js" has "$TMP/restart.prom" "$TICKER" FSREQCALLBACK > "$TMP/has.txt"; then
+	ok "after restart: $(cat "$TMP/has.txt")"
+else
+	fail "after restart: $(cat "$TMP/has.txt")"
+fi
+
+# --- SIGHUP: a new config applies; a broken one is refused, the old kept ---
+printf 'state_dir = %s\nexclude_exe = */node-22.*/bin/node\n' "$TMP/state" > "$CONF"
+kill -HUP "$DPID"
+sleep 1
+scrape "$TMP/hup1.prom"
+check "SIGHUP: excluded process has no series" quiet node "$E2E_DIR/daemon_check.js" gone "$TMP/hup1.prom" "$TICKER"
+check "SIGHUP: reload counted" [ "$(metric "$TMP/hup1.prom" asyncscope_daemon_config_reloads_total)" = 1 ]
+printf 'state_dir = %s\nbogus_key = 1\n' "$TMP/state" > "$CONF"
+kill -HUP "$DPID"
+sleep 0.5
+grep -q "daemon.conf:2: " "$TMP/d2.err"
+check "SIGHUP with a broken config: file:line error on stderr" [ $? -eq 0 ]
+scrape "$TMP/hup2.prom"
+check "broken config: still serving, error counted" [ "$(metric "$TMP/hup2.prom" asyncscope_daemon_config_errors_total)" = 1 ]
+check "broken config: the previous one (exclusion) still applies" quiet node "$E2E_DIR/daemon_check.js" gone "$TMP/hup2.prom" "$TICKER"
+printf 'state_dir = %s\n' "$TMP/state" > "$CONF"
+kill -HUP "$DPID"
+sleep 1.5
+scrape "$TMP/hup3.prom"
+check "SIGHUP: included again, counted again" quiet node "$E2E_DIR/daemon_check.js" has "$TMP/hup3.prom" "$TICKER" FSREQCALLBACK
+
+# --- churn: 200 short node processes in a row ---
+links() { bpftool link list 2> /dev/null | grep -c '^[0-9]'; }
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$DPID/status"; }
+scrape "$TMP/churn0.prom"
+links_before=$(links)
+rss_before=$(rss_kb)
+execs_before=$(metric "$TMP/churn0.prom" asyncscope_daemon_execs_seen_total)
+start=$(date +%s)
+i=0
+while [ $i -lt 200 ]; do
+	"$N22" -e 'console.log(process.pid); require("fs").stat(".", () => {})' >> "$TMP/churn.pids"
+	i=$((i + 1))
+done
+took=$(($(date +%s) - start))
+sleep 1
+scrape "$TMP/churn1.prom"
+links_after=$(links)
+rss_after=$(rss_kb)
+execs_after=$(metric "$TMP/churn1.prom" asyncscope_daemon_execs_seen_total)
+say "churn: 200 node processes in ${took}s; links $links_before -> $links_after; daemon RSS ${rss_before} -> ${rss_after} KiB; execs seen +$((execs_after - execs_before))"
+check "churn: the daemon saw all 200 execs" [ $((execs_after - execs_before)) -ge 200 ]
+check "churn: no link leaked" [ "$links_after" -eq "$links_before" ]
+check "churn: daemon memory bounded (grew < 4 MiB)" [ $((rss_after - rss_before)) -lt 4096 ]
+check "churn: no series of an exited process" quiet node "$E2E_DIR/daemon_check.js" gone "$TMP/churn1.prom" $(cat "$TMP/churn.pids")
+if node "$E2E_DIR/daemon_maps.js" > "$TMP/maps.txt"; then
+	ok "churn: $(cat "$TMP/maps.txt")"
+else
+	fail "churn: $(cat "$TMP/maps.txt")"
+fi
+check "no event lost" [ "$(metric "$TMP/churn1.prom" asyncscope_daemon_events_lost_total)" = 0 ]
+
+stop_daemon
+check "no asyncscope BPF program left at the end" no_progs_left
+
+# --- bad input ---
+printf 'listen = nowhere\n' > "$TMP/bad.conf"
+"$ASYNCSCOPE" daemon --config "$TMP/bad.conf" 2> "$TMP/bad.err"
+rc=$?
+check "invalid config: exit 2 with file:line ($(cat "$TMP/bad.err"))" sh -c "[ $rc -eq 2 ] && grep -q 'bad.conf:1:' '$TMP/bad.err'"
+finish

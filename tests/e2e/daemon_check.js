@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Checks the daemon's /metrics scrapes.
+//   lint FILE                       well-formed Prometheus text (families, histograms)
+//   node BASE FINAL PID TRUTH_JSON  per-type deltas == in-process async_hooks counts
+//   uv BASE FINAL PID N             a uvloop echo of N clients: its libuv shape
+//   gone FILE PID...                no series of these processes is left
+//   has FILE PID TYPE               the process has a series of TYPE with init > 0
+'use strict';
+const fs = require('fs');
+
+const KINDS = ['init', 'before', 'after', 'destroy'];
+const BUILTIN_JS = new Set(['Timeout', 'Immediate', 'TickObject', 'PROMISE', 'Microtask']);
+
+function parseLabels(s) {
+  const out = {};
+  const re = /(\w+)="((?:[^"\\]|\\.)*)"/g;
+  let m;
+  while ((m = re.exec(s))) out[m[1]] = m[2].replace(/\\n/g, '\n').replace(/\\(.)/g, '$1');
+  return out;
+}
+
+function parse(file) {
+  const samples = [];
+  const help = new Set();
+  const types = new Map();
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    let m = /^# (HELP|TYPE) (\S+) (.*)$/.exec(line);
+    if (m) {
+      if (m[1] === 'HELP') help.add(m[2]);
+      else types.set(m[2], m[3]);
+      continue;
+    }
+    m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) throw new Error('malformed line: ' + line);
+    samples.push({ name: m[1], labels: parseLabels(m[3] || ''), raw: m[3] || '', value: Number(m[4]) });
+  }
+  return { samples, help, types };
+}
+
+// pid -> "layer/type" -> [init, before, after, destroy]
+function eventCounts(file) {
+  const out = new Map();
+  for (const s of parse(file).samples) {
+    if (s.name !== 'asyncscope_events_total') continue;
+    const pid = +s.labels.pid;
+    if (!out.has(pid)) out.set(pid, new Map());
+    const key = s.labels.type;
+    const per = out.get(pid);
+    if (!per.has(key)) per.set(key, [0, 0, 0, 0]);
+    per.get(key)[KINDS.indexOf(s.labels.event)] = s.value;
+  }
+  return out;
+}
+
+function deltas(base, fin, pid) {
+  const b = eventCounts(base).get(pid) || new Map();
+  const f = eventCounts(fin).get(pid) || new Map();
+  const out = new Map();
+  for (const [type, v] of f) {
+    const o = b.get(type) || [0, 0, 0, 0];
+    const d = v.map((x, i) => x - o[i]);
+    if (d.some((x) => x !== 0)) out.set(type, d);
+  }
+  return out;
+}
+
+function lint(file) {
+  const { samples, help, types } = parse(file);
+  const errors = [];
+  const seen = new Set();
+  const family = (name) => {
+    for (const suf of ['_bucket', '_sum', '_count'])
+      if (name.endsWith(suf) && types.get(name.slice(0, -suf.length)) === 'histogram')
+        return name.slice(0, -suf.length);
+    return name;
+  };
+  const hist = new Map();
+  for (const s of samples) {
+    const fam = family(s.name);
+    if (!help.has(fam) || !types.has(fam)) errors.push('no HELP/TYPE for ' + s.name);
+    const id = s.name + '{' + s.raw + '}';
+    if (seen.has(id)) errors.push('duplicate series ' + id);
+    seen.add(id);
+    if (!Number.isFinite(s.value) || s.value < 0) errors.push('bad value ' + id);
+    if (types.get(fam) === 'histogram') {
+      const { le, ...rest } = s.labels;
+      const key = fam + JSON.stringify(rest);
+      if (!hist.has(key)) hist.set(key, { buckets: [], count: null });
+      const h = hist.get(key);
+      if (s.name.endsWith('_bucket')) h.buckets.push([le, s.value]);
+      if (s.name.endsWith('_count')) h.count = s.value;
+    }
+  }
+  for (const [key, h] of hist) {
+    for (let i = 1; i < h.buckets.length; i++)
+      if (h.buckets[i][1] < h.buckets[i - 1][1]) errors.push('buckets not cumulative: ' + key);
+    const last = h.buckets[h.buckets.length - 1];
+    if (!last || last[0] !== '+Inf' || last[1] !== h.count) errors.push('+Inf != _count: ' + key);
+  }
+  if (!samples.length) errors.push('no samples');
+  return errors;
+}
+
+const [mode, ...args] = process.argv.slice(2);
+let bad = [];
+if (mode === 'lint') {
+  bad = lint(args[0]);
+  if (!bad.length) console.log(`well-formed (${parse(args[0]).samples.length} samples)`);
+} else if (mode === 'node') {
+  const [base, fin, pid, truthFile] = args;
+  const truth = JSON.parse(fs.readFileSync(truthFile, 'utf8'));
+  const d = deltas(base, fin, +pid);
+  let types = 0, events = 0;
+  for (const [type, want] of Object.entries(truth)) {
+    if (BUILTIN_JS.has(type)) continue;
+    const got = d.get(type) || [0, 0, 0, 0];
+    types++;
+    events += want.reduce((a, b) => a + b, 0);
+    if (got.join() !== want.join()) bad.push(`${type}: daemon ${got.join('/')} != async_hooks ${want.join('/')}`);
+  }
+  // native types the daemon counted that the workload's hook never saw made
+  const extra = [...d.keys()].filter((t) => !(t in truth));
+  for (const t of extra) {
+    // resources made before the hook (stdin's pipe reading "go"): callbacks only
+    const v = d.get(t);
+    if (v[0] !== 0) bad.push(`${t}: ${v[0]} inits the workload never made`);
+  }
+  if (!bad.length)
+    console.log(`${types} native types, ${events} events equal to async_hooks` +
+      (extra.length ? ` (callbacks of earlier resources also counted: ${extra.join(', ')})` : ''));
+} else if (mode === 'uv') {
+  const [base, fin, pid, n] = args;
+  const d = deltas(base, fin, +pid);
+  const conn = d.get('uv_connect') || [0, 0, 0, 0];
+  const tcp = d.get('uv_tcp') || [0, 0, 0, 0];
+  const N = +n;
+  if (conn.join() !== [N, N, N, N].join()) bad.push(`uv_connect ${conn.join('/')} != ${N}/${N}/${N}/${N}`);
+  // each client's socket and the one the listener accepted for it
+  if (tcp[0] !== 2 * N) bad.push(`uv_tcp init ${tcp[0]} != ${2 * N}`);
+  // every one of them closed, and the listener too
+  if (tcp[3] !== 2 * N + 1) bad.push(`uv_tcp destroy ${tcp[3]} != ${2 * N + 1}`);
+  if (!bad.length)
+    console.log(`uv_connect ${conn.join('/')}, uv_tcp init ${tcp[0]} destroy ${tcp[3]}`);
+} else if (mode === 'gone') {
+  const [file, ...pids] = args;
+  const left = parse(file).samples.filter((s) => pids.includes(s.labels.pid));
+  if (left.length) bad.push(`${left.length} series left, e.g. ${left[0].name}{${left[0].raw}}`);
+  else console.log(`no series of ${pids.length} processes left`);
+} else if (mode === 'has') {
+  const [file, pid, type] = args;
+  const v = (eventCounts(file).get(+pid) || new Map()).get(type);
+  if (!v || v[0] <= 0) bad.push(`no ${type} inits for process ${pid}`);
+  else console.log(`process ${pid}: ${type} ${v.join('/')}`);
+} else {
+  bad.push('unknown mode ' + mode);
+}
+if (bad.length) {
+  console.log(bad.join('\n'));
+  process.exit(1);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * asyncscope daemon: follows every node and libuv process of the host with
+ * aggregation-mode probes and serves the counts on /metrics. The loop: exec
+ * and exit events (bpf/procwatch.bpf.c), the probed files' ring buffers,
+ * the HTTP listener and signals, all in one epoll.
+ */
+#ifndef __ASYNCSCOPE_DAEMON_H
+#define __ASYNCSCOPE_DAEMON_H
+
+#include <stdbool.h>
+
+struct daemon_opts {
+	const char *config_path; /* NULL: defaults */
+	const char *listen;	 /* overrides the config's listen */
+	const char *ready_file;	 /* written (0600) with the pid once serving: for tests, units */
+	bool keep_caps;		 /* do not drop capabilities after start-up */
+};
+
+/* Runs until SIGINT/SIGTERM; returns an exit status (enum exit_status). */
+int daemon_run(const struct daemon_opts *o);
+
+#endif /* __ASYNCSCOPE_DAEMON_H */

@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/capability.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "cmd.h"
+#include "daemon.h"
+#include "daemon_config.h"
+#include "daemon_metrics.h"
+#include "daemon_targets.h"
+#include "log.h"
+#include "metrics_http.h"
+#include "privs.h"
+#include "procwatch.skel.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+struct daemon {
+	const struct daemon_opts *opts;
+	struct daemon_config cfg;
+	int epfd, sigfd;
+	struct procwatch *watch;
+	struct ring_buffer *watch_rb;
+	struct http_server *http;
+	struct targets *targets;
+	struct loop_source watch_src, http_src, sig_src;
+	bool stop;
+	uint64_t execs_seen, config_reloads, config_errors;
+};
+
+/* ---- process events -------------------------------------------------- */
+
+static int on_proc_event(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+	const struct ev_proc *e = data;
+
+	if (size < sizeof(*e))
+		return 0;
+	if (e->kind == PROC_EXEC) {
+		d->execs_seen++;
+		targets_on_exec(d->targets, e->pid);
+	} else if (e->kind == PROC_EXIT) {
+		targets_on_exit(d->targets, e->pid);
+	}
+	return 0;
+}
+
+static void watch_ready(void *ctx)
+{
+	struct daemon *d = ctx;
+	uint64_t drops = d->watch->bss->proc_drops;
+	static uint64_t drops_seen;
+
+	ring_buffer__consume(d->watch_rb);
+	if (drops != drops_seen) {
+		/* exec or exit records were lost: /proc tells the truth */
+		wlog("%llu process events lost; rescanning /proc",
+		     (unsigned long long)(drops - drops_seen));
+		drops_seen = drops;
+		targets_scan_all(d->targets);
+	}
+}
+
+static int watch_open(struct daemon *d)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &d->watch_src};
+	int err;
+
+	d->watch = procwatch__open_and_load();
+	if (!d->watch)
+		return -errno;
+	if ((err = procwatch__attach(d->watch)))
+		return err;
+	d->watch_rb =
+		ring_buffer__new(bpf_map__fd(d->watch->maps.proc_events), on_proc_event, d, NULL);
+	if (!d->watch_rb)
+		return -errno;
+	d->watch_src = (struct loop_source){watch_ready, d};
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(d->watch_rb), &ev))
+		return -errno;
+	return 0;
+}
+
+/* ---- /metrics ---------------------------------------------------------- */
+
+static void self_usage(struct metrics_self *m)
+{
+	struct rusage ru;
+	unsigned long pages_total, pages_rss;
+	FILE *f;
+
+	if (!getrusage(RUSAGE_SELF, &ru))
+		m->cpu_seconds = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+				 (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	f = fopen("/proc/self/statm", "re");
+	if (f) {
+		if (fscanf(f, "%lu %lu", &pages_total, &pages_rss) == 2)
+			m->rss_bytes = (uint64_t)pages_rss * sysconf(_SC_PAGESIZE);
+		fclose(f);
+	}
+}
+
+static void render_metrics(void *ctx, FILE *out)
+{
+	struct daemon *d = ctx;
+	struct metrics_snapshot s = {0};
+
+	targets_snapshot(d->targets, &s);
+	s.self.events_lost += d->watch->bss->proc_drops;
+	s.self.execs_seen = d->execs_seen;
+	s.self.config_reloads = d->config_reloads;
+	s.self.config_errors = d->config_errors;
+	/* this scrape included */
+	s.self.scrapes = http_server_requests(d->http) + 1;
+	self_usage(&s.self);
+	metrics_render(out, &s);
+	metrics_snapshot_free(&s);
+}
+
+static void http_ready(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	http_server_handle(d->http);
+}
+
+static int http_open(struct daemon *d, const char *listen, struct http_server **out)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &d->http_src};
+	char why[256];
+	int err;
+
+	err = http_server_open(listen, render_metrics, d, out, why, sizeof(why));
+	if (err) {
+		elog("%s", why);
+		return err;
+	}
+	d->http_src = (struct loop_source){http_ready, d};
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, http_server_fd(*out), &ev)) {
+		err = -errno;
+		http_server_close(*out);
+		*out = NULL;
+		return err;
+	}
+	return 0;
+}
+
+/* ---- configuration ------------------------------------------------------- */
+
+static int config_load(struct daemon *d, struct daemon_config *c)
+{
+	char why[512];
+	int err;
+
+	if (!d->opts->config_path)
+		return 0;
+	err = daemon_config_load(d->opts->config_path, c, why, sizeof(why));
+	if (err)
+		elog("%s", why);
+	return err;
+}
+
+/* SIGHUP: a config that does not load leaves the running one in place. */
+static void config_reload(struct daemon *d)
+{
+	struct daemon_config next;
+	struct http_server *http = NULL;
+	const char *listen;
+
+	daemon_config_defaults(&next);
+	if (config_load(d, &next)) {
+		d->config_errors++;
+		elog("config not reloaded: keeping the previous one");
+		daemon_config_free(&next);
+		return;
+	}
+	listen = d->opts->listen ? d->opts->listen : next.listen;
+	if (strcmp(listen, d->opts->listen ? d->opts->listen : d->cfg.listen)) {
+		if (http_open(d, listen, &http)) {
+			d->config_errors++;
+			elog("config not reloaded: cannot listen on %s", listen);
+			daemon_config_free(&next);
+			return;
+		}
+		http_server_close(d->http);
+		d->http = http;
+	}
+	daemon_config_free(&d->cfg);
+	d->cfg = next;
+	targets_set_config(d->targets, &d->cfg);
+	d->config_reloads++;
+	ilog("config reloaded from %s", d->opts->config_path ? d->opts->config_path : "defaults");
+}
+
+/* ---- signals and privileges ------------------------------------------- */
+
+static void sig_ready(void *ctx)
+{
+	struct daemon *d = ctx;
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			config_reload(d);
+		else
+			d->stop = true;
+	}
+}
+
+static int signals_open(struct daemon *d)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &d->sig_src};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0)
+		return -errno;
+	d->sig_src = (struct loop_source){sig_ready, d};
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->sigfd, &ev) ? -errno : 0;
+}
+
+/*
+ * After start-up the daemon keeps only what attaching to new processes
+ * needs: BPF and perf events (load, attach), ptrace-read access (their
+ * /proc/PID/exe, maps and root) and reading files in containers.
+ */
+static int caps_drop(void)
+{
+	static const int keep[] = {CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH};
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {0};
+
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		data[keep[i] / 32].effective |= 1u << (keep[i] % 32);
+		data[keep[i] / 32].permitted |= 1u << (keep[i] % 32);
+	}
+	/* the bounding set too, so nothing exec'd could get the others back */
+	for (int cap = 0; cap <= 63; cap++) {
+		bool kept = false;
+
+		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+			kept |= keep[i] == cap;
+		if (!kept && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
+			return -errno;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+/* The state directory: created 0700 if missing; a symlink is refused. */
+static int state_dir_open(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	if (lstat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return -EPERM; /* someone else could swap files under us */
+	return 0;
+}
+
+static int write_ready_file(const char *path)
+{
+	char buf[32];
+	int fd, n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, n) != n) {
+		close(fd);
+		return -EIO;
+	}
+	return close(fd) ? -errno : 0;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+int daemon_run(const struct daemon_opts *o)
+{
+	struct daemon d = {.opts = o, .epfd = -1, .sigfd = -1};
+	int ret = EXIT_FAIL, err;
+
+	daemon_config_defaults(&d.cfg);
+	if (config_load(&d, &d.cfg)) {
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (privs_check()) {
+		elog("the daemon needs root (or CAP_BPF and CAP_PERFMON): run it with sudo");
+		ret = EXIT_NOPERM;
+		goto cleanup;
+	}
+	if ((err = state_dir_open(d.cfg.state_dir))) {
+		elog("state directory %s: %s", d.cfg.state_dir,
+		     err == -EPERM ? "not owned by us or writable by others" : strerror(-err));
+		goto cleanup;
+	}
+	d.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d.epfd < 0 || signals_open(&d)) {
+		elog("epoll/signalfd: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (http_open(&d, o->listen ? o->listen : d.cfg.listen, &d.http)) {
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
+	if ((err = watch_open(&d))) {
+		elog("loading the process watcher failed: %s", strerror(-err));
+		goto cleanup;
+	}
+	if ((err = targets_new(d.epfd, &d.cfg, &d.targets))) {
+		elog("out of memory");
+		goto cleanup;
+	}
+	targets_probe_system_libuv(d.targets);
+	/* processes already running; the exec events cover the rest */
+	targets_scan_all(d.targets);
+	if (!o->keep_caps && (err = caps_drop())) {
+		elog("dropping capabilities failed: %s", strerror(-err));
+		goto cleanup;
+	}
+	ilog("serving http://%s/metrics; watching %zu processes",
+	     o->listen ? o->listen : d.cfg.listen, targets_nprocs(d.targets));
+	if (o->ready_file && (err = write_ready_file(o->ready_file)))
+		wlog("cannot write %s: %s", o->ready_file, strerror(-err));
+
+	while (!d.stop) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(d.epfd, evs, 16, targets_tick(d.targets));
+
+		if (n < 0 && errno != EINTR) {
+			elog("epoll_wait: %s", strerror(errno));
+			goto cleanup;
+		}
+		for (int i = 0; i < n; i++) {
+			struct loop_source *s = evs[i].data.ptr;
+
+			s->ready(s->ctx);
+		}
+	}
+	ilog("stopping: removing every probe");
+	ret = EXIT_OK;
+cleanup:
+	targets_free(d.targets);
+	ring_buffer__free(d.watch_rb);
+	procwatch__destroy(d.watch);
+	http_server_close(d.http);
+	if (d.sigfd >= 0)
+		close(d.sigfd);
+	if (d.epfd >= 0)
+		close(d.epfd);
+	daemon_config_free(&d.cfg);
+	return ret;
+}
