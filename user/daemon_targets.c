@@ -500,6 +500,8 @@ void targets_on_exit(struct targets *t, pid_t pid)
 	proc_remove(t, p);
 }
 
+static void sweep_unknown(struct targets *t);
+
 int targets_tick(struct targets *t)
 {
 	uint64_t now = now_ns(), next = now + RESCAN_NS;
@@ -533,6 +535,8 @@ int targets_tick(struct targets *t)
 	}
 	if (now >= t->next_rescan_ns) {
 		targets_scan_all(t);
+		/* processes counted but gone before their exec was looked at */
+		sweep_unknown(t);
 		now = now_ns();
 	}
 	if (t->next_rescan_ns < next)
@@ -613,16 +617,23 @@ static void learn_unknown(void *ctx, const struct agg_key *k, const struct agg_c
 	}
 }
 
-void targets_snapshot(struct targets *t, struct metrics_snapshot *s)
+static void sweep_unknown(struct targets *t)
 {
-	struct probe_stats total = t->closed_stats;
-	struct snap_ctx sc = {.t = t, .s = s};
+	struct snap_ctx sc = {.t = t};
 
 	for (size_t i = 0; i < t->nfiles; i++)
 		if (t->files[i]->tracer) {
 			sc.f = t->files[i];
 			tracer_agg_foreach(sc.f->tracer, learn_unknown, &sc);
 		}
+}
+
+void targets_snapshot(struct targets *t, struct metrics_snapshot *s)
+{
+	struct probe_stats total = t->closed_stats;
+	struct snap_ctx sc = {.t = t, .s = s};
+
+	sweep_unknown(t);
 	sc.nindex = t->nprocs;
 	sc.index = malloc((t->nprocs + 1) * sizeof(*sc.index));
 	if (sc.index)

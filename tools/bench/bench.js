@@ -45,7 +45,7 @@ function supportsTrackPromises(node) {
 }
 
 // The configurations, in the order they run in each round.
-function configs(node, withExact = true) {
+function configs(node, withExact = true, withDaemon = false) {
   const list = [
     { name: 'bare', node: [] },
     { name: 'async_hooks no-op hook', node: ['-r', path.join(P, 'hook.js')] },
@@ -56,6 +56,10 @@ function configs(node, withExact = true) {
     { name: 'AsyncLocalStorage', node: ['-r', path.join(P, 'als.js')] },
     { name: 'trace events node.async_hooks', node: ['--trace-event-categories', 'node.async_hooks', '--trace-event-file-pattern', path.join(TMP, 'te-${pid}.log')] },
     { name: 'asyncscope node layer', node: [], tracer: ['--js', 'off'] },
+  );
+  // the daemon's aggregation mode: the same probes as the node layer, counted in BPF maps
+  if (withDaemon) list.push({ name: 'asyncscope daemon (aggregation)', node: [], daemon: true });
+  list.push(
     { name: 'asyncscope node + js default', node: [], tracer: ['--js', 'default'] },
   );
   if (withExact) {
@@ -142,22 +146,69 @@ async function runMicro(node, cfg, workload, env) {
   return { value: res.ms, ops: res.ops, summary };
 }
 
+// asyncscope daemon on CPU 0, serving /metrics on a port of its own.
+async function startDaemon() {
+  const conf = path.join(TMP, 'daemon.conf');
+  const port = 19900 + (process.pid % 100);
+  fs.mkdirSync(path.join(TMP, 'state'), { recursive: true });
+  fs.writeFileSync(conf, `state_dir = ${path.join(TMP, 'state')}\n`);
+  const d = spawn('taskset', ['-c', '0', ASYNCSCOPE, 'daemon', '--config', conf, '--listen', `127.0.0.1:${port}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  const next = lineReader(d.stderr);
+  await next(/serving http/);
+  return { child: d, next, port };
+}
+function scrape(port) {
+  return new Promise((resolve, reject) => {
+    require('http').get(`http://127.0.0.1:${port}/metrics`, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+// What the daemon counted for pid, in the shape of a trace summary.
+function daemonSummary(text, pid) {
+  const sample = (name) => Number((text.match(new RegExp(`^${name} (\\S+)$`, 'm')) || [])[1]);
+  let events = 0;
+  for (const m of text.matchAll(new RegExp(`^asyncscope_events_total\\{pid="${pid}",[^}]*\\} (\\d+)$`, 'gm'))) events += Number(m[1]);
+  return {
+    events, lost: sample('asyncscope_daemon_events_lost_total'), bytes: 0,
+    self_cpu_us: sample('asyncscope_daemon_cpu_seconds_total') * 1e6,
+    self_maxrss_kb: sample('asyncscope_daemon_resident_memory_bytes') / 1024,
+  };
+}
+
 // One run of the HTTP benchmark: {value (req/s), ops (requests), summary}
 async function runHttp(node, cfg, seconds) {
+  const daemon = cfg.daemon ? await startDaemon() : null;
   const child = spawn('taskset', ['-c', '1', node, ...cfg.node, path.join(W, 'http.js')],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const next = lineReader(child.stdout);
   const [, pid, port] = (await next(/^ready \d+ \d+/)).split(' ').map(Number);
   const out = path.join(TMP, `trace-${Date.now()}.jsonl`);
   const tracer = cfg.tracer ? await startTracer(cfg, pid, out) : null;
+  // counted from here on, as a tracer attached here would (its start-up CPU excluded)
+  let daemonBase = null;
+  if (daemon) {
+    await daemon.next(new RegExp(`watching process ${pid} `));
+    daemonBase = daemonSummary(await scrape(daemon.port), pid);
+  }
   const url = `http://127.0.0.1:${port}/`;
   spawnSync('taskset', ['-c', '0', 'wrk', '-t1', '-c32', '-d1s', url], { encoding: 'utf8', timeout: 3000 }); // warm-up
   const r = spawnSync('taskset', ['-c', '0', 'wrk', '-t1', '-c32', `-d${seconds}s`, url], { encoding: 'utf8' });
   const rps = Number((r.stdout.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]);
   const reqs = Number((r.stdout.match(/(\d+) requests in/) || [])[1]);
+  let summary = null;
+  if (daemon) {
+    const end = daemonSummary(await scrape(daemon.port), pid);
+    summary = { ...end, events: end.events - daemonBase.events, self_cpu_us: end.self_cpu_us - daemonBase.self_cpu_us };
+    daemon.child.kill('SIGTERM');
+    await exited(daemon.child);
+  }
   child.kill('SIGTERM');
   await exited(child);
-  let summary = null;
   if (tracer) {
     await exited(tracer);
     summary = readSummary(out);
@@ -270,7 +321,7 @@ async function main() {
     for (const m of majors) {
       const node = nodeBin(m);
       results.push(await benchmark(`HTTP keep-alive, node ${m} (wrk -t1 -c32, ${httpSeconds} s)`, 'req/s', true, node,
-        configs(node, m === majors[majors.length - 1]), (cfg) => runHttp(node, cfg, httpSeconds)));
+        configs(node, m === majors[majors.length - 1], true), (cfg) => runHttp(node, cfg, httpSeconds)));
     }
   }
   const microNode = nodeBin(majors[majors.length - 1]);
