@@ -40,7 +40,7 @@ SKEL := $(OUTPUT)/asyncscope.skel.h
 # Pure parts: no libbpf. The unit-test binary links only these, which keeps
 # reconstruction and output free of the BPF machinery.
 BPF_ONLY_SRCS := user/attach.c user/uprobes.c user/ingest.c user/session.c user/privs.c \
-	user/daemon_targets.c user/daemon_loop.c
+	user/daemon_targets.c user/daemon_loop.c user/daemon_capture.c
 PURE_SRCS := $(filter-out user/main.c user/cmd_%.c $(BPF_ONLY_SRCS), $(wildcard user/*.c))
 BPF_SRCS := $(BPF_ONLY_SRCS) $(wildcard user/cmd_*.c) user/main.c
 PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS)) $(OUTPUT)/user/html_asset.o

@@ -195,11 +195,16 @@ static __always_inline __u64 current_uv_id(struct thread_state *ts)
 	return ts->uv_frames[(n - 1) & (UV_MAX_FRAMES - 1)].id;
 }
 
-static __always_inline __u64 owning_wrap_id(__u32 pid, __u64 obj)
+static __always_inline __u64 owning_wrap_id(__u32 pid, __u64 obj, __u32 type)
 {
 	struct live_key k = {.pid = pid};
 	__u64 *id;
 
+	/* node's ThreadPoolWork finds itself with ContainerOf and never sets
+	 * its uv_work_t's data: whatever that field holds (a stale pointer,
+	 * sometimes to a live wrap) says nothing about the owner */
+	if (type == UVT_WORK)
+		return 0;
 	if (!uv_link_wraps ||
 	    try_read_u64(obj, &k.wrap)) /* data, the first field of every uv object */
 		return 0;
@@ -308,7 +313,7 @@ int uv_api(struct pt_regs *ctx)
 		if (called_by_libuv(ctx))
 			o->flags |= UVO_INTERNAL;
 		note_cb(pid, cb, o);
-		emit_uv(EV_INIT, o, obj, current_uv_id(ts), owning_wrap_id(pid, obj));
+		emit_uv(EV_INIT, o, obj, current_uv_id(ts), owning_wrap_id(pid, obj, o->type));
 		return 0;
 	case UVR_START:
 		if (!o) {
@@ -319,7 +324,8 @@ int uv_api(struct pt_regs *ctx)
 			if (called_by_libuv(ctx))
 				o->flags |= UVO_INTERNAL;
 			note_cb(pid, cb, o);
-			emit_uv(EV_INIT, o, obj, current_uv_id(ts), owning_wrap_id(pid, obj));
+			emit_uv(EV_INIT, o, obj, current_uv_id(ts),
+				owning_wrap_id(pid, obj, o->type));
 			return 0;
 		}
 		o->cb = cb;
@@ -334,7 +340,7 @@ int uv_api(struct pt_regs *ctx)
 		if (called_by_libuv(ctx))
 			o->flags |= UVO_INTERNAL;
 		note_cb(pid, cb, o);
-		emit_uv(EV_INIT, o, obj, current_uv_id(ts), owning_wrap_id(pid, obj));
+		emit_uv(EV_INIT, o, obj, current_uv_id(ts), owning_wrap_id(pid, obj, o->type));
 		return 0;
 	case UVR_CLOSE:
 		if (!o)

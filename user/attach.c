@@ -391,6 +391,11 @@ size_t tracer_nlinks(const struct tracer *t)
 	return uprobes_count(t->probes);
 }
 
+size_t tracer_nkernel_links(const struct tracer *t)
+{
+	return uprobes_links(t->probes) + t->nwatch;
+}
+
 void tracer_read_stats(const struct tracer *t, struct probe_stats *s)
 {
 	memcpy(s, &t->skel->bss->stats, sizeof(*s));

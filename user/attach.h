@@ -39,6 +39,8 @@ int tracer_ringbuf_fd(const struct tracer *t);
  */
 int tracer_watch_thread(struct tracer *t, pid_t tid, uint64_t id_fields);
 size_t tracer_nlinks(const struct tracer *t);
+/* Kernel links (BPF links and perf events) the tracer holds. */
+size_t tracer_nkernel_links(const struct tracer *t);
 /*
  * uv layer: puts entry and return probes on a libuv callback of pid at addr
  * (reported by the uv_api program the first time it is registered). 0 or -errno.

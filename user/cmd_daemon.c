@@ -23,6 +23,11 @@ static void usage(FILE *out)
 		"Prometheus text format on http://ADDR:PORT/metrics (default 127.0.0.1:9464),\n"
 		"with the daemon's own figures (processes, probes, events lost, CPU, memory).\n"
 		"\n"
+		"Per-event capture of one process is switched on and off at run time with\n"
+		"--ctl (a unix socket, <state_dir>/control): its events go to rotating .asr\n"
+		"files in the state directory (capture-PID-SEQ.asr, 0600), the oldest deleted\n"
+		"beyond capture_budget; 'asyncscope report FILE' reads them.\n"
+		"\n"
 		"SIGHUP reloads the config (a config that does not load is reported and the\n"
 		"running one kept); SIGINT/SIGTERM stop it and remove every probe. After\n"
 		"start-up it keeps only CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and\n"
@@ -31,6 +36,8 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -c, --config FILE      config file (key = value lines; see --print-config)\n"
 		"  -l, --listen ADDR:PORT where /metrics is served (overrides the config)\n"
+		"      --ctl COMMAND      send COMMAND to the running daemon: 'capture PID on',\n"
+		"                         'capture PID off' or 'status'\n"
 		"      --print-config     print the effective config and exit\n"
 		"      --ready-file FILE  write the daemon's pid to FILE once it serves\n"
 		"      --keep-caps        do not drop capabilities after start-up\n"
@@ -44,10 +51,13 @@ static void usage(FILE *out)
 		"  sudo asyncscope daemon\n"
 		"  sudo asyncscope daemon --listen 127.0.0.1:9500 --config /etc/asyncscope.conf\n"
 		"  curl -s http://127.0.0.1:9464/metrics | grep asyncscope_events_total\n"
+		"  sudo asyncscope daemon --ctl 'capture 4242 on'\n"
+		"  sudo asyncscope daemon --ctl 'capture 4242 off'\n"
+		"  asyncscope report /var/lib/asyncscope/capture-4242-0000.asr\n"
 		"  sudo systemctl enable --now asyncscope   (tools/asyncscope.service)\n");
 }
 
-enum { OPT_PRINT_CONFIG = 7000, OPT_READY_FILE, OPT_KEEP_CAPS };
+enum { OPT_PRINT_CONFIG = 7000, OPT_READY_FILE, OPT_KEEP_CAPS, OPT_CTL };
 
 int do_daemon(int argc, char **argv)
 {
@@ -57,11 +67,13 @@ int do_daemon(int argc, char **argv)
 		{"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
 		{"ready-file", required_argument, NULL, OPT_READY_FILE},
 		{"keep-caps", no_argument, NULL, OPT_KEEP_CAPS},
+		{"ctl", required_argument, NULL, OPT_CTL},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	struct daemon_opts o = {0};
 	bool print_config = false;
+	const char *ctl = NULL;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "c:l:h", longopts, NULL)) != -1) {
@@ -86,6 +98,9 @@ int do_daemon(int argc, char **argv)
 		case OPT_KEEP_CAPS:
 			o.keep_caps = true;
 			break;
+		case OPT_CTL:
+			ctl = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -98,6 +113,8 @@ int do_daemon(int argc, char **argv)
 		elog("unexpected argument '%s' (see asyncscope daemon --help)", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (ctl)
+		return daemon_control(o.config_path, ctl);
 	if (print_config) {
 		struct daemon_config c;
 		char why[512];

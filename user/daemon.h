@@ -19,5 +19,8 @@ struct daemon_opts {
 
 /* Runs until SIGINT/SIGTERM; returns an exit status (enum exit_status). */
 int daemon_run(const struct daemon_opts *o);
+/* Sends one command to a running daemon's control socket and prints its
+ * answer: "capture PID on", "capture PID off" or "status". Exit status. */
+int daemon_control(const char *config_path, const char *command);
 
 #endif /* __ASYNCSCOPE_DAEMON_H */

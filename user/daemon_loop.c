@@ -12,13 +12,17 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "cmd.h"
 #include "daemon.h"
+#include "capture.h"
+#include "daemon_capture.h"
 #include "daemon_config.h"
 #include "daemon_metrics.h"
 #include "daemon_targets.h"
@@ -42,7 +46,9 @@ struct daemon {
 	struct ring_buffer *watch_rb;
 	struct http_server *http;
 	struct targets *targets;
-	struct loop_source watch_src, http_src, sig_src;
+	struct captures *captures;
+	int state_fd, ctl_fd;
+	struct loop_source watch_src, http_src, sig_src, ctl_src;
 	bool stop;
 	uint64_t execs_seen, config_reloads, config_errors;
 };
@@ -60,6 +66,11 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 		d->execs_seen++;
 		targets_on_exec(d->targets, e->pid);
 	} else if (e->kind == PROC_EXIT) {
+		if (captures_has(d->captures, e->pid)) {
+			/* its last records, then the file's trailer */
+			targets_drain(d->targets);
+			captures_stop(d->captures, e->pid);
+		}
 		targets_on_exit(d->targets, e->pid);
 	}
 	return 0;
@@ -127,6 +138,7 @@ static void render_metrics(void *ctx, FILE *out)
 
 	targets_snapshot(d->targets, &s);
 	s.self.events_lost += d->watch->bss->proc_drops;
+	s.self.links += 2; /* exec and exit tracepoints */
 	s.self.execs_seen = d->execs_seen;
 	s.self.config_reloads = d->config_reloads;
 	s.self.config_errors = d->config_errors;
@@ -208,8 +220,159 @@ static void config_reload(struct daemon *d)
 	daemon_config_free(&d->cfg);
 	d->cfg = next;
 	targets_set_config(d->targets, &d->cfg);
+	captures_set_limits(d->captures, d->cfg.capture_file_size, d->cfg.capture_budget);
 	d->config_reloads++;
 	ilog("config reloaded from %s", d->opts->config_path ? d->opts->config_path : "defaults");
+}
+
+/* ---- control socket: per-event capture on and off ----------------------- */
+
+#define CONTROL_SOCKET "control"
+
+static void ctl_command(struct daemon *d, char *line, char *reply, size_t cap)
+{
+	char what[16] = "", onoff[8] = "";
+	struct capture_meta meta;
+	int pid = 0, err;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!strcmp(line, "status")) {
+		char caps[1024];
+
+		captures_describe(d->captures, caps, sizeof(caps));
+		snprintf(reply, cap, "ok %zu processes watched%s%s\n", targets_nprocs(d->targets),
+			 caps[0] ? "; " : "", caps);
+		return;
+	}
+	if (sscanf(line, "%15s %d %7s", what, &pid, onoff) != 3 || strcmp(what, "capture") ||
+	    pid <= 0 || (strcmp(onoff, "on") && strcmp(onoff, "off"))) {
+		snprintf(reply, cap,
+			 "error: expected 'capture PID on', 'capture PID off' or "
+			 "'status'\n");
+		return;
+	}
+	if (!strcmp(onoff, "off")) {
+		targets_drain(d->targets);
+		targets_capture(d->targets, pid, false, NULL, NULL);
+		err = captures_stop(d->captures, pid);
+		snprintf(reply, cap, err ? "error: process %d is not being captured\n" : "ok\n",
+			 pid);
+		return;
+	}
+	if (targets_capture_meta(d->targets, pid, &meta)) {
+		snprintf(reply, cap, "error: process %d is not a watched node or libuv process\n",
+			 pid);
+		return;
+	}
+	err = captures_start(d->captures, pid, &meta);
+	capture_meta_free(&meta);
+	if (!err && (err = targets_capture(d->targets, pid, true, captures_record, d->captures)))
+		captures_stop(d->captures, pid);
+	if (err) {
+		snprintf(reply, cap, "error: capture of process %d: %s\n", pid,
+			 err == -EEXIST ? "already on" : strerror(-err));
+		return;
+	}
+	snprintf(reply, cap, "ok capturing process %d (capture-%d-*.asr in the state directory)\n",
+		 pid, pid);
+}
+
+static void ctl_ready(void *ctx)
+{
+	struct daemon *d = ctx;
+	struct timeval tv = {.tv_sec = 1};
+	char line[256], reply[1200];
+	int fd;
+
+	while ((fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		ssize_t n;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		n = recv(fd, line, sizeof(line) - 1, 0);
+		if (n > 0) {
+			line[n] = '\0';
+			ctl_command(d, line, reply, sizeof(reply));
+			send(fd, reply, strlen(reply), MSG_NOSIGNAL);
+		}
+		close(fd);
+	}
+}
+
+/* <state_dir>/control, 0600: a unix socket only root reaches. */
+static int ctl_open(struct daemon *d)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &d->ctl_src};
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct stat st;
+	mode_t old;
+	int err;
+
+	if ((size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/" CONTROL_SOCKET,
+			     d->cfg.state_dir) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	/* a socket left by an earlier run goes; anything else there is not ours */
+	if (!fstatat(d->state_fd, CONTROL_SOCKET, &st, AT_SYMLINK_NOFOLLOW)) {
+		if (!S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		unlinkat(d->state_fd, CONTROL_SOCKET, 0);
+	}
+	d->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (d->ctl_fd < 0)
+		return -errno;
+	old = umask(0077);
+	err = bind(d->ctl_fd, (struct sockaddr *)&addr, sizeof(addr)) ? -errno : 0;
+	umask(old);
+	if (err || listen(d->ctl_fd, 8))
+		return err ? err : -errno;
+	d->ctl_src = (struct loop_source){ctl_ready, d};
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->ctl_fd, &ev) ? -errno : 0;
+}
+
+int daemon_control(const char *config_path, const char *command)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct daemon_config cfg;
+	char why[512], reply[1200];
+	int fd = -1, ret = EXIT_FAIL;
+	ssize_t n;
+
+	daemon_config_defaults(&cfg);
+	if (config_path && daemon_config_load(config_path, &cfg, why, sizeof(why))) {
+		elog("%s", why);
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
+	if ((size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/" CONTROL_SOCKET,
+			     cfg.state_dir) >= sizeof(addr.sun_path)) {
+		elog("state_dir %s: path too long for a unix socket", cfg.state_dir);
+		goto cleanup;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		elog("cannot reach the daemon at %s: %s (is it running, and are you root?)",
+		     addr.sun_path, strerror(errno));
+		goto cleanup;
+	}
+	snprintf(why, sizeof(why), "%s\n", command);
+	if (send(fd, why, strlen(why), MSG_NOSIGNAL) < 0 ||
+	    (n = recv(fd, reply, sizeof(reply) - 1, 0)) <= 0) {
+		elog("no answer from the daemon at %s", addr.sun_path);
+		goto cleanup;
+	}
+	reply[n] = '\0';
+	if (!strncmp(reply, "ok", 2)) {
+		fputs(reply, stdout);
+		ret = EXIT_OK;
+	} else {
+		fprintf(stderr, "asyncscope: daemon: %s", reply);
+		ret = EXIT_USAGE;
+	}
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	daemon_config_free(&cfg);
+	return ret;
 }
 
 /* ---- signals and privileges ------------------------------------------- */
@@ -284,6 +447,8 @@ static int state_dir_open(const char *dir)
 		return -errno;
 	if (lstat(dir, &st))
 		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	if (st.st_uid != geteuid() || (st.st_mode & 022))
@@ -310,7 +475,7 @@ static int write_ready_file(const char *path)
 
 int daemon_run(const struct daemon_opts *o)
 {
-	struct daemon d = {.opts = o, .epfd = -1, .sigfd = -1};
+	struct daemon d = {.opts = o, .epfd = -1, .sigfd = -1, .state_fd = -1, .ctl_fd = -1};
 	int ret = EXIT_FAIL, err;
 
 	daemon_config_defaults(&d.cfg);
@@ -325,7 +490,17 @@ int daemon_run(const struct daemon_opts *o)
 	}
 	if ((err = state_dir_open(d.cfg.state_dir))) {
 		elog("state directory %s: %s", d.cfg.state_dir,
-		     err == -EPERM ? "not owned by us or writable by others" : strerror(-err));
+		     err == -EPERM ?
+			     "not owned by us or writable by others" :
+		     err == -ELOOP ?
+			     "a symbolic link (refused: files are never written through one)" :
+			     strerror(-err));
+		goto cleanup;
+	}
+	d.state_fd = open(d.cfg.state_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d.state_fd < 0 ||
+	    captures_new(d.state_fd, d.cfg.capture_file_size, d.cfg.capture_budget, &d.captures)) {
+		elog("state directory %s: %s", d.cfg.state_dir, strerror(errno));
 		goto cleanup;
 	}
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -335,6 +510,10 @@ int daemon_run(const struct daemon_opts *o)
 	}
 	if (http_open(&d, o->listen ? o->listen : d.cfg.listen, &d.http)) {
 		ret = EXIT_USAGE;
+		goto cleanup;
+	}
+	if ((err = ctl_open(&d))) {
+		elog("control socket %s/" CONTROL_SOCKET ": %s", d.cfg.state_dir, strerror(-err));
 		goto cleanup;
 	}
 	if ((err = watch_open(&d))) {
@@ -359,7 +538,16 @@ int daemon_run(const struct daemon_opts *o)
 
 	while (!d.stop) {
 		struct epoll_event evs[16];
-		int n = epoll_wait(d.epfd, evs, 16, targets_tick(d.targets));
+		int timeout = targets_tick(d.targets);
+		int n;
+
+		/* captured records are not woken for one by one: drain often */
+		if (captures_active(d.captures)) {
+			targets_drain(d.targets);
+			if (timeout < 0 || timeout > 100)
+				timeout = 100;
+		}
+		n = epoll_wait(d.epfd, evs, 16, timeout);
 
 		if (n < 0 && errno != EINTR) {
 			elog("epoll_wait: %s", strerror(errno));
@@ -374,7 +562,16 @@ int daemon_run(const struct daemon_opts *o)
 	ilog("stopping: removing every probe");
 	ret = EXIT_OK;
 cleanup:
+	if (d.captures && d.targets)
+		targets_drain(d.targets);
+	captures_free(d.captures); /* every capture file finished */
 	targets_free(d.targets);
+	if (d.ctl_fd >= 0) {
+		close(d.ctl_fd);
+		unlinkat(d.state_fd, CONTROL_SOCKET, 0);
+	}
+	if (d.state_fd >= 0)
+		close(d.state_fd);
 	ring_buffer__free(d.watch_rb);
 	procwatch__destroy(d.watch);
 	http_server_close(d.http);

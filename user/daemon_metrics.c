@@ -189,6 +189,9 @@ void metrics_render(FILE *out, struct metrics_snapshot *s)
 		    "Binaries and libraries with probes in them.", m->files_probed);
 	self_metric(out, "asyncscope_daemon_probes_attached", "gauge", "Uprobe sites attached.",
 		    m->probes_attached);
+	self_metric(out, "asyncscope_daemon_links", "gauge",
+		    "BPF links and perf events the daemon holds (what bpftool link list shows).",
+		    m->links);
 	self_metric(out, "asyncscope_daemon_events_lost_total", "counter",
 		    "Events not counted: ring buffer full or aggregation maps full.",
 		    m->events_lost);

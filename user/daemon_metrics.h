@@ -33,6 +33,7 @@ struct metrics_self {
 	uint64_t procs_watched;	  /* node / libuv processes followed now */
 	uint64_t files_probed;	  /* binaries and libraries with probes in them */
 	uint64_t probes_attached; /* uprobe sites live */
+	uint64_t links;		  /* kernel links holding them, the process watcher's included */
 	uint64_t events_lost;	  /* ring-buffer drops, counts not kept (map full) */
 	uint64_t read_errors;	  /* target memory that could not be read */
 	uint64_t execs_seen;	  /* exec events received */

@@ -20,6 +20,7 @@
 #include "proc.h"
 #include "resolve_node.h"
 #include "resolve_uv.h"
+#include "version.h"
 
 #define NS_PER_MS 1000000ULL
 /* a file no process runs keeps its probes this long: a service restarting,
@@ -68,6 +69,7 @@ struct watched_proc {
 	struct probed_file *file;
 	char *exe;
 	bool ignored;		/* excluded by the config: not counted */
+	bool counted;		/* its file is probed for it (it is in file->nprocs) */
 	unsigned int checks;	/* re-checks done for a libuv loaded late */
 	uint64_t next_check_ns; /* 0: no re-check pending */
 };
@@ -188,6 +190,10 @@ static int file_probe(struct targets *t, struct probed_file *f)
 		file_unprobe(t, f);
 		return err;
 	}
+	/* a re-probed file: its excluded processes are left out again */
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].file == f && t->procs[i].ignored)
+			tracer_ignore_process(f->tracer, t->procs[i].pid, true);
 	ilog("probes in %s (%s%s%s): %zu sites, every process", f->shown,
 	     f->kind == FILE_NODE ? "node " : "libuv", f->version, "", tracer_nlinks(f->tracer));
 	return 0;
@@ -302,7 +308,7 @@ static void proc_remove(struct targets *t, struct watched_proc *p)
 	if (f) {
 		if (f->tracer)
 			tracer_forget_process(f->tracer, p->pid);
-		if (--f->nprocs == 0)
+		if (p->counted && --f->nprocs == 0)
 			f->idle_since = now_ns();
 	}
 	free(p->exe);
@@ -317,25 +323,48 @@ static bool proc_wanted(const struct targets *t, pid_t pid, const char *exe)
 	return daemon_config_wants(t->cfg, exe, cg);
 }
 
-/* Binds p to the file its events come from, and probes that file. */
-static void proc_bind(struct targets *t, struct watched_proc *p, struct probed_file *f)
+/* Starts counting p: its file probed (once for all its processes). */
+static void proc_count(struct targets *t, struct watched_proc *p)
 {
-	if (file_probe(t, f))
+	struct probed_file *f = p->file;
+
+	if (p->counted || file_probe(t, f))
 		return;
-	p->file = f;
-	p->next_check_ns = 0;
+	p->counted = true;
 	f->nprocs++;
 	f->idle_since = 0;
-	if (p->ignored) {
-		tracer_ignore_process(f->tracer, p->pid, true);
-		vlog("process %d (%s) excluded by the config", p->pid, p->exe);
-		return;
-	}
 	if (f->kind == FILE_UV)
 		/* libuv callbacks live in the program's files: probe them now */
 		tracer_prescan_process(f->tracer, p->pid);
 	ilog("watching process %d (%s, %s%s%s)", p->pid, p->exe,
 	     f->kind == FILE_NODE ? "node " : "libuv", f->version, "");
+}
+
+/* Stops counting p (excluded now); its file stays probed for the others. */
+static void proc_uncount(struct targets *t, struct watched_proc *p)
+{
+	struct probed_file *f = p->file;
+
+	if (!p->counted)
+		return;
+	p->counted = false;
+	if (--f->nprocs == 0)
+		f->idle_since = now_ns();
+}
+
+/* Binds p to the file its events come from. An excluded process does not
+ * get a file probed for it; where others have it probed, the probes skip it. */
+static void proc_bind(struct targets *t, struct watched_proc *p, struct probed_file *f)
+{
+	p->file = f;
+	p->next_check_ns = 0;
+	if (p->ignored) {
+		if (f->tracer)
+			tracer_ignore_process(f->tracer, p->pid, true);
+		vlog("process %d (%s) excluded by the config", p->pid, p->exe);
+		return;
+	}
+	proc_count(t, p);
 }
 
 /* Looks at a process: node, a libuv program, or (not yet) neither. */
@@ -457,10 +486,16 @@ void targets_set_config(struct targets *t, const struct daemon_config *cfg)
 		if (ignored == p->ignored)
 			continue;
 		p->ignored = ignored;
-		if (p->file && p->file->tracer)
-			tracer_ignore_process(p->file->tracer, p->pid, ignored);
 		ilog("process %d (%s) %s by the new config", p->pid, p->exe,
 		     ignored ? "excluded" : "included");
+		if (!p->file)
+			continue;
+		if (p->file->tracer)
+			tracer_ignore_process(p->file->tracer, p->pid, ignored);
+		if (ignored)
+			proc_uncount(t, p);
+		else
+			proc_count(t, p);
 	}
 }
 
@@ -558,12 +593,58 @@ int targets_capture(struct targets *t, pid_t pid, bool on,
 	return tracer_capture_process(p->file->tracer, pid, on);
 }
 
+int targets_capture_meta(struct targets *t, pid_t pid, struct capture_meta *m)
+{
+	struct watched_proc *p = proc_find(t, pid);
+	struct probed_file *f;
+	struct timespec mono, real;
+
+	if (!p || !p->file || p->ignored)
+		return -ESRCH;
+	f = p->file;
+	memset(m, 0, sizeof(*m));
+	snprintf(m->tool_version, sizeof(m->tool_version), "%s", ASYNCSCOPE_VERSION);
+	m->pid = pid;
+	snprintf(m->exe, sizeof(m->exe), "%s", p->exe);
+	snprintf(m->command, sizeof(m->command), "(asyncscope daemon capture)");
+	if (f->kind == FILE_NODE) {
+		snprintf(m->node_version, sizeof(m->node_version), "%s", f->version);
+		snprintf(m->node_build_id, sizeof(m->node_build_id), "%s", f->node->build_id);
+		m->providers = calloc(f->node->nproviders, NODE_PROVIDER_NAME_MAX);
+		for (int i = 0; m->providers && i < f->node->nproviders; i++) {
+			size_t len = strlen(f->node->providers[i]) + 1;
+
+			memcpy(m->providers + m->providers_len, f->node->providers[i], len);
+			m->providers_len += len;
+			m->nproviders++;
+		}
+		snprintf(m->layers, sizeof(m->layers), "node");
+	} else {
+		snprintf(m->uv_path, sizeof(m->uv_path), "%s", f->shown);
+		snprintf(m->uv_build_id, sizeof(m->uv_build_id), "%s", f->uv->build_id);
+		snprintf(m->layers, sizeof(m->layers), "uv");
+	}
+	snprintf(m->js_mode, sizeof(m->js_mode), "off");
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	m->clock_mono_ns = mono.tv_sec * 1000000000ULL + mono.tv_nsec;
+	m->clock_real_ns = real.tv_sec * 1000000000ULL + real.tv_nsec;
+	return 0;
+}
+
+void targets_drain(struct targets *t)
+{
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i]->rb)
+			ring_buffer__consume(t->files[i]->rb);
+}
+
 size_t targets_nprocs(const struct targets *t)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < t->nprocs; i++)
-		n += t->procs[i].file && !t->procs[i].ignored;
+		n += t->procs[i].counted;
 	return n;
 }
 
@@ -653,6 +734,7 @@ void targets_snapshot(struct targets *t, struct metrics_snapshot *s)
 		stats_add(&total, &st);
 		s->self.files_probed++;
 		s->self.probes_attached += tracer_nlinks(f->tracer);
+		s->self.links += tracer_nkernel_links(f->tracer);
 	}
 	free(sc.index);
 	s->self.procs_watched = targets_nprocs(t);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "capture_format.h"
 #include "daemon_config.h"
 #include "daemon_metrics.h"
 
@@ -49,6 +50,12 @@ int targets_tick(struct targets *t);
  * 0, -ESRCH (not a watched process) or -errno. */
 int targets_capture(struct targets *t, pid_t pid, bool on,
 		    void (*sink)(void *ctx, const void *rec, size_t len), void *ctx);
+
+/* What a capture file of pid says about it. 0 or -ESRCH (not watched). */
+int targets_capture_meta(struct targets *t, pid_t pid, struct capture_meta *m);
+/* Reads every probed file's ring buffer now (captures: records are not
+ * woken for one by one). */
+void targets_drain(struct targets *t);
 
 /* Rows and self figures for /metrics. */
 void targets_snapshot(struct targets *t, struct metrics_snapshot *s);

@@ -289,6 +289,11 @@ size_t uprobes_count(const struct uprobes *u)
 	return u ? u->nsites : 0;
 }
 
+size_t uprobes_links(const struct uprobes *u)
+{
+	return u ? u->nfds + u->nlinks : 0;
+}
+
 struct close_slice {
 	int *fds;
 	size_t n;

@@ -40,6 +40,8 @@ int uprobes_add(struct uprobes *u, struct bpf_program *prog, bool retprobe, pid_
 int uprobes_commit(struct uprobes *u, size_t *attached);
 /* Sites attached so far. */
 size_t uprobes_count(const struct uprobes *u);
+/* Kernel link objects holding them (a multi link holds many sites). */
+size_t uprobes_links(const struct uprobes *u);
 /* Detaches everything (links closed in parallel) and frees u; NULL-safe. */
 void uprobes_destroy(struct uprobes *u);
 
