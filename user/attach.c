@@ -111,6 +111,44 @@ static int attach_uv(struct tracer *t, const struct tracer_opts *o)
 	return 0;
 }
 
+static int shrink_unused_maps(struct asyncscope *skel, const struct tracer_opts *o)
+{
+	struct bpf_map *unused[16];
+	size_t n = 0;
+	int err;
+
+	if (!o->layout)
+		unused[n++] = skel->maps.live_wraps; /* reset detection, uv <-> AsyncWrap links */
+	if (!o->uv) {
+		unused[n++] = skel->maps.uv_objs;
+		unused[n++] = skel->maps.uv_next_id;
+		unused[n++] = skel->maps.uv_cbs;
+	}
+	if (!o->aggregate) {
+		unused[n++] = skel->maps.agg_types;
+		unused[n++] = skel->maps.agg_ids;
+		unused[n++] = skel->maps.capture_pids;
+		unused[n++] = skel->maps.ignored_pids;
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((err = bpf_map__set_max_entries(unused[i], 1)))
+			return err;
+	if (o->aggregate) {
+		/* a daemon keeps one tracer per probed file for as long as it runs:
+		 * its large maps take memory as entries come, not all up front */
+		struct bpf_map *grown[] = {skel->maps.agg_ids,	  skel->maps.agg_types,
+					   skel->maps.live_wraps, skel->maps.uv_objs,
+					   skel->maps.uv_cbs,	  skel->maps.ignored_pids,
+					   skel->maps.uv_next_id};
+
+		for (size_t i = 0; i < sizeof(grown) / sizeof(grown[0]); i++)
+			if ((err = bpf_map__set_map_flags(grown[i], bpf_map__map_flags(grown[i]) |
+									    BPF_F_NO_PREALLOC)))
+				return err;
+	}
+	return 0;
+}
+
 int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **err_msg)
 {
 	const struct node_layout *l = o->layout;
@@ -155,6 +193,13 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	err = bpf_map__set_max_entries(skel->maps.events, rb_bytes);
 	if (err) {
 		*err_msg = "sizing the ring buffer failed";
+		goto cleanup;
+	}
+	/* maps of a layer or mode that is off keep one entry: preallocated
+	 * hash maps otherwise hold ~20 MB of kernel memory each */
+	err = shrink_unused_maps(skel, o);
+	if (err) {
+		*err_msg = "sizing the maps failed";
 		goto cleanup;
 	}
 	/* load only the programs this target's layers and sites need */
