@@ -15,6 +15,7 @@ static __always_inline struct agg_counts *agg_counts_get(__u32 tgid, __u16 layer
 {
 	struct agg_key key = {.tgid = tgid, .layer = layer, .type = type};
 	static const struct agg_counts zero;
+	static const __u8 one = 1;
 	struct agg_counts *c;
 
 	c = bpf_map_lookup_elem(&agg_types, &key);
@@ -22,6 +23,8 @@ static __always_inline struct agg_counts *agg_counts_get(__u32 tgid, __u16 layer
 		return c;
 	/* another thread may create it first: NOEXIST then fails, the lookup finds it */
 	bpf_map_update_elem(&agg_types, &key, &zero, BPF_NOEXIST);
+	/* before any other map holds state of this process: see tracer_forget_process() */
+	bpf_map_update_elem(&agg_pids, &tgid, &one, BPF_ANY);
 	c = bpf_map_lookup_elem(&agg_types, &key);
 	if (!c)
 		STAT_INC(agg_map_full);

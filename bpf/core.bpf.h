@@ -85,6 +85,9 @@ CORE_SHARED AGG_IDS_MAP_DEF agg_ids SEC(".maps");
 CORE_SHARED CAPTURE_PIDS_MAP_DEF capture_pids SEC(".maps");
 /* aggregation mode: processes the daemon's config excludes (tgid -> 1) */
 CORE_SHARED IGNORED_PIDS_MAP_DEF ignored_pids SEC(".maps");
+/* aggregation mode: processes with state in any map (user space frees a
+ * process's entries at its exit only where it is listed here) */
+CORE_SHARED IGNORED_PIDS_MAP_DEF agg_pids SEC(".maps");
 CORE_SHARED const volatile __u32 targ_tgid;
 /* the daemon: add events into agg_types; send records only for capture_pids */
 CORE_SHARED const volatile bool aggregate;

@@ -32,8 +32,8 @@ struct tracer {
 		dev_t dev;
 		ino_t ino;
 		uint64_t off;
-	} * cbs, scanned[64];
-	size_t ncbs, cbs_cap, nscanned;
+	} * cbs, *scanned;
+	size_t ncbs, cbs_cap, nscanned, scanned_cap;
 	/* exact JS mode: two watchpoint links per watched thread */
 	struct bpf_link **watch_links;
 	size_t nwatch, watch_cap;
@@ -125,6 +125,7 @@ static int shrink_unused_maps(struct asyncscope *skel, const struct tracer_opts 
 		unused[n++] = skel->maps.uv_cbs;
 	}
 	if (!o->aggregate) {
+		unused[n++] = skel->maps.agg_pids;
 		unused[n++] = skel->maps.agg_types;
 		unused[n++] = skel->maps.agg_ids;
 		unused[n++] = skel->maps.capture_pids;
@@ -136,10 +137,10 @@ static int shrink_unused_maps(struct asyncscope *skel, const struct tracer_opts 
 	if (o->aggregate) {
 		/* a daemon keeps one tracer per probed file for as long as it runs:
 		 * its large maps take memory as entries come, not all up front */
-		struct bpf_map *grown[] = {skel->maps.agg_ids,	  skel->maps.agg_types,
-					   skel->maps.live_wraps, skel->maps.uv_objs,
-					   skel->maps.uv_cbs,	  skel->maps.ignored_pids,
-					   skel->maps.uv_next_id};
+		struct bpf_map *grown[] = {skel->maps.agg_ids,	    skel->maps.agg_pids,
+					   skel->maps.agg_types,    skel->maps.live_wraps,
+					   skel->maps.uv_objs,	    skel->maps.uv_cbs,
+					   skel->maps.ignored_pids, skel->maps.uv_next_id};
 
 		for (size_t i = 0; i < sizeof(grown) / sizeof(grown[0]); i++)
 			if ((err = bpf_map__set_map_flags(grown[i], bpf_map__map_flags(grown[i]) |
@@ -368,8 +369,16 @@ int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path)
 	for (size_t i = 0; i < t->nscanned; i++)
 		if (t->scanned[i].dev == st.st_dev && t->scanned[i].ino == st.st_ino)
 			return 0;
-	if (t->nscanned < sizeof(t->scanned) / sizeof(t->scanned[0]))
-		t->scanned[t->nscanned++] = (struct probed_cb){st.st_dev, st.st_ino, 0};
+	if (t->nscanned == t->scanned_cap) {
+		size_t ncap = t->scanned_cap ? 2 * t->scanned_cap : 64;
+		struct probed_cb *ns = realloc(t->scanned, ncap * sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		t->scanned = ns;
+		t->scanned_cap = ncap;
+	}
+	t->scanned[t->nscanned++] = (struct probed_cb){st.st_dev, st.st_ino, 0};
 	err = cb_scan(path, &cands, &n);
 	if (err)
 		return err;
@@ -509,10 +518,10 @@ cleanup:
 /* Maps keyed by process first: the per-process state the probes keep. */
 static size_t per_process_entries(const struct tracer *t, pid_t pid, bool delete)
 {
-	struct bpf_map *maps[] = {t->skel->maps.agg_types,   t->skel->maps.agg_ids,
-				  t->skel->maps.live_wraps,  t->skel->maps.uv_objs,
-				  t->skel->maps.uv_next_id,  t->skel->maps.capture_pids,
-				  t->skel->maps.ignored_pids};
+	struct bpf_map *maps[] = {t->skel->maps.agg_types,    t->skel->maps.agg_ids,
+				  t->skel->maps.live_wraps,   t->skel->maps.uv_objs,
+				  t->skel->maps.uv_next_id,   t->skel->maps.capture_pids,
+				  t->skel->maps.ignored_pids, t->skel->maps.agg_pids};
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
@@ -522,6 +531,15 @@ static size_t per_process_entries(const struct tracer *t, pid_t pid, bool delete
 
 void tracer_forget_process(struct tracer *t, pid_t pid)
 {
+	__u32 key = pid;
+	__u8 v;
+
+	/* the probes note every process they keep state for: most exits
+	 * (processes of other files) cost a few lookups, not a walk of every map */
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.agg_pids), &key, &v) &&
+	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.capture_pids), &key, &v) &&
+	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ignored_pids), &key, &v))
+		return;
 	per_process_entries(t, pid, true);
 }
 
@@ -548,10 +566,15 @@ int tracer_capture_process(struct tracer *t, pid_t pid, bool on)
 
 int tracer_ignore_process(struct tracer *t, pid_t pid, bool ignore)
 {
-	/* what it did before it was recognised goes too */
-	if (ignore)
-		tracer_forget_process(t, pid);
-	return pid_set(t->skel->maps.ignored_pids, pid, ignore);
+	int err = pid_set(t->skel->maps.ignored_pids, pid, ignore);
+
+	if (err || !ignore)
+		return err;
+	/* what it did before it was recognised goes too; the probes skip it
+	 * from now on, so nothing is made again behind the walk (which also
+	 * takes the ignore mark: set it again) */
+	per_process_entries(t, pid, true);
+	return pid_set(t->skel->maps.ignored_pids, pid, true);
 }
 
 static int open_watchpoint(pid_t tid, uint64_t addr)
@@ -615,6 +638,7 @@ void tracer_destroy(struct tracer *t)
 		bpf_link__destroy(t->watch_links[i]);
 	free(t->watch_links);
 	free(t->cbs);
+	free(t->scanned);
 	uprobes_destroy(t->probes);
 	asyncscope__destroy(t->skel);
 	free(t);

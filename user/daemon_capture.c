@@ -31,6 +31,9 @@ struct capture {
 
 struct captures {
 	int dirfd;
+	/* told when a capture stops by itself (its next file cannot be opened) */
+	void (*on_stop)(void *ctx, pid_t pid);
+	void *on_stop_ctx;
 	uint64_t file_size, budget;
 	struct capture cap[MAX_CAPTURES];
 	size_t n;
@@ -47,6 +50,22 @@ int captures_new(int dirfd, uint64_t file_size, uint64_t budget, struct captures
 	c->budget = budget;
 	*out = c;
 	return 0;
+}
+
+void captures_on_stop(struct captures *c, void (*fn)(void *ctx, pid_t pid), void *ctx)
+{
+	c->on_stop = fn;
+	c->on_stop_ctx = ctx;
+}
+
+size_t captures_count(const struct captures *c)
+{
+	return c ? c->n : 0;
+}
+
+pid_t captures_pid(const struct captures *c, size_t i)
+{
+	return c->cap[i].pid;
 }
 
 void captures_set_limits(struct captures *c, uint64_t file_size, uint64_t budget)
@@ -92,15 +111,24 @@ static void file_close(struct capture *k)
 		     (unsigned long long)k->summary.events);
 }
 
-/* A new file, created in the state directory only: O_EXCL|O_NOFOLLOW, 0600. */
+/*
+ * A new file, created in the state directory only: O_EXCL|O_NOFOLLOW, 0600,
+ * under the next sequence number not taken (a pid captured again, or reused,
+ * goes on after the files already there).
+ */
 static int file_open(struct captures *c, struct capture *k)
 {
-	int fd, err;
+	int fd = -1, err;
 
-	snprintf(k->name, sizeof(k->name), "capture-%d-%04u.asr", k->pid, k->seq++);
-	fd = openat(c->dirfd, k->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	for (int tries = 0; fd < 0 && tries < 10000; tries++) {
+		snprintf(k->name, sizeof(k->name), "capture-%d-%04u.asr", k->pid, k->seq++);
+		fd = openat(c->dirfd, k->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd < 0 && errno != EEXIST)
+			return -errno;
+	}
 	if (fd < 0)
-		return -errno;
+		return -EEXIST;
 	k->file = fdopen(fd, "w");
 	if (!k->file) {
 		err = -errno;
@@ -193,6 +221,31 @@ static void enforce_budget(struct captures *c)
 	free(files);
 }
 
+/* After the last file of pid already in the directory (an earlier capture
+ * of it, or of an earlier process with its pid): names keep their order. */
+static unsigned int next_seq(const struct captures *c, pid_t pid)
+{
+	char prefix[32];
+	unsigned int next = 0, seq;
+	struct dirent *d;
+	int fd = dup(c->dirfd);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	rewinddir(dir);
+	snprintf(prefix, sizeof(prefix), "capture-%d-", pid);
+	while ((d = readdir(dir)))
+		if (!strncmp(d->d_name, prefix, strlen(prefix)) &&
+		    sscanf(d->d_name + strlen(prefix), "%u.asr", &seq) == 1 && seq >= next)
+			next = seq + 1;
+	closedir(dir);
+	return next;
+}
+
 int captures_start(struct captures *c, pid_t pid, const struct capture_meta *meta)
 {
 	struct capture *k;
@@ -206,6 +259,7 @@ int captures_start(struct captures *c, pid_t pid, const struct capture_meta *met
 	k = &c->cap[c->n];
 	memset(k, 0, sizeof(*k));
 	k->pid = pid;
+	k->seq = next_seq(c, pid);
 	k->meta = *meta;
 	k->meta.providers = NULL;
 	if (meta->providers_len) {
@@ -273,10 +327,17 @@ void captures_record(void *ctx, const void *rec, size_t len)
 	k->events_total++;
 	/* rotate: the writer flushes whole chunks, so the size lags a little */
 	if ((uint64_t)ftello(k->file) >= c->file_size) {
+		int err;
+
 		file_close(k);
-		if (file_open(c, k))
-			elog("capture of process %d stopped: cannot open a new file", k->pid);
+		err = file_open(c, k);
 		enforce_budget(c);
+		if (err) {
+			elog("capture of process %d stopped: cannot open a new file: %s", k->pid,
+			     strerror(-err));
+			if (c->on_stop)
+				c->on_stop(c->on_stop_ctx, k->pid);
+		}
 	}
 }
 

@@ -22,6 +22,10 @@ struct captures;
 int captures_new(int dirfd, uint64_t file_size, uint64_t budget, struct captures **out);
 void captures_free(struct captures *c); /* finishes every open file */
 void captures_set_limits(struct captures *c, uint64_t file_size, uint64_t budget);
+/* fn(ctx, pid) when a capture stops by itself; fn must call captures_stop(). */
+void captures_on_stop(struct captures *c, void (*fn)(void *ctx, pid_t pid), void *ctx);
+size_t captures_count(const struct captures *c);
+pid_t captures_pid(const struct captures *c, size_t i); /* i < captures_count() */
 
 /* Starts writing pid's events (meta describes it; copied). 0, -EEXIST or -errno. */
 int captures_start(struct captures *c, pid_t pid, const struct capture_meta *meta);

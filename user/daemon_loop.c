@@ -55,6 +55,16 @@ struct daemon {
 
 /* ---- process events -------------------------------------------------- */
 
+/* Ends pid's capture: its last records, the probes' capture mark, the file. */
+static void capture_end(void *ctx, pid_t pid)
+{
+	struct daemon *d = ctx;
+
+	targets_drain(d->targets);
+	targets_capture(d->targets, pid, false, NULL, NULL);
+	captures_stop(d->captures, pid);
+}
+
 static int on_proc_event(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
@@ -64,13 +74,13 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 		return 0;
 	if (e->kind == PROC_EXEC) {
 		d->execs_seen++;
+		/* a new image is a new process: a capture of the old one ends */
+		if (captures_has(d->captures, e->pid))
+			capture_end(d, e->pid);
 		targets_on_exec(d->targets, e->pid);
 	} else if (e->kind == PROC_EXIT) {
-		if (captures_has(d->captures, e->pid)) {
-			/* its last records, then the file's trailer */
-			targets_drain(d->targets);
-			captures_stop(d->captures, e->pid);
-		}
+		if (captures_has(d->captures, e->pid))
+			capture_end(d, e->pid);
 		targets_on_exit(d->targets, e->pid);
 	}
 	return 0;
@@ -206,6 +216,14 @@ static void config_reload(struct daemon *d)
 		daemon_config_free(&next);
 		return;
 	}
+	if (strcmp(next.state_dir, d->cfg.state_dir)) {
+		d->config_errors++;
+		elog("config not reloaded: state_dir cannot change while the daemon runs "
+		     "(%s -> %s); restart it",
+		     d->cfg.state_dir, next.state_dir);
+		daemon_config_free(&next);
+		return;
+	}
 	listen = d->opts->listen ? d->opts->listen : next.listen;
 	if (strcmp(listen, d->opts->listen ? d->opts->listen : d->cfg.listen)) {
 		if (http_open(d, listen, &http)) {
@@ -221,6 +239,17 @@ static void config_reload(struct daemon *d)
 	d->cfg = next;
 	targets_set_config(d->targets, &d->cfg);
 	captures_set_limits(d->captures, d->cfg.capture_file_size, d->cfg.capture_budget);
+	/* a captured process the new config excludes is no longer captured */
+	for (size_t i = captures_count(d->captures); i-- > 0;) {
+		pid_t pid = captures_pid(d->captures, i);
+		struct capture_meta m;
+
+		if (targets_capture_meta(d->targets, pid, &m)) {
+			capture_end(d, pid);
+			continue;
+		}
+		capture_meta_free(&m);
+	}
 	d->config_reloads++;
 	ilog("config reloaded from %s", d->opts->config_path ? d->opts->config_path : "defaults");
 }
@@ -252,11 +281,12 @@ static void ctl_command(struct daemon *d, char *line, char *reply, size_t cap)
 		return;
 	}
 	if (!strcmp(onoff, "off")) {
-		targets_drain(d->targets);
-		targets_capture(d->targets, pid, false, NULL, NULL);
-		err = captures_stop(d->captures, pid);
-		snprintf(reply, cap, err ? "error: process %d is not being captured\n" : "ok\n",
-			 pid);
+		if (!captures_has(d->captures, pid)) {
+			snprintf(reply, cap, "error: process %d is not being captured\n", pid);
+			return;
+		}
+		capture_end(d, pid);
+		snprintf(reply, cap, "ok\n");
 		return;
 	}
 	if (targets_capture_meta(d->targets, pid, &meta)) {
@@ -418,14 +448,23 @@ static int caps_drop(void)
 {
 	static const int keep[] = {CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH};
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct data[2] = {0};
+	struct __user_cap_data_struct have[2] = {0}, data[2] = {0};
+	bool can_setpcap;
 
+	if (syscall(SYS_capget, &hdr, have))
+		return -errno;
+	/* keep what is both wanted and held (a unit may have granted less) */
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
-		data[keep[i] / 32].effective |= 1u << (keep[i] % 32);
-		data[keep[i] / 32].permitted |= 1u << (keep[i] % 32);
+		uint32_t bit = 1u << (keep[i] % 32);
+
+		data[keep[i] / 32].permitted |= have[keep[i] / 32].permitted & bit;
+		data[keep[i] / 32].effective |= have[keep[i] / 32].permitted & bit;
 	}
-	/* the bounding set too, so nothing exec'd could get the others back */
-	for (int cap = 0; cap <= 63; cap++) {
+	/* the bounding set too, so nothing exec'd could get the others back;
+	 * that needs CAP_SETPCAP, which a systemd unit's bounding set (already
+	 * narrowed) leaves out */
+	can_setpcap = have[CAP_SETPCAP / 32].effective & (1u << (CAP_SETPCAP % 32));
+	for (int cap = 0; can_setpcap && cap <= 63; cap++) {
 		bool kept = false;
 
 		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
@@ -503,6 +542,7 @@ int daemon_run(const struct daemon_opts *o)
 		elog("state directory %s: %s", d.cfg.state_dir, strerror(errno));
 		goto cleanup;
 	}
+	captures_on_stop(d.captures, capture_end, &d);
 	d.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d.epfd < 0 || signals_open(&d)) {
 		elog("epoll/signalfd: %s", strerror(errno));

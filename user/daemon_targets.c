@@ -28,6 +28,10 @@
 #define LINGER_NS (10000 * NS_PER_MS)
 /* the whole of /proc is looked at again this often, for libuv loaded late */
 #define RESCAN_NS (30000 * NS_PER_MS)
+/* a file whose probes could not be attached is tried again after this */
+#define ATTACH_RETRY_NS (60000 * NS_PER_MS)
+/* files found to be neither node nor libuv are remembered, up to this many */
+#define MAX_PLAIN_FILES 1024
 /* each probed file's ring buffer: only control records and captures cross */
 #define FILE_RINGBUF_BYTES (1 << 20)
 
@@ -43,8 +47,12 @@ enum file_kind {
 
 struct probed_file {
 	struct targets *owner;
+	/* identity: an inode number is reused once a file is deleted, so the
+	 * size and modification time go with it */
 	dev_t dev;
 	ino_t ino;
+	off_t size;
+	struct timespec mtime;
 	enum file_kind kind;
 	char shown[PATH_MAX]; /* as a process named it, for messages */
 	/* held open while probed: probes, re-probes and reads go through
@@ -60,7 +68,7 @@ struct probed_file {
 	bool pinned;	     /* probed from start-up on, whether run or not */
 	size_t nprocs;	     /* processes running it now */
 	uint64_t idle_since; /* when nprocs dropped to 0 */
-	bool attach_failed;  /* do not retry every exec */
+	uint64_t failed_at;  /* attaching failed then: not retried for a minute */
 };
 
 struct watched_proc {
@@ -173,11 +181,11 @@ static int file_probe(struct targets *t, struct probed_file *f)
 
 	if (f->tracer)
 		return 0;
-	if (f->attach_failed)
-		return -EPERM;
+	if (f->failed_at && now_ns() - f->failed_at < ATTACH_RETRY_NS)
+		return -EAGAIN;
 	err = tracer_open(&o, &f->tracer, &why);
 	if (err) {
-		f->attach_failed = true;
+		f->failed_at = now_ns();
 		t->attach_failures++;
 		elog("%s: %s: %s", f->shown, why ? why : "attach failed", strerror(-err));
 		return err;
@@ -199,12 +207,58 @@ static int file_probe(struct targets *t, struct probed_file *f)
 	return 0;
 }
 
-static struct probed_file *file_find(struct targets *t, dev_t dev, ino_t ino)
+static struct probed_file *file_find(struct targets *t, const struct stat *st)
 {
-	for (size_t i = 0; i < t->nfiles; i++)
-		if (t->files[i]->dev == dev && t->files[i]->ino == ino)
-			return t->files[i];
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct probed_file *f = t->files[i];
+
+		if (f->dev == st->st_dev && f->ino == st->st_ino && f->size == st->st_size &&
+		    f->mtime.tv_sec == st->st_mtim.tv_sec &&
+		    f->mtime.tv_nsec == st->st_mtim.tv_nsec)
+			return f;
+	}
 	return NULL;
+}
+
+static void file_free(struct targets *t, size_t i)
+{
+	struct probed_file *f = t->files[i];
+
+	file_unprobe(t, f);
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->node);
+	free(f->uv);
+	free(f);
+	t->files[i] = t->files[--t->nfiles];
+}
+
+static bool file_in_use(const struct targets *t, const struct probed_file *f)
+{
+	if (f->pinned || f->tracer || f->nprocs)
+		return true;
+	for (size_t i = 0; i < t->nprocs; i++)
+		if (t->procs[i].file == f)
+			return true;
+	return false;
+}
+
+/* Forgets files no process uses any more (an unprobed node binary stops
+ * being held open) and, past a bound, the plain executables remembered. */
+static void files_trim(struct targets *t)
+{
+	size_t plain = 0;
+
+	for (size_t i = 0; i < t->nfiles; i++)
+		plain += t->files[i]->kind == FILE_NONE;
+	for (size_t i = 0; i < t->nfiles;) {
+		struct probed_file *f = t->files[i];
+
+		if ((f->kind != FILE_NONE || plain > MAX_PLAIN_FILES) && !file_in_use(t, f))
+			file_free(t, i);
+		else
+			i++;
+	}
 }
 
 /*
@@ -227,7 +281,7 @@ static struct probed_file *file_get(struct targets *t, const char *path, const c
 		close(fd);
 		return NULL;
 	}
-	f = file_find(t, st.st_dev, st.st_ino);
+	f = file_find(t, &st);
 	if (f) {
 		close(fd);
 		return f;
@@ -254,6 +308,8 @@ static struct probed_file *file_get(struct targets *t, const char *path, const c
 	path = f->fd_path;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime = st.st_mtim;
 	snprintf(f->shown, sizeof(f->shown), "%s", shown);
 	f->node = malloc(sizeof(*f->node));
 	f->uv = malloc(sizeof(*f->uv));
@@ -305,12 +361,12 @@ static void proc_remove(struct targets *t, struct watched_proc *p)
 {
 	struct probed_file *f = p->file;
 
-	if (f) {
-		if (f->tracer)
-			tracer_forget_process(f->tracer, p->pid);
-		if (p->counted && --f->nprocs == 0)
-			f->idle_since = now_ns();
-	}
+	/* every tracer: a node linked to the shared libuv is counted by both */
+	for (size_t i = 0; i < t->nfiles; i++)
+		if (t->files[i]->tracer)
+			tracer_forget_process(t->files[i]->tracer, p->pid);
+	if (f && p->counted && --f->nprocs == 0)
+		f->idle_since = now_ns();
 	free(p->exe);
 	*p = t->procs[--t->nprocs];
 }
@@ -381,8 +437,9 @@ static void proc_examine(struct targets *t, struct watched_proc *p)
 	}
 	if (!f)
 		return; /* gone, or no executable (a kernel thread) */
-	/* the shared libuv it has mapped (through its root: containers) */
-	if (!uv_find_in_process(p->pid, lib, sizeof(lib)) && strcmp(lib, exe_path)) {
+	/* the shared libuv it has mapped (through its root: containers); the
+	 * executable itself was looked at for libuv by file_get */
+	if (!uv_find_shared_in_process(p->pid, lib, sizeof(lib))) {
 		f = file_get(t, lib, lib, true);
 		if (f && f->kind == FILE_UV)
 			proc_bind(t, p, f);
@@ -502,8 +559,20 @@ void targets_set_config(struct targets *t, const struct daemon_config *cfg)
 void targets_scan_all(struct targets *t)
 {
 	struct dirent *d;
-	DIR *dir = opendir("/proc");
+	DIR *dir;
 
+	/* entries whose exit was not seen (exit records lost) */
+	for (size_t i = 0; i < t->nprocs;) {
+		struct watched_proc *p = &t->procs[i];
+
+		if (proc_start_time(p->pid) != p->start) {
+			proc_remove(t, p);
+			continue;
+		}
+		i++;
+	}
+	files_trim(t);
+	dir = opendir("/proc");
 	if (!dir) {
 		elog("cannot read /proc: %s", strerror(errno));
 		return;
@@ -661,6 +730,7 @@ static void snap_row(void *ctx, const struct agg_key *k, const struct agg_counts
 	struct snap_ctx *sc = ctx;
 	struct watched_proc *p = proc_find(sc->t, k->tgid);
 	const char *type = NULL;
+	char unnamed[24];
 	size_t i;
 
 	if (!p || p->file != sc->f || p->ignored)
@@ -679,9 +749,15 @@ static void snap_row(void *ctx, const struct agg_key *k, const struct agg_counts
 		if (sc->index[i] < 0)
 			return;
 	}
-	if (k->type != AGG_TYPE_UNKNOWN)
+	if (k->type != AGG_TYPE_UNKNOWN) {
 		type = k->layer == LAYER_NODE ? node_layout__provider_name(sc->f->node, k->type) :
 						uv_type_name(k->type);
+		/* a type number the binary has no name for: distinct from "unknown" */
+		if (!type) {
+			snprintf(unnamed, sizeof(unnamed), "type-%u", k->type);
+			type = unnamed;
+		}
+	}
 	metrics_add_row(sc->s, sc->index[i], k->layer, type ? type : "unknown", c);
 }
 

@@ -254,27 +254,34 @@ static bool defines_uv_run(const char *path)
 	return yes;
 }
 
-int uv_find_in_process(int pid, char *path, size_t cap)
+int uv_find_shared_in_process(int pid, char *path, size_t cap)
 {
 	char maps[64], line[4096];
 	FILE *f;
 
 	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
 	f = fopen(maps, "re");
-	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			char *file = strchr(line, '/');
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *file = strchr(line, '/');
 
-			if (!file || !strstr(line, " r-xp ") || !strstr(file, "/libuv.so"))
-				continue;
-			file[strcspn(file, "\n")] = '\0';
-			/* through the process's root, so containers resolve */
-			snprintf(path, cap, "/proc/%d/root%s", pid, file);
-			fclose(f);
-			return 0;
-		}
+		if (!file || !strstr(line, " r-xp ") || !strstr(file, "/libuv.so"))
+			continue;
+		file[strcspn(file, "\n")] = '\0';
+		/* through the process's root, so containers resolve */
+		snprintf(path, cap, "/proc/%d/root%s", pid, file);
 		fclose(f);
+		return 0;
 	}
+	fclose(f);
+	return -ESRCH;
+}
+
+int uv_find_in_process(int pid, char *path, size_t cap)
+{
+	if (!uv_find_shared_in_process(pid, path, cap))
+		return 0;
 	snprintf(path, cap, "/proc/%d/exe", pid);
 	return defines_uv_run(path) ? 0 : -ESRCH;
 }

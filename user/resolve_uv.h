@@ -46,6 +46,8 @@ int uv_layout__resolve(const char *path, struct uv_layout *out);
  * executable itself if it defines uv_run. 0 or -ESRCH.
  */
 int uv_find_in_process(int pid, char *path, size_t cap);
+/* Only the shared libuv (libuv.so*) pid has mapped, not a copy in its executable. */
+int uv_find_shared_in_process(int pid, char *path, size_t cap);
 /*
  * The same for a program about to start: its own copy, or the shared libuv
  * it links. With any_load, also the system's libuv when the program does

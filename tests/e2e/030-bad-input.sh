@@ -50,6 +50,8 @@ cp "$ASYNCSCOPE" "$TMP/asyncscope"
 chmod 755 "$TMP/asyncscope"
 expect_err "no privileges" 5 "need root or CAP_BPF\+CAP_PERFMON" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/asyncscope" trace -p "$srv"
+expect_err "daemon without privileges" 5 "the daemon needs root" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/asyncscope" daemon --listen 127.0.0.1:9
 
 # a stripped node: the .symtab-only provider-name table is gone, so with no
 # cached layout for its build-id it is refused, naming what is missing ...

@@ -100,6 +100,11 @@ if node "$E2E_DIR/daemon_check.js" lint "$TMP/final.prom" > "$TMP/lint.txt"; the
 else
 	fail "/metrics: $(cat "$TMP/lint.txt")"
 fi
+if node "$E2E_DIR/daemon_check.js" mono "$TMP/base.prom" "$TMP/final.prom" > "$TMP/mono.txt"; then
+	ok "counters only go up between scrapes: $(cat "$TMP/mono.txt")"
+else
+	fail "counters: $(cat "$TMP/mono.txt")"
+fi
 for m in $majors; do
 	eval "pid=\$pid_$m"
 	kill -USR2 "$pid"
@@ -238,6 +243,13 @@ last=$(ls "$TMP/state"/capture-"$BUSY"-*.asr | tail -n 1)
 check "report reads the last capture file" [ $? -eq 0 ]
 check "capture holds the process's fs.stat requests" grep -q "FSREQCALLBACK" "$TMP/report.txt"
 check "capture file says which process" grep -q "pid $BUSY " "$TMP/report.txt"
+# captured again: the files go on after those already there
+before=$(ls "$TMP/state"/capture-"$BUSY"-*.asr | tail -n 1)
+check "ctl: the same process captured a second time" quiet ctl capture "$BUSY" on
+sleep 0.5
+check "ctl: second capture off" quiet ctl capture "$BUSY" off
+after=$(ls "$TMP/state"/capture-"$BUSY"-*.asr | tail -n 1)
+check "second capture wrote a new file ($after after $before)" [ "$after" != "$before" ]
 kill "$BUSY"
 
 # --- churn: 200 short node processes in a row ---
@@ -273,6 +285,28 @@ fi
 check "no event lost" [ "$(metric "$TMP/churn1.prom" asyncscope_daemon_events_lost_total)" = 0 ]
 
 stop_daemon
+# --- started with only the capabilities the systemd unit grants ---
+rm -f "$TMP/ready"
+setpriv --bounding-set=-all,+bpf,+perfmon,+sys_ptrace,+dac_read_search \
+	"$ASYNCSCOPE" daemon --config "$CONF" --listen "127.0.0.1:$PORT" --ready-file "$TMP/ready" 2> "$TMP/d3.err" &
+DPID=$!
+BG_PIDS="$BG_PIDS $DPID"
+if wait_for "$TMP/ready" 30; then
+	"$(node_bin 24)" -e 'console.log(process.pid); setInterval(() => require("fs").stat(".", () => {}), 50)' > "$TMP/cap.out" &
+	BG_PIDS="$BG_PIDS $!"
+	wait_for "$TMP/cap.out" 20
+	CAPPID=$(head -n 1 "$TMP/cap.out")
+	wait_watched "$TMP/d3.err" "$CAPPID" 20
+	sleep 1
+	scrape "$TMP/caps.prom"
+	check "with only CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH: a new node process is counted" \
+		quiet node "$E2E_DIR/daemon_check.js" has "$TMP/caps.prom" "$CAPPID" FSREQCALLBACK
+	kill "$CAPPID"
+	stop_daemon
+else
+	fail "daemon with the unit's capabilities did not start: $(cat "$TMP/d3.err")"
+fi
+
 check "no asyncscope BPF program left at the end" no_progs_left
 
 # --- bad input ---

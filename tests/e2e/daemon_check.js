@@ -3,6 +3,7 @@
 //   lint FILE                       well-formed Prometheus text (families, histograms)
 //   node BASE FINAL PID TRUTH_JSON  per-type deltas == in-process async_hooks counts
 //   uv BASE FINAL PID N             a uvloop echo of N clients: its libuv shape
+//   mono BASE FINAL                 no counter went down between two scrapes
 //   gone FILE PID...                no series of these processes is left
 //   has FILE PID TYPE               the process has a series of TYPE with init > 0
 'use strict';
@@ -140,8 +141,32 @@ if (mode === 'lint') {
   if (tcp[0] !== 2 * N) bad.push(`uv_tcp init ${tcp[0]} != ${2 * N}`);
   // every one of them closed, and the listener too
   if (tcp[3] !== 2 * N + 1) bad.push(`uv_tcp destroy ${tcp[3]} != ${2 * N + 1}`);
+  // all of them closed: nothing of these types alive
+  const alive = (type) => (parse(fin).samples.find((s) => s.name === 'asyncscope_resources_alive' &&
+    s.labels.pid === pid && s.labels.type === type) || { value: NaN }).value;
+  for (const t of ['uv_connect', 'uv_tcp'])
+    if (alive(t) !== 0) bad.push(`${t} alive ${alive(t)} != 0`);
   if (!bad.length)
-    console.log(`uv_connect ${conn.join('/')}, uv_tcp init ${tcp[0]} destroy ${tcp[3]}`);
+    console.log(`uv_connect ${conn.join('/')}, uv_tcp init ${tcp[0]} destroy ${tcp[3]}, none alive`);
+} else if (mode === 'mono') {
+  const [base, fin] = args;
+  const b = parse(base), f = parse(fin);
+  const counter = (p, name) => {
+    for (const suf of ['', '_bucket', '_sum', '_count']) {
+      const fam = suf ? name.slice(0, -suf.length) : name;
+      if (name.endsWith(suf) && ['counter', 'histogram'].includes(p.types.get(fam))) return true;
+    }
+    return false;
+  };
+  const before = new Map(b.samples.filter((s) => counter(b, s.name)).map((s) => [s.name + '{' + s.raw + '}', s.value]));
+  let n = 0;
+  for (const s of f.samples) {
+    const id = s.name + '{' + s.raw + '}';
+    if (!before.has(id)) continue;
+    n++;
+    if (s.value < before.get(id)) bad.push(`${id} went down: ${before.get(id)} -> ${s.value}`);
+  }
+  if (!bad.length) console.log(`${n} counter series, none went down`);
 } else if (mode === 'gone') {
   const [file, ...pids] = args;
   const left = parse(file).samples.filter((s) => pids.includes(s.labels.pid));
