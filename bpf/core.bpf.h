@@ -54,18 +54,11 @@
 		__type(key, struct agg_id_key);  \
 		__type(value, struct agg_id);    \
 	}
-#define CAPTURE_PIDS_MAP_DEF                     \
+/* A set of processes (tgid -> 1). */
+#define PID_SET_MAP_DEF(n)                       \
 	struct {                                 \
 		__uint(type, BPF_MAP_TYPE_HASH); \
-		__uint(max_entries, 64);         \
-		__type(key, __u32);              \
-		__type(value, __u8);             \
-	}
-
-#define IGNORED_PIDS_MAP_DEF                     \
-	struct {                                 \
-		__uint(type, BPF_MAP_TYPE_HASH); \
-		__uint(max_entries, 16384);      \
+		__uint(max_entries, n);          \
 		__type(key, __u32);              \
 		__type(value, __u8);             \
 	}
@@ -82,12 +75,12 @@ CORE_SHARED THREADS_MAP_DEF threads SEC(".maps");
 CORE_SHARED LIVE_WRAPS_MAP_DEF live_wraps SEC(".maps");
 CORE_SHARED AGG_TYPES_MAP_DEF agg_types SEC(".maps");
 CORE_SHARED AGG_IDS_MAP_DEF agg_ids SEC(".maps");
-CORE_SHARED CAPTURE_PIDS_MAP_DEF capture_pids SEC(".maps");
+CORE_SHARED PID_SET_MAP_DEF(64) capture_pids SEC(".maps");
 /* aggregation mode: processes the daemon's config excludes (tgid -> 1) */
-CORE_SHARED IGNORED_PIDS_MAP_DEF ignored_pids SEC(".maps");
+CORE_SHARED PID_SET_MAP_DEF(16384) ignored_pids SEC(".maps");
 /* aggregation mode: processes with state in any map (user space frees a
  * process's entries at its exit only where it is listed here) */
-CORE_SHARED IGNORED_PIDS_MAP_DEF agg_pids SEC(".maps");
+CORE_SHARED PID_SET_MAP_DEF(16384) agg_pids SEC(".maps");
 CORE_SHARED const volatile __u32 targ_tgid;
 /* the daemon: add events into agg_types; send records only for capture_pids */
 CORE_SHARED const volatile bool aggregate;

@@ -170,6 +170,20 @@ static bool being_written(const struct captures *c, const char *name)
 	return false;
 }
 
+/* The state directory, listed from its start (a stream of our own: the
+ * directory fd stays the caller's). NULL on failure. */
+static DIR *state_dir_list(const struct captures *c)
+{
+	int fd = dup(c->dirfd);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!dir && fd >= 0)
+		close(fd);
+	if (dir)
+		rewinddir(dir);
+	return dir;
+}
+
 /* Deletes the oldest finished capture files while the total is over budget. */
 static void enforce_budget(struct captures *c)
 {
@@ -177,15 +191,10 @@ static void enforce_budget(struct captures *c)
 	size_t n = 0, cap = 0;
 	uint64_t total = 0;
 	struct dirent *d;
-	int fd = dup(c->dirfd);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *dir = state_dir_list(c);
 
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
+	if (!dir)
 		return;
-	}
-	rewinddir(dir);
 	while ((d = readdir(dir))) {
 		struct stat st;
 
@@ -228,15 +237,10 @@ static unsigned int next_seq(const struct captures *c, pid_t pid)
 	char prefix[32];
 	unsigned int next = 0, seq;
 	struct dirent *d;
-	int fd = dup(c->dirfd);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *dir = state_dir_list(c);
 
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
+	if (!dir)
 		return 0;
-	}
-	rewinddir(dir);
 	snprintf(prefix, sizeof(prefix), "capture-%d-", pid);
 	while ((d = readdir(dir)))
 		if (!strncmp(d->d_name, prefix, strlen(prefix)) &&

@@ -6,14 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -30,13 +27,6 @@
 #include "metrics_http.h"
 #include "privs.h"
 #include "procwatch.skel.h"
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 struct daemon {
 	const struct daemon_opts *opts;
@@ -439,44 +429,6 @@ static int signals_open(struct daemon *d)
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->sigfd, &ev) ? -errno : 0;
 }
 
-/*
- * After start-up the daemon keeps only what attaching to new processes
- * needs: BPF and perf events (load, attach), ptrace-read access (their
- * /proc/PID/exe, maps and root) and reading files in containers.
- */
-static int caps_drop(void)
-{
-	static const int keep[] = {CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH};
-	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
-	struct __user_cap_data_struct have[2] = {0}, data[2] = {0};
-	bool can_setpcap;
-
-	if (syscall(SYS_capget, &hdr, have))
-		return -errno;
-	/* keep what is both wanted and held (a unit may have granted less) */
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
-		uint32_t bit = 1u << (keep[i] % 32);
-
-		data[keep[i] / 32].permitted |= have[keep[i] / 32].permitted & bit;
-		data[keep[i] / 32].effective |= have[keep[i] / 32].permitted & bit;
-	}
-	/* the bounding set too, so nothing exec'd could get the others back;
-	 * that needs CAP_SETPCAP, which a systemd unit's bounding set (already
-	 * narrowed) leaves out */
-	can_setpcap = have[CAP_SETPCAP / 32].effective & (1u << (CAP_SETPCAP % 32));
-	for (int cap = 0; can_setpcap && cap <= 63; cap++) {
-		bool kept = false;
-
-		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-			kept |= keep[i] == cap;
-		if (!kept && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
-			return -errno;
-	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -errno;
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
 /* The state directory: created 0700 if missing; a symlink is refused. */
 static int state_dir_open(const char *dir)
 {
@@ -567,7 +519,7 @@ int daemon_run(const struct daemon_opts *o)
 	targets_probe_system_libuv(d.targets);
 	/* processes already running; the exec events cover the rest */
 	targets_scan_all(d.targets);
-	if (!o->keep_caps && (err = caps_drop())) {
+	if (!o->keep_caps && (err = privs_drop_to_daemon())) {
 		elog("dropping capabilities failed: %s", strerror(-err));
 		goto cleanup;
 	}

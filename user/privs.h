@@ -8,4 +8,11 @@
  */
 int privs_check(void);
 
+/*
+ * The daemon after start-up: keeps CAP_BPF, CAP_PERFMON, CAP_SYS_PTRACE and
+ * CAP_DAC_READ_SEARCH (those held of them), drops the rest from the bounding
+ * set when it may, sets no_new_privs. 0 or -errno.
+ */
+int privs_drop_to_daemon(void);
+
 #endif /* __ASYNCSCOPE_PRIVS_H */
