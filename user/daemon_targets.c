@@ -59,7 +59,7 @@ struct probed_file {
 	 * /proc/self/fd/N, which outlives the process it was found in */
 	int fd;
 	char fd_path[32];
-	char version[32]; /* node's, "" for libuv */
+	char version[32]; /* node's, or libuv's from uv_version() */
 	struct node_layout *node;
 	struct uv_layout *uv;
 	struct tracer *tracer; /* NULL while not probed */
@@ -115,6 +115,12 @@ static void stats_add(struct probe_stats *sum, const struct probe_stats *s)
 }
 
 /* ---- probed files ---------------------------------------------------- */
+
+/* The runtime label of a probed file's processes. */
+static const char *file_runtime(const struct probed_file *f)
+{
+	return f->kind == FILE_NODE ? "node" : "libuv";
+}
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -202,8 +208,8 @@ static int file_probe(struct targets *t, struct probed_file *f)
 	for (size_t i = 0; i < t->nprocs; i++)
 		if (t->procs[i].file == f && t->procs[i].ignored)
 			tracer_ignore_process(f->tracer, t->procs[i].pid, true);
-	ilog("probes in %s (%s%s%s): %zu sites, every process", f->shown,
-	     f->kind == FILE_NODE ? "node " : "libuv", f->version, "", tracer_nlinks(f->tracer));
+	ilog("probes in %s (%s%s%s): %zu sites, every process", f->shown, file_runtime(f),
+	     f->version[0] ? " " : "", f->version, tracer_nlinks(f->tracer));
 	return 0;
 }
 
@@ -325,11 +331,16 @@ static struct probed_file *file_get(struct targets *t, const char *path, const c
 		f->node = NULL;
 		/* a node binary that did not resolve is left alone: its libuv is
 		 * node's, and the node layer is the one that describes it */
-		f->kind =
-			!uv_layout__resolve(path, f->uv) && f->uv->nsites > 0 ? FILE_UV : FILE_NONE;
+		/* by its own name (a shared libuv is told by it), probed through the fd */
+		f->kind = !uv_layout__resolve(as_lib ? shown : path, f->uv) && f->uv->nsites > 0 ?
+				  FILE_UV :
+				  FILE_NONE;
 		if (f->kind == FILE_NONE) {
 			free(f->uv);
 			f->uv = NULL;
+		} else {
+			snprintf(f->uv->path, sizeof(f->uv->path), "%s", path);
+			snprintf(f->version, sizeof(f->version), "%s", f->uv->version);
 		}
 	}
 	if (f->kind == FILE_NONE) {
@@ -392,8 +403,8 @@ static void proc_count(struct targets *t, struct watched_proc *p)
 	if (f->kind == FILE_UV)
 		/* libuv callbacks live in the program's files: probe them now */
 		tracer_prescan_process(f->tracer, p->pid);
-	ilog("watching process %d (%s, %s%s%s)", p->pid, p->exe,
-	     f->kind == FILE_NODE ? "node " : "libuv", f->version, "");
+	ilog("watching process %d (%s, %s%s%s)", p->pid, p->exe, file_runtime(f),
+	     f->version[0] ? " " : "", f->version);
 }
 
 /* Stops counting p (excluded now); its file stays probed for the others. */
@@ -742,8 +753,7 @@ static void snap_row(void *ctx, const struct agg_key *k, const struct agg_counts
 		struct metrics_proc mp = {.pid = p->pid};
 
 		snprintf(mp.exe, sizeof(mp.exe), "%s", p->exe);
-		snprintf(mp.runtime, sizeof(mp.runtime), "%s",
-			 p->file->kind == FILE_NODE ? "node" : "libuv");
+		snprintf(mp.runtime, sizeof(mp.runtime), "%s", file_runtime(p->file));
 		snprintf(mp.version, sizeof(mp.version), "%s", p->file->version);
 		sc->index[i] = metrics_add_proc(sc->s, &mp);
 		if (sc->index[i] < 0)

@@ -19,7 +19,8 @@ struct uv_scan {
 		uint64_t lo, hi;
 	} * fns;
 	size_t nfns, fns_cap;
-	uint64_t lo, hi; /* libuv's code: see uv_code_range() */
+	uint64_t lo, hi;     /* libuv's code: see uv_code_range() */
+	uint64_t version_fn; /* uv_version() */
 	/* PLT: GOT slot -> API index, for wrappers that tail-call through it */
 	uint64_t got[128];
 };
@@ -45,6 +46,8 @@ static int scan_sym(const struct elf_sym *s, void *ctx)
 	}
 	if (!strcmp(s->name, "uv_run"))
 		sc->has_uv_run = true;
+	if (!strcmp(s->name, "uv_version"))
+		sc->version_fn = s->addr;
 	for (int i = 0; i < uv_napis; i++)
 		if (!sc->addr[i] && !strcmp(s->name, uv_apis[i].name)) {
 			sc->addr[i] = s->addr;
@@ -165,6 +168,19 @@ static bool is_wrapper(struct elf_file *ef, const struct uv_scan *sc, int self, 
 	return false;
 }
 
+/* uv_version() is `mov $UV_VERSION_HEX, %eax; ret`: 0xMMmmpp. */
+static void read_version(struct elf_file *ef, uint64_t fn, char *buf, size_t cap)
+{
+	uint8_t code[6];
+	uint32_t v;
+
+	buf[0] = '\0';
+	if (!fn || elf_file__read(ef, fn, code, sizeof(code)) || code[0] != 0xb8 || code[5] != 0xc3)
+		return;
+	v = code[1] | code[2] << 8 | code[3] << 16 | (uint32_t)code[4] << 24;
+	snprintf(buf, cap, "%u.%u.%u", (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
+}
+
 int uv_layout__resolve(const char *path, struct uv_layout *out)
 {
 	struct uv_scan *sc = calloc(1, sizeof(*sc));
@@ -188,6 +204,7 @@ int uv_layout__resolve(const char *path, struct uv_layout *out)
 	elf_file__for_each_symbol(ef, scan_sym, sc);
 	elf_file__for_each_plt_slot(ef, scan_plt, sc);
 	uv_code_range(sc);
+	read_version(ef, sc->version_fn, out->version, sizeof(out->version));
 	if (!sc->has_uv_run) {
 		snprintf(out->error, sizeof(out->error), "%s has no libuv (no uv_run symbol)",
 			 path);

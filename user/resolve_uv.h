@@ -29,6 +29,7 @@ struct uv_site {
 struct uv_layout {
 	char path[PATH_MAX];
 	char build_id[129];
+	char version[16]; /* "1.44.2", read from uv_version(); "" if not found */
 	struct uv_site sites[UV_MAX_SITES];
 	int nsites;
 	int nmissing; /* APIs this libuv does not export (older or newer versions) */

@@ -125,6 +125,9 @@ if node "$E2E_DIR/daemon_check.js" uv "$TMP/base.prom" "$TMP/final.prom" "$pid_u
 else
 	fail "python3 + uvloop: $(cat "$TMP/cmp.uv")"
 fi
+uvver=$(pkg-config --modversion libuv)
+grep -q "pid=\"$pid_uv\",.*runtime=\"libuv\",version=\"$uvver\"" "$TMP/final.prom"
+check "python3 + uvloop: labelled libuv $uvver (read from uv_version() in the library)" [ $? -eq 0 ]
 check "no async id in any label (labels stay bounded)" sh -c "! grep -qE '[{,](async_id|id|trigger)=' '$TMP/final.prom'"
 
 # --- they exit: their series go ---
