@@ -56,8 +56,16 @@ static uint64_t get_u64(const uint8_t *p)
 	return get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
 }
 
-/* Reads exactly n bytes; 1 at a clean end of file (nothing read), 0, or error. */
-static int read_exact(struct reader *r, void *buf, size_t n, const char *what)
+/* read_bytes() and read_chunk(): the file ended (1) */
+#define READ_END 1
+
+/*
+ * Reads exactly n bytes: 0, or READ_END when the file ends first (cut_ok:
+ * anywhere in them, e.g. inside the chunk a killed recorder was writing;
+ * otherwise only before the first byte, a cut after it being an error
+ * naming what), or an error.
+ */
+static int read_bytes(struct reader *r, void *buf, size_t n, const char *what, bool cut_ok)
 {
 	size_t got = fread(buf, 1, n, r->in);
 
@@ -65,9 +73,18 @@ static int read_exact(struct reader *r, void *buf, size_t n, const char *what)
 		r->off += n;
 		return 0;
 	}
+	if (cut_ok) {
+		r->off += got;
+		return feof(r->in) ? READ_END : fail(r, r->off, "read error");
+	}
 	if (got == 0 && feof(r->in))
-		return 1;
+		return READ_END;
 	return fail(r, r->off + got, "%s cut short (%zu of %zu bytes)", what, got, n);
+}
+
+static int read_exact(struct reader *r, void *buf, size_t n, const char *what)
+{
+	return read_bytes(r, buf, n, what, false);
 }
 
 bool capture_is_asr(const void *head, size_t len)
@@ -379,20 +396,7 @@ static const char *decode_event(struct reader *r, struct cursor *c, struct event
 }
 
 /* read_chunk: the file ends inside the chunk (a recorder killed mid-write) */
-#define CHUNK_CUT 1
-
-/* n bytes, or CHUNK_CUT when the file ends first */
-static int read_or_cut(struct reader *r, void *buf, size_t n)
-{
-	size_t got = fread(buf, 1, n, r->in);
-
-	r->off += got;
-	if (got == n)
-		return 0;
-	if (feof(r->in))
-		return CHUNK_CUT;
-	return fail(r, r->off, "read error");
-}
+#define CHUNK_CUT READ_END
 
 static int read_chunk(struct reader *r, uint64_t start, const struct event_sink *sink, uint8_t *raw,
 		      uint8_t *z)
@@ -403,7 +407,7 @@ static int read_chunk(struct reader *r, uint64_t start, const struct event_sink 
 	struct cursor c;
 	int err;
 
-	if ((err = read_or_cut(r, h, sizeof(h))))
+	if ((err = read_bytes(r, h, sizeof(h), "chunk", true)))
 		return err;
 	raw_len = get_u32(h);
 	zlen = get_u32(h + 4);
@@ -411,7 +415,7 @@ static int read_chunk(struct reader *r, uint64_t start, const struct event_sink 
 	if (raw_len > CAPTURE_MAX_CHUNK || zlen > CAPTURE_MAX_CHUNK)
 		return fail(r, start, "chunk claims %u bytes (%u compressed): corrupt", raw_len,
 			    zlen);
-	if ((err = read_or_cut(r, z, zlen)))
+	if ((err = read_bytes(r, z, zlen, "chunk", true)))
 		return err;
 	if (get_u32(h + 12) != crc32(0, z, zlen))
 		return fail(r, start, "chunk checksum mismatch (corrupt)");

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "ci_summary.h"
+#include "json_string.h"
 #include "json_writer.h"
+#include "u64_sort.h"
 
 int ci_values_set(struct ci_values *vs, const char *name, uint64_t value)
 {
@@ -148,17 +150,10 @@ int ci_summary_from_run(const struct model *m, const struct model_stats *st,
 	return err;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* the median of n values (the lower middle one for even n: a value a run had) */
 static uint64_t median(uint64_t *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_u64);
+	u64_sort(v, n);
 	return v[(n - 1) / 2];
 }
 
@@ -206,7 +201,7 @@ int ci_summary_median(const struct ci_summary *runs, size_t n, struct ci_summary
 		return -ENOMEM;
 	for (size_t r = 0; r < n; r++)
 		longest[r] = runs[r].longest_ns;
-	qsort(longest, n, sizeof(*longest), cmp_u64);
+	u64_sort(longest, n);
 	for (size_t r = 0; r < n; r++)
 		if (runs[r].longest_ns == longest[(n - 1) / 2])
 			mid = r;
@@ -287,46 +282,13 @@ static bool take(struct reader *r, char c)
 
 static int read_string(struct reader *r, char *out, size_t cap)
 {
-	size_t n = 0;
+	const char *next;
 
-	if (!take(r, '"'))
-		return r->why = "expected a string", -1;
-	while (r->p < r->end && *r->p != '"') {
-		char c = *r->p++;
-
-		if (c == '\\') {
-			if (r->p >= r->end)
-				break;
-			c = *r->p++;
-			switch (c) {
-			case 'n':
-				c = '\n';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'u':
-				/* written only for control characters: keep a placeholder */
-				if (r->end - r->p < 4)
-					return r->why = "bad \\u escape", -1;
-				r->p += 4;
-				c = '?';
-				break;
-			case '"':
-			case '\\':
-			case '/':
-				break;
-			default:
-				return r->why = "bad escape in a string", -1;
-			}
-		}
-		if (n + 1 < cap)
-			out[n++] = c;
-	}
-	if (r->p >= r->end)
-		return r->why = "unterminated string", -1;
-	r->p++;
-	out[n] = '\0';
+	skip_ws(r);
+	next = json_read_string(r->p, r->end, out, cap, &r->why);
+	if (!next)
+		return -1;
+	r->p = next;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json_writer.h"
+#include "json_string.h"
 #include "jsonl.h"
 
 void jsonl_write_event(FILE *out, const struct event *e)
@@ -92,68 +93,11 @@ static void skip_ws(struct line_parser *lp)
 
 static int parse_string(struct line_parser *lp, char *out, size_t cap)
 {
-	size_t n = 0;
+	const char *next = json_read_string(lp->p, NULL, out, cap, &lp->why);
 
-	if (*lp->p != '"')
-		return lp->why = "expected a string", -1;
-	lp->p++;
-	while (*lp->p && *lp->p != '"') {
-		char c = *lp->p++;
-
-		if (c == '\\') {
-			char esc = *lp->p++;
-
-			switch (esc) {
-			case '"':
-			case '\\':
-			case '/':
-				c = esc;
-				break;
-			case 'n':
-				c = '\n';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 'b':
-				c = '\b';
-				break;
-			case 'f':
-				c = '\f';
-				break;
-			case 'u': {
-				unsigned v = 0;
-
-				for (int i = 0; i < 4; i++) {
-					char h = *lp->p++;
-
-					v <<= 4;
-					if (h >= '0' && h <= '9')
-						v |= h - '0';
-					else if (h >= 'a' && h <= 'f')
-						v |= h - 'a' + 10;
-					else if (h >= 'A' && h <= 'F')
-						v |= h - 'A' + 10;
-					else
-						return lp->why = "bad \\u escape", -1;
-				}
-				c = v < 0x80 ? (char)v : '?';
-				break;
-			}
-			default:
-				return lp->why = "bad escape in string", -1;
-			}
-		}
-		if (n + 1 < cap)
-			out[n++] = c;
-	}
-	if (*lp->p != '"')
-		return lp->why = "unterminated string", -1;
-	lp->p++;
-	out[n] = '\0';
+	if (!next)
+		return -1;
+	lp->p = next;
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "model_stats.h"
+#include "u64_sort.h"
 
 static const char *node_label(const struct resource *r)
 {
@@ -78,20 +79,13 @@ static uint64_t depth_of(const struct model *m, uint64_t *depths, uint32_t idx)
 	return depths[idx] - 1;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Percentiles by nearest rank over v[0..n), which this sorts. */
 static void fill_dist(struct dist *d, uint64_t *v, size_t n)
 {
 	memset(d, 0, sizeof(*d));
 	if (!n)
 		return;
-	qsort(v, n, sizeof(*v), cmp_u64);
+	u64_sort(v, n);
 	d->n = n;
 	/* the smallest value with at least p% of the values at or below it */
 	d->p50 = v[(n * 50 + 99) / 100 - 1];
