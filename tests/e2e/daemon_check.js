@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Checks the daemon's /metrics scrapes.
 //   lint FILE                       well-formed Prometheus text (families, histograms)
-//   node BASE FINAL PID TRUTH_JSON  per-type deltas == in-process async_hooks counts
+//   node BASE FINAL PID TRUTH_JSON  per-type deltas == in-process async_hooks counts,
+//                                   and the slow phase's durations in the histograms
 //   uv BASE FINAL PID N             a uvloop echo of N clients: its libuv shape
 //   mono BASE FINAL                 no counter went down between two scrapes
 //   gone FILE PID...                no series of these processes is left
@@ -127,8 +128,28 @@ if (mode === 'lint') {
     const v = d.get(t);
     if (v[0] !== 0) bad.push(`${t}: ${v[0]} inits the workload never made`);
   }
+  // daemon_app.js's slow phase: three 20 ms FSREQCALLBACK callbacks, three
+  // queue delays >= 20 ms, 60 ms of event-loop time at least
+  const at = (file, name, le) => {
+    const s = parse(file).samples.find((x) => x.name === name && x.labels.pid === pid &&
+      x.labels.type === 'FSREQCALLBACK' && (le === undefined || x.labels.le === le));
+    return s ? s.value : 0;
+  };
+  const over16ms = (file, fam) => at(file, fam + '_count') - at(file, fam + '_bucket', '0.016384');
+  const slowCb = over16ms(fin, 'asyncscope_callback_duration_seconds') - over16ms(base, 'asyncscope_callback_duration_seconds');
+  const slowQueue = over16ms(fin, 'asyncscope_queue_delay_seconds') - over16ms(base, 'asyncscope_queue_delay_seconds');
+  const maxCb = at(fin, 'asyncscope_callback_duration_max_seconds');
+  const loop = (file) => (parse(file).samples.find((x) => x.name === 'asyncscope_event_loop_callback_seconds_total' &&
+    x.labels.pid === pid) || { value: 0 }).value;
+  const loopDelta = loop(fin) - loop(base);
+  if (slowCb < 3) bad.push(`callbacks over 16 ms: ${slowCb}, want >= 3 (three 20 ms ones)`);
+  if (slowQueue < 3) bad.push(`queue delays over 16 ms: ${slowQueue}, want >= 3`);
+  if (maxCb < 0.020) bad.push(`longest FSREQCALLBACK callback ${maxCb} s, want >= 0.020`);
+  if (loopDelta < 0.060) bad.push(`event-loop time ${loopDelta.toFixed(3)} s, want >= 0.060`);
   if (!bad.length)
-    console.log(`${types} native types, ${events} events equal to async_hooks` +
+    console.log(`${types} native types, ${events} events equal to async_hooks; ` +
+      `${slowCb} callbacks and ${slowQueue} queue delays over 16 ms, longest ${(maxCb * 1000).toFixed(1)} ms, ` +
+      `loop time ${(loopDelta * 1000).toFixed(0)} ms` +
       (extra.length ? ` (callbacks of earlier resources also counted: ${extra.join(', ')})` : ''));
 } else if (mode === 'uv') {
   const [base, fin, pid, n] = args;

@@ -57,14 +57,33 @@ function httpRounds(n, done) {
   });
 }
 
+const busy = (ms) => {
+  const end = process.hrtime.bigint() + BigInt(ms) * 1000000n;
+  while (process.hrtime.bigint() < end);
+};
+
+// Known durations for the histograms: 3 fs.stat callbacks of 20 ms each;
+// each submits the next request first, so that one waits behind it: 3
+// queue delays of >= 20 ms (the last request is the one ending the phase).
+function slowPhase(done) {
+  let left = 3;
+  const next = () => fs.stat(__filename, () => {
+    if (--left > 0) next();
+    else fs.stat(__filename, done);
+    busy(20);
+  });
+  next();
+}
+
 function work() {
   hook.enable();
   statChain(N_STAT, () =>
     httpRounds(N_HTTP, () =>
-      zlib.gzip(Buffer.alloc(1 << 16, 7), () => {
-        // destroys are reported on a later turn: let them all arrive
-        setTimeout(() => process.stdout.write('done\n'), 300);
-      })));
+      zlib.gzip(Buffer.alloc(1 << 16, 7), () =>
+        slowPhase(() => {
+          // destroys are reported on a later turn: let them all arrive
+          setTimeout(() => process.stdout.write('done\n'), 300);
+        }))));
 }
 
 let signals = 0;
