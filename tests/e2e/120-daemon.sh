@@ -182,6 +182,31 @@ sleep 1.5
 scrape "$TMP/hup3.prom"
 check "SIGHUP: included again, counted again" quiet node "$E2E_DIR/daemon_check.js" has "$TMP/hup3.prom" "$TICKER" FSREQCALLBACK
 
+# --- include by cgroup (v2): only the process in the cgroup is counted ---
+CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -n "$CG2" ] && mkdir "$CG2/asyncscope-test-$$" 2> /dev/null; then
+	"$N22" -e 'setInterval(() => require("fs").stat(".", () => {}), 50)' &
+	CGPID=$!
+	BG_PIDS="$BG_PIDS $CGPID"
+	echo "$CGPID" > "$CG2/asyncscope-test-$$/cgroup.procs"
+	printf 'state_dir = %s\ncapture_file_size = 64K\ncapture_budget = 160K\ninclude_cgroup = /asyncscope-test-*\n' "$TMP/state" > "$CONF"
+	kill -HUP "$DPID"
+	sleep 1.5
+	scrape "$TMP/cg.prom"
+	check "include_cgroup: the process in the cgroup is counted" quiet node "$E2E_DIR/daemon_check.js" has "$TMP/cg.prom" "$CGPID" FSREQCALLBACK
+	check "include_cgroup: a process outside it is not" quiet node "$E2E_DIR/daemon_check.js" gone "$TMP/cg.prom" "$TICKER"
+	kill "$CGPID"
+	wait "$CGPID" 2> /dev/null
+	rmdir "$CG2/asyncscope-test-$$"
+	printf 'state_dir = %s\ncapture_file_size = 64K\ncapture_budget = 160K\n' "$TMP/state" > "$CONF"
+	kill -HUP "$DPID"
+	sleep 1
+elif [ "${CI:-}" = true ]; then
+	fail "no writable cgroup v2 hierarchy: include_cgroup not tested"
+else
+	say "SKIP: no writable cgroup v2 hierarchy: include_cgroup not tested"
+fi
+
 # --- a process in a mount namespace of its own (a container's view) ---
 mkdir -p "$TMP/ct"
 cp "$N22" "$TMP/ct/node" # its own inode, as a container image's node would be
