@@ -279,8 +279,16 @@ static struct probed_file *file_get(struct targets *t, const char *path, const c
 	enum cache_state cache;
 	struct stat st;
 
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 
+	/* known already (every exec of a known file): no need to open it */
+	if (stat(path, &st))
+		return NULL;
+	f = file_find(t, &st);
+	if (f)
+		return f;
+	/* new: its identity from the open file, in case the path moved on */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st)) {
@@ -384,9 +392,11 @@ static void proc_remove(struct targets *t, struct watched_proc *p)
 
 static bool proc_wanted(const struct targets *t, pid_t pid, const char *exe)
 {
-	char cg[1024];
+	char cg[1024] = "";
 
-	proc_cgroup(pid, cg, sizeof(cg));
+	/* read only when a rule needs it: this runs for every exec */
+	if (t->cfg->ninclude_cgroup || t->cfg->nexclude_cgroup)
+		proc_cgroup(pid, cg, sizeof(cg));
 	return daemon_config_wants(t->cfg, exe, cg);
 }
 
@@ -435,7 +445,9 @@ static void proc_bind(struct targets *t, struct watched_proc *p, struct probed_f
 }
 
 /* Looks at a process: node, a libuv program, or (not yet) neither. */
-static void proc_examine(struct targets *t, struct watched_proc *p)
+/* libs: look for a shared libuv too (pointless right at exec: the dynamic
+ * loader has not mapped any library yet; the re-checks do it) */
+static void proc_examine(struct targets *t, struct watched_proc *p, bool libs)
 {
 	char exe_path[64], lib[PATH_MAX];
 	struct probed_file *f;
@@ -446,7 +458,7 @@ static void proc_examine(struct targets *t, struct watched_proc *p)
 		proc_bind(t, p, f);
 		return;
 	}
-	if (!f)
+	if (!f || !libs)
 		return; /* gone, or no executable (a kernel thread) */
 	/* the shared libuv it has mapped (through its root: containers); the
 	 * executable itself was looked at for libuv by file_get */
@@ -491,7 +503,7 @@ static void consider(struct targets *t, pid_t pid, bool from_exec)
 		return;
 	}
 	p->ignored = !proc_wanted(t, pid, exe);
-	proc_examine(t, p);
+	proc_examine(t, p, !from_exec);
 	if (!p->file && from_exec)
 		proc_schedule_check(p, now_ns());
 	else if (!p->file)
@@ -626,7 +638,7 @@ int targets_tick(struct targets *t)
 
 		if (!p->file && p->next_check_ns && p->next_check_ns <= now) {
 			p->checks++;
-			proc_examine(t, p);
+			proc_examine(t, p, true);
 			if (!p->file)
 				proc_schedule_check(p, now);
 			if (!p->file && !p->next_check_ns) {
