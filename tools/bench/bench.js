@@ -10,7 +10,7 @@
 // the load generator and asyncscope to CPU 0. Tracers attach with -p to a
 // workload that waits on stdin, so only the work itself is timed.
 //
-//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,fsstat,timers,awaits,uvstat,ingest,report]
+//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,fsstat,timers,awaits,uvstat,ingest,report,daemon]
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
@@ -284,6 +284,12 @@ function markdown(results, meta) {
       out.push('');
       continue;
     }
+    if (r.daemon) {
+      out.push('| what | count | daemon CPU ms, median [min–max] | per item µs | daemon RSS MiB before → after | links before → after | lost |', '|---|---|---|---|---|---|---|');
+      for (const x of r.daemon) out.push(`| ${x.what} | ${x.count} | ${fmt(x.cpu_ms, 1)} [${fmt(x.min, 1)}–${fmt(x.max, 1)}] | ${fmt((x.cpu_ms * 1000) / x.count, 0)} | ${fmt(x.rss0, 1)} → ${fmt(x.rss1, 1)} | ${x.links0} → ${x.links1} | ${x.lost} |`);
+      out.push('');
+      continue;
+    }
     if (r.ingest) {
       const what = { count: 'decode only (ring buffer → events)', jsonl: 'ring buffer → JSONL file', asr: 'ring buffer → .asr capture file' };
       out.push('| sink | events per consumer CPU-second, median [min–max] | lost |', '|---|---|---|');
@@ -361,6 +367,46 @@ async function main() {
         min: Math.min(...runs.map((x) => x.events_per_cpu_s)), max: Math.max(...runs.map((x) => x.events_per_cpu_s)) });
     }
     results.push({ title: `User-space ingestion: synthetic producer (bpf/synth.bpf.c), ${n} events per run`, ingest: rows });
+  }
+  if (want('daemon')) {
+    // what following the host costs the daemon itself: execs of a plain
+    // program (looked at, not probed) and short node processes in a row
+    // (each counted; its state freed at exit), daemon CPU from /metrics
+    const node = nodeBin(majors[majors.length - 1]);
+    const nExec = opt.quick ? 500 : 2000, nNode = opt.quick ? 50 : 200;
+    const selfOf = (text) => {
+      const v = (name) => Number((text.match(new RegExp(`^${name} (\\S+)$`, 'm')) || [])[1]);
+      return { cpu: v('asyncscope_daemon_cpu_seconds_total'), rss: v('asyncscope_daemon_resident_memory_bytes'),
+        links: v('asyncscope_daemon_links'), lost: v('asyncscope_daemon_events_lost_total') };
+    };
+    const runs = { exec: [], node: [] };
+    for (let r = 0; r < opt.rounds; r++) {
+      const d = await startDaemon();
+      // the node binary probed once before the timed part, as on a host running it
+      spawnSync(node, ['-e', '0']);
+      await new Promise((ok) => setTimeout(ok, 500));
+      const a = selfOf(await scrape(d.port));
+      for (let i = 0; i < nExec; i++) spawnSync('/bin/true');
+      await new Promise((ok) => setTimeout(ok, 500));
+      const b = selfOf(await scrape(d.port));
+      for (let i = 0; i < nNode; i++) spawnSync(node, ['-e', 'require("fs").stat(".", () => {})']);
+      await new Promise((ok) => setTimeout(ok, 1000));
+      const c = selfOf(await scrape(d.port));
+      runs.exec.push({ cpu_ms: (b.cpu - a.cpu) * 1000, rss0: a.rss, rss1: b.rss, links0: a.links, links1: b.links, lost: b.lost });
+      runs.node.push({ cpu_ms: (c.cpu - b.cpu) * 1000, rss0: b.rss, rss1: c.rss, links0: b.links, links1: c.links, lost: c.lost });
+      d.child.kill('SIGTERM');
+      await exited(d.child);
+      log(`daemon: round ${r + 1}/${opt.rounds} done`);
+    }
+    const row = (what, count, xs) => ({
+      what, count, cpu_ms: median(xs.map((x) => x.cpu_ms)), min: Math.min(...xs.map((x) => x.cpu_ms)), max: Math.max(...xs.map((x) => x.cpu_ms)),
+      rss0: median(xs.map((x) => x.rss0)) / 2 ** 20, rss1: median(xs.map((x) => x.rss1)) / 2 ** 20,
+      links0: xs[0].links0, links1: xs[0].links1, lost: Math.max(...xs.map((x) => x.lost)),
+    });
+    results.push({ title: `Daemon: following the host (exec and exit discovery, per-process state)`, daemon: [
+      row('execs of /bin/true (not node, not libuv)', nExec, runs.exec),
+      row(`short node ${majors[majors.length - 1]} processes in a row (fs.stat each)`, nNode, runs.node),
+    ] });
   }
   if (want('report')) {
     // offline reports: a real capture (HTTP without keep-alive under wrk,
