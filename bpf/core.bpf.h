@@ -84,6 +84,9 @@ CORE_SHARED PID_SET_MAP_DEF(16384) agg_pids SEC(".maps");
 CORE_SHARED const volatile __u32 targ_tgid;
 /* the daemon: add events into agg_types; send records only for capture_pids */
 CORE_SHARED const volatile bool aggregate;
+/* which of ignored_pids and capture_pids hold anything (enum pid_sets), kept
+ * by user space: most of the time neither does, and no event looks them up */
+CORE_SHARED __u32 pid_sets_used;
 CORE_SHARED const volatile __u64 wakeup_bytes;
 CORE_SHARED const volatile bool with_stacks; /* carry the async id stack on every event */
 CORE_SHARED const volatile bool js_exact;    /* report threads for hardware watchpoints */
@@ -110,7 +113,7 @@ static __always_inline int is_traced(void)
 
 	if (targ_tgid)
 		return tgid == targ_tgid;
-	return !aggregate || !bpf_map_lookup_elem(&ignored_pids, &tgid);
+	return !(pid_sets_used & PID_SETS_IGNORED) || !bpf_map_lookup_elem(&ignored_pids, &tgid);
 }
 
 /* Whether this event's record goes to the ring buffer (aggregation mode
@@ -121,6 +124,8 @@ static __always_inline bool record_wanted(void)
 
 	if (!aggregate)
 		return true;
+	if (!(pid_sets_used & PID_SETS_CAPTURED))
+		return false;
 	tgid = current_tgid();
 	return bpf_map_lookup_elem(&capture_pids, &tgid) != NULL;
 }

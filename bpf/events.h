@@ -304,6 +304,12 @@ struct probe_stats {
 	__u64 agg_map_full;    /* aggregation: a (process, type) or live id not kept */
 };
 
+/* Aggregation mode: the pid sets that hold anything (core.bpf.h pid_sets_used). */
+enum pid_sets {
+	PID_SETS_IGNORED = 1 << 0,
+	PID_SETS_CAPTURED = 1 << 1,
+};
+
 /* The daemon's process watcher (bpf/procwatch.bpf.c): execs and exits. */
 enum proc_ev_kind {
 	PROC_EXEC = 1, /* a process image was replaced: is it node or libuv now? */

@@ -529,6 +529,21 @@ static size_t per_process_entries(const struct tracer *t, pid_t pid, bool delete
 	return n;
 }
 
+static bool map_empty(struct bpf_map *map)
+{
+	__u32 key;
+
+	return bpf_map_get_next_key(bpf_map__fd(map), NULL, &key) != 0;
+}
+
+/* Tells the probes which pid sets hold anything (see pid_sets_used). */
+static void pid_sets_refresh(struct tracer *t)
+{
+	t->skel->bss->pid_sets_used =
+		(map_empty(t->skel->maps.ignored_pids) ? 0 : PID_SETS_IGNORED) |
+		(map_empty(t->skel->maps.capture_pids) ? 0 : PID_SETS_CAPTURED);
+}
+
 void tracer_forget_process(struct tracer *t, pid_t pid)
 {
 	__u32 key = pid;
@@ -541,32 +556,31 @@ void tracer_forget_process(struct tracer *t, pid_t pid)
 	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ignored_pids), &key, &v))
 		return;
 	per_process_entries(t, pid, true);
+	pid_sets_refresh(t);
 }
 
-size_t tracer_process_entries(const struct tracer *t, pid_t pid)
-{
-	return per_process_entries(t, pid, false);
-}
-
-static int pid_set(struct bpf_map *map, pid_t pid, bool on)
+static int pid_set(struct tracer *t, struct bpf_map *map, pid_t pid, bool on)
 {
 	__u32 key = pid;
 	__u8 one = 1;
-	int fd = bpf_map__fd(map);
+	int fd = bpf_map__fd(map), err;
 
 	if (on)
-		return bpf_map_update_elem(fd, &key, &one, BPF_ANY) ? -errno : 0;
-	return bpf_map_delete_elem(fd, &key) && errno != ENOENT ? -errno : 0;
+		err = bpf_map_update_elem(fd, &key, &one, BPF_ANY) ? -errno : 0;
+	else
+		err = bpf_map_delete_elem(fd, &key) && errno != ENOENT ? -errno : 0;
+	pid_sets_refresh(t);
+	return err;
 }
 
 int tracer_capture_process(struct tracer *t, pid_t pid, bool on)
 {
-	return pid_set(t->skel->maps.capture_pids, pid, on);
+	return pid_set(t, t->skel->maps.capture_pids, pid, on);
 }
 
 int tracer_ignore_process(struct tracer *t, pid_t pid, bool ignore)
 {
-	int err = pid_set(t->skel->maps.ignored_pids, pid, ignore);
+	int err = pid_set(t, t->skel->maps.ignored_pids, pid, ignore);
 
 	if (err || !ignore)
 		return err;
@@ -574,7 +588,7 @@ int tracer_ignore_process(struct tracer *t, pid_t pid, bool ignore)
 	 * from now on, so nothing is made again behind the walk (which also
 	 * takes the ignore mark: set it again) */
 	per_process_entries(t, pid, true);
-	return pid_set(t->skel->maps.ignored_pids, pid, true);
+	return pid_set(t, t->skel->maps.ignored_pids, pid, true);
 }
 
 static int open_watchpoint(pid_t tid, uint64_t addr)

@@ -64,8 +64,6 @@ void tracer_forget_process(struct tracer *t, pid_t pid);
 int tracer_capture_process(struct tracer *t, pid_t pid, bool on);
 /* Aggregation mode: stop (or resume) counting process pid (excluded by configuration). */
 int tracer_ignore_process(struct tracer *t, pid_t pid, bool ignore);
-/* Map entries held for process pid, all maps together (tests: none after exit). */
-size_t tracer_process_entries(const struct tracer *t, pid_t pid);
 /* Detaches every probe and frees everything; NULL-safe. */
 void tracer_destroy(struct tracer *t);
 
