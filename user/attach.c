@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "array_grow.h"
 #include "attach.h"
 #include "cb_scan.h"
 #include "probe_site.h"
@@ -313,15 +314,8 @@ static int attach_uv_callback(struct tracer *t, pid_t pid, const char *path, uin
 	    (err = attach_at(t, t->skel->progs.uv_cb_exit, true, pid, path, off + c.offset,
 			     c.offset, "libuv callback")))
 		return err;
-	if (t->ncbs == t->cbs_cap) {
-		size_t ncap = t->cbs_cap ? 2 * t->cbs_cap : 64;
-		void *nc = realloc(t->cbs, ncap * sizeof(*t->cbs));
-
-		if (!nc)
-			return -ENOMEM;
-		t->cbs = nc;
-		t->cbs_cap = ncap;
-	}
+	if (array_grow((void **)&t->cbs, &t->cbs_cap, t->ncbs + 1, sizeof(*t->cbs)))
+		return -ENOMEM;
 	t->cbs[t->ncbs++] = (struct probed_cb){st.st_dev, st.st_ino, off};
 	return 0;
 }
@@ -369,15 +363,8 @@ int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path)
 	for (size_t i = 0; i < t->nscanned; i++)
 		if (t->scanned[i].dev == st.st_dev && t->scanned[i].ino == st.st_ino)
 			return 0;
-	if (t->nscanned == t->scanned_cap) {
-		size_t ncap = t->scanned_cap ? 2 * t->scanned_cap : 64;
-		struct probed_cb *ns = realloc(t->scanned, ncap * sizeof(*ns));
-
-		if (!ns)
-			return -ENOMEM;
-		t->scanned = ns;
-		t->scanned_cap = ncap;
-	}
+	if (array_grow((void **)&t->scanned, &t->scanned_cap, t->nscanned + 1, sizeof(*t->scanned)))
+		return -ENOMEM;
 	t->scanned[t->nscanned++] = (struct probed_cb){st.st_dev, st.st_ino, 0};
 	err = cb_scan(path, &cands, &n);
 	if (err)
@@ -494,15 +481,8 @@ static size_t map_purge_pid(struct bpf_map *map, pid_t pid, bool delete)
 		found++;
 		if (!delete)
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			char *nk = realloc(keys, ncap * ksz);
-
-			if (!nk)
-				break;
-			keys = nk;
-			cap = ncap;
-		}
+		if (array_grow((void **)&keys, &cap, n + 1, ksz))
+			break;
 		memcpy(keys + n * ksz, cur, ksz);
 		n++;
 	}
@@ -627,16 +607,10 @@ int tracer_watch_thread(struct tracer *t, pid_t tid, uint64_t id_fields)
 			close(fd);
 			return err;
 		}
-		if (t->nwatch == t->watch_cap) {
-			size_t ncap = t->watch_cap ? 2 * t->watch_cap : 16;
-			struct bpf_link **n = realloc(t->watch_links, ncap * sizeof(*n));
-
-			if (!n) {
-				bpf_link__destroy(link);
-				return -ENOMEM;
-			}
-			t->watch_links = n;
-			t->watch_cap = ncap;
+		if (array_grow((void **)&t->watch_links, &t->watch_cap, t->nwatch + 1,
+			       sizeof(*t->watch_links))) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
 		}
 		/* the link owns the perf event fd from here on */
 		t->watch_links[t->nwatch++] = link;

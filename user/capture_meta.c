@@ -19,48 +19,67 @@ static uint64_t clock_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+int capture_meta_for_target(const struct capture_target *t, struct capture_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	snprintf(m->tool_version, sizeof(m->tool_version), "%s", ASYNCSCOPE_VERSION);
+	m->pid = t->pid;
+	snprintf(m->exe, sizeof(m->exe), "%s", t->exe);
+	snprintf(m->command, sizeof(m->command), "%s", t->command ? t->command : "");
+	if (t->node) {
+		snprintf(m->node_version, sizeof(m->node_version), "%s", t->node_version);
+		snprintf(m->node_build_id, sizeof(m->node_build_id), "%s", t->node->build_id);
+		m->providers = calloc(t->node->nproviders, NODE_PROVIDER_NAME_MAX);
+		for (int i = 0; m->providers && i < t->node->nproviders; i++) {
+			size_t len = strlen(t->node->providers[i]) + 1;
+
+			memcpy(m->providers + m->providers_len, t->node->providers[i], len);
+			m->providers_len += len;
+			m->nproviders++;
+		}
+	}
+	if (t->uv) {
+		snprintf(m->uv_path, sizeof(m->uv_path), "%s", t->uv_path);
+		snprintf(m->uv_build_id, sizeof(m->uv_build_id), "%s", t->uv->build_id);
+	}
+	snprintf(m->layers, sizeof(m->layers), "%s%s%s", t->node ? "node" : "",
+		 t->node && t->uv ? "," : "", t->uv ? "uv" : "");
+	snprintf(m->js_mode, sizeof(m->js_mode), "%s", t->node ? t->js_mode : "off");
+	/* the same instant on both clocks: event times (monotonic) to wall time */
+	m->clock_mono_ns = clock_ns(CLOCK_MONOTONIC);
+	m->clock_real_ns = clock_ns(CLOCK_REALTIME);
+	return 0;
+}
+
 int capture_meta_from_session(const struct session_opts *o, const struct session_result *r,
 			      struct capture_meta *m)
 {
 	static const char *const js_names[] = {
 		[JS_DEFAULT] = "default", [JS_OFF] = "off", [JS_EXACT] = "exact"};
+	char command[sizeof(m->command)] = "", node_version[sizeof(m->node_version)] = "";
+	struct capture_target t = {
+		.pid = r->pid,
+		.exe = r->binary,
+		.command = command,
+		.node = r->node_on ? &r->layout : NULL,
+		.node_version = node_version,
+		.uv = r->uv_on ? &r->uv : NULL,
+		.uv_path = r->uv.path,
+		.js_mode = js_names[o->js],
+	};
 	size_t used = 0;
 
-	memset(m, 0, sizeof(*m));
-	snprintf(m->tool_version, sizeof(m->tool_version), "%s", ASYNCSCOPE_VERSION);
-	m->pid = r->pid;
-	snprintf(m->exe, sizeof(m->exe), "%s", r->binary);
 	for (char **a = o->argv; a && *a; a++) {
-		int n = snprintf(m->command + used, sizeof(m->command) - used, "%s%s",
-				 used ? " " : "", *a);
+		int n = snprintf(command + used, sizeof(command) - used, "%s%s", used ? " " : "",
+				 *a);
 
-		if (n < 0 || (size_t)n >= sizeof(m->command) - used)
+		if (n < 0 || (size_t)n >= sizeof(command) - used)
 			break;
 		used += n;
 	}
-	if (r->node_on) {
-		node_binary_version(r->binary, m->node_version, sizeof(m->node_version));
-		snprintf(m->node_build_id, sizeof(m->node_build_id), "%s", r->layout.build_id);
-		m->providers = calloc(r->layout.nproviders, NODE_PROVIDER_NAME_MAX);
-		for (int i = 0; m->providers && i < r->layout.nproviders; i++) {
-			size_t len = strlen(r->layout.providers[i]) + 1;
-
-			memcpy(m->providers + m->providers_len, r->layout.providers[i], len);
-			m->providers_len += len;
-			m->nproviders++;
-		}
-	}
-	if (r->uv_on) {
-		snprintf(m->uv_path, sizeof(m->uv_path), "%s", r->uv.path);
-		snprintf(m->uv_build_id, sizeof(m->uv_build_id), "%s", r->uv.build_id);
-	}
-	snprintf(m->layers, sizeof(m->layers), "%s%s%s", r->node_on ? "node" : "",
-		 r->node_on && r->uv_on ? "," : "", r->uv_on ? "uv" : "");
-	snprintf(m->js_mode, sizeof(m->js_mode), "%s", r->node_on ? js_names[o->js] : "off");
-	/* the same instant on both clocks: event times (monotonic) to wall time */
-	m->clock_mono_ns = clock_ns(CLOCK_MONOTONIC);
-	m->clock_real_ns = clock_ns(CLOCK_REALTIME);
-	return 0;
+	if (r->node_on)
+		node_binary_version(r->binary, node_version, sizeof(node_version));
+	return capture_meta_for_target(&t, m);
 }
 
 int capture_start_for_session(FILE *f, const char *path, const struct session_opts *o,

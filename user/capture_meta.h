@@ -6,7 +6,23 @@
 #include "capture_format.h"
 #include "session.h"
 
-/* 0; m->providers is malloc'ed (capture_meta_free). */
+/* What a capture is of: a process and the layers it was traced through. */
+struct capture_target {
+	pid_t pid;
+	const char *exe;
+	const char *command;		/* how it was started, "" or NULL if not by us */
+	const struct node_layout *node; /* node layer, or NULL */
+	const char *node_version;
+	const struct uv_layout *uv; /* uv layer, or NULL */
+	const char *uv_path;	    /* where its libuv is, as shown */
+	const char *js_mode;	    /* "default", "off", "exact" */
+};
+
+/* The header of a capture of t, timed now. 0; m->providers is malloc'ed
+ * (capture_meta_free). */
+int capture_meta_for_target(const struct capture_target *t, struct capture_meta *m);
+
+/* The same for a live session. */
 int capture_meta_from_session(const struct session_opts *o, const struct session_result *r,
 			      struct capture_meta *m);
 

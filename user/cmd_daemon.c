@@ -117,14 +117,9 @@ int do_daemon(int argc, char **argv)
 		return daemon_control(o.config_path, ctl);
 	if (print_config) {
 		struct daemon_config c;
-		char why[512];
 
-		daemon_config_defaults(&c);
-		if (o.config_path && daemon_config_load(o.config_path, &c, why, sizeof(why))) {
-			elog("%s", why);
-			daemon_config_free(&c);
+		if (daemon_read_config(o.config_path, &c))
 			return EXIT_USAGE;
-		}
 		if (o.listen)
 			snprintf(c.listen, sizeof(c.listen), "%s", o.listen);
 		daemon_config_print(&c, stdout);

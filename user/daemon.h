@@ -17,6 +17,11 @@ struct daemon_opts {
 	bool keep_caps;		 /* do not drop capabilities after start-up */
 };
 
+struct daemon_config;
+/* The defaults, then path (if not NULL) over them. 0, or -errno having said
+ * why on stderr (FILE:LINE: what); c then holds nothing to free. */
+int daemon_read_config(const char *path, struct daemon_config *c);
+
 /* Runs until SIGINT/SIGTERM; returns an exit status (enum exit_status). */
 int daemon_run(const struct daemon_opts *o);
 /* Sends one command to a running daemon's control socket and prints its

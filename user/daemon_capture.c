@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array_grow.h"
 #include "capture.h"
 #include "daemon_capture.h"
 #include "event.h"
@@ -204,15 +205,8 @@ static void enforce_budget(struct captures *c)
 		total += st.st_size;
 		if (being_written(c, d->d_name))
 			continue;
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 32;
-			struct old_file *nf = realloc(files, ncap * sizeof(*nf));
-
-			if (!nf)
-				break;
-			files = nf;
-			cap = ncap;
-		}
+		if (array_grow((void **)&files, &cap, n + 1, sizeof(*files)))
+			break;
 		snprintf(files[n].name, sizeof(files[n].name), "%s", d->d_name);
 		files[n].mtime = st.st_mtim;
 		files[n].size = st.st_size;

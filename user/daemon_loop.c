@@ -179,16 +179,19 @@ static int http_open(struct daemon *d, const char *listen, struct http_server **
 
 /* ---- configuration ------------------------------------------------------- */
 
-static int config_load(struct daemon *d, struct daemon_config *c)
+int daemon_read_config(const char *path, struct daemon_config *c)
 {
 	char why[512];
 	int err;
 
-	if (!d->opts->config_path)
+	daemon_config_defaults(c);
+	if (!path)
 		return 0;
-	err = daemon_config_load(d->opts->config_path, c, why, sizeof(why));
-	if (err)
+	err = daemon_config_load(path, c, why, sizeof(why));
+	if (err) {
 		elog("%s", why);
+		daemon_config_free(c);
+	}
 	return err;
 }
 
@@ -199,11 +202,9 @@ static void config_reload(struct daemon *d)
 	struct http_server *http = NULL;
 	const char *listen;
 
-	daemon_config_defaults(&next);
-	if (config_load(d, &next)) {
+	if (daemon_read_config(d->opts->config_path, &next)) {
 		d->config_errors++;
 		elog("config not reloaded: keeping the previous one");
-		daemon_config_free(&next);
 		return;
 	}
 	if (strcmp(next.state_dir, d->cfg.state_dir)) {
@@ -353,16 +354,12 @@ int daemon_control(const char *config_path, const char *command)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct daemon_config cfg;
-	char why[512], reply[1200];
+	char line[512], reply[1200];
 	int fd = -1, ret = EXIT_FAIL;
 	ssize_t n;
 
-	daemon_config_defaults(&cfg);
-	if (config_path && daemon_config_load(config_path, &cfg, why, sizeof(why))) {
-		elog("%s", why);
-		ret = EXIT_USAGE;
-		goto cleanup;
-	}
+	if (daemon_read_config(config_path, &cfg))
+		return EXIT_USAGE;
 	if ((size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/" CONTROL_SOCKET,
 			     cfg.state_dir) >= sizeof(addr.sun_path)) {
 		elog("state_dir %s: path too long for a unix socket", cfg.state_dir);
@@ -374,8 +371,8 @@ int daemon_control(const char *config_path, const char *command)
 		     addr.sun_path, strerror(errno));
 		goto cleanup;
 	}
-	snprintf(why, sizeof(why), "%s\n", command);
-	if (send(fd, why, strlen(why), MSG_NOSIGNAL) < 0 ||
+	snprintf(line, sizeof(line), "%s\n", command);
+	if (send(fd, line, strlen(line), MSG_NOSIGNAL) < 0 ||
 	    (n = recv(fd, reply, sizeof(reply) - 1, 0)) <= 0) {
 		elog("no answer from the daemon at %s", addr.sun_path);
 		goto cleanup;
@@ -469,11 +466,8 @@ int daemon_run(const struct daemon_opts *o)
 	struct daemon d = {.opts = o, .epfd = -1, .sigfd = -1, .state_fd = -1, .ctl_fd = -1};
 	int ret = EXIT_FAIL, err;
 
-	daemon_config_defaults(&d.cfg);
-	if (config_load(&d, &d.cfg)) {
-		ret = EXIT_USAGE;
-		goto cleanup;
-	}
+	if (daemon_read_config(o->config_path, &d.cfg))
+		return EXIT_USAGE;
 	if (privs_check()) {
 		elog("the daemon needs root (or CAP_BPF and CAP_PERFMON): run it with sudo");
 		ret = EXIT_NOPERM;

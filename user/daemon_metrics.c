@@ -4,33 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array_grow.h"
 #include "daemon_metrics.h"
 #include "event.h"
 #include "metrics_http.h"
 
 #define NS_PER_S 1e9
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? 2 * *cap : 16;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*p, ncap * elem);
-	if (!n)
-		return -ENOMEM;
-	*p = n;
-	*cap = ncap;
-	return 0;
-}
-
 long metrics_add_proc(struct metrics_snapshot *s, const struct metrics_proc *p)
 {
-	if (grow((void **)&s->procs, &s->procs_cap, s->nprocs + 1, sizeof(*p)))
+	if (array_grow((void **)&s->procs, &s->procs_cap, s->nprocs + 1, sizeof(*p)))
 		return -ENOMEM;
 	s->procs[s->nprocs] = *p;
 	return s->nprocs++;
@@ -41,7 +24,7 @@ int metrics_add_row(struct metrics_snapshot *s, size_t proc, uint8_t layer, cons
 {
 	struct metrics_row *r;
 
-	if (grow((void **)&s->rows, &s->rows_cap, s->nrows + 1, sizeof(*r)))
+	if (array_grow((void **)&s->rows, &s->rows_cap, s->nrows + 1, sizeof(*r)))
 		return -ENOMEM;
 	r = &s->rows[s->nrows++];
 	r->proc = proc;

@@ -12,7 +12,9 @@
 
 #include <bpf/libbpf.h>
 
+#include "array_grow.h"
 #include "attach.h"
+#include "capture_meta.h"
 #include "daemon_targets.h"
 #include "event.h"
 #include "layout_cache.h"
@@ -20,7 +22,6 @@
 #include "proc.h"
 #include "resolve_node.h"
 #include "resolve_uv.h"
-#include "version.h"
 
 #define NS_PER_MS 1000000ULL
 /* a file no process runs keeps its probes this long: a service restarting,
@@ -275,7 +276,7 @@ static void files_trim(struct targets *t)
 static struct probed_file *file_get(struct targets *t, const char *path, const char *shown,
 				    bool as_lib)
 {
-	struct probed_file *f, **nf;
+	struct probed_file *f;
 	enum cache_state cache;
 	struct stat st;
 
@@ -300,16 +301,9 @@ static struct probed_file *file_get(struct targets *t, const char *path, const c
 		close(fd);
 		return f;
 	}
-	if (t->nfiles == t->files_cap) {
-		size_t ncap = t->files_cap ? 2 * t->files_cap : 16;
-
-		nf = realloc(t->files, ncap * sizeof(*nf));
-		if (!nf) {
-			close(fd);
-			return NULL;
-		}
-		t->files = nf;
-		t->files_cap = ncap;
+	if (array_grow((void **)&t->files, &t->files_cap, t->nfiles + 1, sizeof(*t->files))) {
+		close(fd);
+		return NULL;
 	}
 	f = calloc(1, sizeof(*f));
 	if (!f) {
@@ -487,15 +481,8 @@ static void consider(struct targets *t, pid_t pid, bool from_exec)
 		return;
 	if (!start || proc_exe_target(pid, exe, sizeof(exe)))
 		return; /* gone, or a kernel thread */
-	if (t->nprocs == t->procs_cap) {
-		size_t ncap = t->procs_cap ? 2 * t->procs_cap : 64;
-		struct watched_proc *np = realloc(t->procs, ncap * sizeof(*np));
-
-		if (!np)
-			return;
-		t->procs = np;
-		t->procs_cap = ncap;
-	}
+	if (array_grow((void **)&t->procs, &t->procs_cap, t->nprocs + 1, sizeof(*t->procs)))
+		return;
 	p = &t->procs[t->nprocs++];
 	*p = (struct watched_proc){.pid = pid, .start = start, .exe = strdup(exe)};
 	if (!p->exe) {
@@ -688,40 +675,21 @@ int targets_capture(struct targets *t, pid_t pid, bool on,
 int targets_capture_meta(struct targets *t, pid_t pid, struct capture_meta *m)
 {
 	struct watched_proc *p = proc_find(t, pid);
-	struct probed_file *f;
-	struct timespec mono, real;
+	struct capture_target ct;
 
 	if (!p || !p->file || p->ignored)
 		return -ESRCH;
-	f = p->file;
-	memset(m, 0, sizeof(*m));
-	snprintf(m->tool_version, sizeof(m->tool_version), "%s", ASYNCSCOPE_VERSION);
-	m->pid = pid;
-	snprintf(m->exe, sizeof(m->exe), "%s", p->exe);
-	snprintf(m->command, sizeof(m->command), "(asyncscope daemon capture)");
-	if (f->kind == FILE_NODE) {
-		snprintf(m->node_version, sizeof(m->node_version), "%s", f->version);
-		snprintf(m->node_build_id, sizeof(m->node_build_id), "%s", f->node->build_id);
-		m->providers = calloc(f->node->nproviders, NODE_PROVIDER_NAME_MAX);
-		for (int i = 0; m->providers && i < f->node->nproviders; i++) {
-			size_t len = strlen(f->node->providers[i]) + 1;
-
-			memcpy(m->providers + m->providers_len, f->node->providers[i], len);
-			m->providers_len += len;
-			m->nproviders++;
-		}
-		snprintf(m->layers, sizeof(m->layers), "node");
-	} else {
-		snprintf(m->uv_path, sizeof(m->uv_path), "%s", f->shown);
-		snprintf(m->uv_build_id, sizeof(m->uv_build_id), "%s", f->uv->build_id);
-		snprintf(m->layers, sizeof(m->layers), "uv");
-	}
-	snprintf(m->js_mode, sizeof(m->js_mode), "off");
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	m->clock_mono_ns = mono.tv_sec * 1000000000ULL + mono.tv_nsec;
-	m->clock_real_ns = real.tv_sec * 1000000000ULL + real.tv_nsec;
-	return 0;
+	ct = (struct capture_target){
+		.pid = pid,
+		.exe = p->exe,
+		.command = "(asyncscope daemon capture)",
+		.node = p->file->kind == FILE_NODE ? p->file->node : NULL,
+		.node_version = p->file->version,
+		.uv = p->file->kind == FILE_UV ? p->file->uv : NULL,
+		.uv_path = p->file->shown,
+		.js_mode = "off",
+	};
+	return capture_meta_for_target(&ct, m);
 }
 
 void targets_drain(struct targets *t)

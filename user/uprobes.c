@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "array_grow.h"
 #include "uprobes.h"
 #include "log.h"
 
@@ -58,22 +59,6 @@ struct uprobes {
 	size_t nlinks, links_cap;
 	size_t nsites;
 };
-
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? 2 * *cap : 64;
-	p = realloc(*arr, ncap * elem);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
 
 static int link_create_multi(int prog_fd, bool retprobe, pid_t pid, const char *path,
 			     const uint64_t *offs, const uint64_t *cookies, size_t n)
@@ -145,7 +130,7 @@ int uprobes_add(struct uprobes *u, struct bpf_program *prog, bool retprobe, pid_
 {
 	struct pending_site *s;
 
-	if (grow((void **)&u->pending, &u->pending_cap, u->npending, sizeof(*u->pending)))
+	if (array_grow((void **)&u->pending, &u->pending_cap, u->npending + 1, sizeof(*u->pending)))
 		return -ENOMEM;
 	s = &u->pending[u->npending];
 	*s = (struct pending_site){prog, retprobe, pid, strdup(path), file_off, cookie, ""};
@@ -168,7 +153,7 @@ static int attach_perf(struct uprobes *u, const struct pending_site *s)
 	struct bpf_link *link;
 	int err;
 
-	if ((err = grow((void **)&u->links, &u->links_cap, u->nlinks, sizeof(*u->links))))
+	if ((err = array_grow((void **)&u->links, &u->links_cap, u->nlinks + 1, sizeof(*u->links))))
 		return err;
 	link = bpf_program__attach_uprobe_opts(s->prog, s->pid, s->path, s->off, &uo);
 	if (!link)
@@ -190,7 +175,7 @@ static int attach_multi(struct uprobes *u, const struct pending_site *sites, siz
 		offs[i] = sites[i].off;
 		cookies[i] = sites[i].cookie;
 	}
-	err = grow((void **)&u->link_fds, &u->fds_cap, u->nfds, sizeof(*u->link_fds));
+	err = array_grow((void **)&u->link_fds, &u->fds_cap, u->nfds + 1, sizeof(*u->link_fds));
 	fd = err ? err :
 		   link_create_multi(bpf_program__fd(sites[0].prog), sites[0].retprobe,
 				     sites[0].pid, sites[0].path, offs, cookies, n);
