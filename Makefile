@@ -24,7 +24,9 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libuv1-dev \
 
 CFLAGS ?= -g -O2
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter
-INCLUDES := -I$(OUTPUT) -Ibpf -Iuser
+# user/ headers are included by folder ("lib/log.h"), the wire format as
+# "bpf/events.h", the generated skeletons from $(OUTPUT).
+INCLUDES := -I$(OUTPUT) -iquote user -iquote .
 LIBBPF_LIBS := $(shell pkg-config --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
 # libbpf is linked statically so the binary runs where only libelf/zlib exist.
 LDLIBS := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lpthread
@@ -39,11 +41,17 @@ SKEL := $(OUTPUT)/asyncscope.skel.h
 
 # Pure parts: no libbpf. The unit-test binary links only these, which keeps
 # reconstruction and output free of the BPF machinery.
-BPF_ONLY_SRCS := user/attach.c user/uprobes.c user/ingest.c user/session.c user/privs.c \
-	user/daemon_targets.c user/daemon_loop.c user/daemon_capture.c
-PURE_SRCS := $(filter-out user/main.c user/cmd_%.c $(BPF_ONLY_SRCS), $(wildcard user/*.c))
-BPF_SRCS := $(BPF_ONLY_SRCS) $(wildcard user/cmd_*.c) user/main.c
-PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS)) $(OUTPUT)/user/html_asset.o
+# user/ is split by stage; tools/check-layout.sh says which folder may
+# include which, and that libbpf stays out of the pure folders.
+USER_DIRS := lib event resolve model out live daemon cli
+USER_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(USER_DIRS)))
+USER_HDRS := $(wildcard $(patsubst %,user/%/*.h,$(USER_DIRS)))
+BPF_ONLY_SRCS := user/live/tracer.c user/live/uprobes.c user/live/ingest.c user/live/session.c \
+	user/live/privs.c user/daemon/daemon_targets.c user/daemon/daemon_loop.c \
+	user/daemon/daemon_capture.c
+PURE_SRCS := $(filter-out user/cli/main.c user/cli/cmd_%.c $(BPF_ONLY_SRCS), $(USER_SRCS))
+BPF_SRCS := $(BPF_ONLY_SRCS) $(wildcard user/cli/cmd_*.c) user/cli/main.c
+PURE_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(PURE_SRCS)) $(OUTPUT)/user/out/html_asset.o
 BPF_USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(BPF_SRCS))
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -63,7 +71,7 @@ endif
 
 all: asyncscope
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/unit:
+$(OUTPUT) $(OUTPUT)/unit:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/core.bpf.h bpf/agg.bpf.h bpf/events.h bpf/double_id.h bpf/compat.bpf.h \
@@ -81,19 +89,28 @@ $(SKEL): $(OUTPUT)/asyncscope.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name asyncscope > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(wildcard user/*.h) bpf/events.h bpf/double_id.h | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) bpf/events.h bpf/double_id.h | $(OUTPUT)/layout.ok
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -c $< -o $@
 
 # the HTML report's template, built in with .incbin
-$(OUTPUT)/user/html_asset.o: user/html_asset.S user/html/report.html | $(OUTPUT)/user
+$(OUTPUT)/user/out/html_asset.o: user/out/html_asset.S user/out/html/report.html
 	$(call msg,AS,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -c $< -o $@
 
 # The daemon's process watcher: a small object of its own, loaded once.
 $(OUTPUT)/procwatch.skel.h: $(OUTPUT)/procwatch.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name procwatch > $@
+
+# Which folder of user/ may include which (tools/check-layout.sh): checked
+# before anything is compiled, so a wrong include fails the build.
+$(OUTPUT)/layout.ok: tools/check-layout.sh $(USER_SRCS) $(USER_HDRS) | $(OUTPUT)
+	$(call msg,CHECK,layout)
+	$(Q)tools/check-layout.sh
+	$(Q)touch $@
 
 # Objects that include the skeletons wait for them.
 $(BPF_USER_OBJS): $(SKEL) $(OUTPUT)/procwatch.skel.h
@@ -119,7 +136,7 @@ $(OUTPUT)/synth.skel.h: $(OUTPUT)/synth.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name synth > $@
 
 $(OUTPUT)/ingest-bench: tools/bench/ingest_bench.c $(OUTPUT)/synth.skel.h $(PURE_OBJS) \
-		$(OUTPUT)/user/ingest.o
+		$(OUTPUT)/user/live/ingest.o
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -I$(OUTPUT) $(filter %.c %.o,$^) $(LDLIBS) -o $@
 
@@ -130,7 +147,7 @@ $(OUTPUT)/ingest-bench: tools/bench/ingest_bench.c $(OUTPUT)/synth.skel.h $(PURE
 $(OUTPUT)/unit/tests.h: $(UNIT_SRCS) | $(OUTPUT)/unit
 	$(Q)sed -n 's/^void \(test_[a-z0-9_]*__[a-z0-9_]*\)(void)$$/UNIT_TEST(\1)/p' $(UNIT_SRCS) > $@
 
-$(OUTPUT)/unit/%.o: tests/unit/%.c tests/unit/unit.h $(wildcard user/*.h) | $(OUTPUT)/unit
+$(OUTPUT)/unit/%.o: tests/unit/%.c tests/unit/unit.h $(USER_HDRS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests/unit -c $< -o $@
 
@@ -174,12 +191,12 @@ test: deps asyncscope $(OUTPUT)/unit/unit-tests
 FUZZ_TIME ?= 60
 TEST_FUZZ_TIME ?= 30
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-$(OUTPUT)/fuzz/fuzz-capture: tools/fuzz/fuzz_capture.c $(PURE_SRCS) user/html_asset.S \
-		user/html/report.html $(wildcard user/*.h) bpf/events.h
+$(OUTPUT)/fuzz/fuzz-capture: tools/fuzz/fuzz_capture.c $(PURE_SRCS) user/out/html_asset.S \
+		user/out/html/report.html $(USER_HDRS) bpf/events.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $(INCLUDES) tools/fuzz/fuzz_capture.c $(PURE_SRCS) \
-		user/html_asset.S -lelf -lz -o $@
+		user/out/html_asset.S -lelf -lz -o $@
 
 fuzz: $(OUTPUT)/fuzz/fuzz-capture
 	$(Q)mkdir -p $(OUTPUT)/fuzz/corpus
@@ -211,10 +228,11 @@ vmlinux:
 	$(Q)vmlinux/gen-vmlinux-h.sh
 
 format:
-	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h
+	$(Q)clang-format -i bpf/*.c bpf/*.h $(USER_SRCS) $(USER_HDRS) tests/unit/*.c tests/unit/*.h
 
 format-check:
-	$(Q)clang-format --dry-run --Werror bpf/*.c bpf/*.h user/*.c user/*.h tests/unit/*.c tests/unit/*.h
+	$(Q)clang-format --dry-run --Werror bpf/*.c bpf/*.h $(USER_SRCS) $(USER_HDRS) tests/unit/*.c \
+		tests/unit/*.h
 
 clean:
 	$(call msg,CLEAN)

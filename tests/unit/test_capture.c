@@ -2,7 +2,7 @@
 /* .asr captures: lossless round trip, and every damaged copy refused cleanly. */
 #include <errno.h>
 
-#include "capture.h"
+#include "event/capture.h"
 #include "unit.h"
 
 #define NEV 5000

@@ -2,8 +2,8 @@
 /* ci: budget files, checks against them, summary files and medians. */
 #include <errno.h>
 
-#include "ci_budget.h"
-#include "ci_summary.h"
+#include "model/ci_budget.h"
+#include "model/ci_summary.h"
 #include "unit.h"
 
 static int parse_text(const char *text, struct ci_budget *b, char *err, size_t cap)

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "daemon_config.h"
+#include "daemon/daemon_config.h"
 #include "unit.h"
 
 /* text into a fresh temp file; its path in path (unlink when done) */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon_metrics.h"
+#include "daemon/daemon_metrics.h"
 #include "unit.h"
 
 static char *render(struct metrics_snapshot *s)

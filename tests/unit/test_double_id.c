@@ -4,8 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "events.h"
-#include "double_id.h"
+#include "bpf/events.h"
+#include "bpf/double_id.h"
 #include "unit.h"
 
 static __u64 bits(double d)

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <stddef.h>
 
-#include "event.h"
-#include "ingest.h"
+#include "event/event.h"
+#include "event/ringbuf_decode.h"
 #include "unit.h"
 
 void test_events__layout(void)

@@ -8,9 +8,9 @@
  */
 #include <errno.h>
 
-#include "jsonl.h"
-#include "model_tree.h"
-#include "out_tree.h"
+#include "event/jsonl.h"
+#include "model/model_tree.h"
+#include "out/out_tree.h"
 #include "unit.h"
 
 static char *slurp(const char *path, size_t *len)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The id set against a plain array, through growth and backward-shift deletes. */
-#include "id_set.h"
+#include "lib/id_set.h"
 #include "unit.h"
 
 void test_id_set__matches_reference(void)

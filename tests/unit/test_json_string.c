@@ -2,7 +2,7 @@
 /* The JSON string reader both JSON readers use. */
 #include <string.h>
 
-#include "json_string.h"
+#include "lib/json_string.h"
 #include "unit.h"
 
 void test_json_string__escapes(void)

@@ -2,8 +2,8 @@
 /* The JSON Lines stream: escaping, round trip, and errors that name the line. */
 #include <errno.h>
 
-#include "json_writer.h"
-#include "jsonl.h"
+#include "lib/json_writer.h"
+#include "event/jsonl.h"
 #include "unit.h"
 
 #define MAX_EV 8

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "layout_cache.h"
+#include "resolve/layout_cache.h"
 #include "unit.h"
 
 static char dir[64];

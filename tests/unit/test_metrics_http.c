@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "metrics_http.h"
+#include "daemon/metrics_http.h"
 #include "unit.h"
 
 struct render_ctx {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The aggregates behind top and leaks, on streams whose answers are known. */
-#include "model_stats.h"
+#include "model/model_stats.h"
 #include "unit.h"
 
 static void feed(struct model *m, uint64_t ts, enum ev_kind kind, uint64_t id, uint64_t trigger,

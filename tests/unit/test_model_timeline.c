@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Timeline reconstruction: nesting, durations, flows, unfinished callbacks. */
-#include "model_timeline.h"
-#include "out_timeline.h"
+#include "model/model_timeline.h"
+#include "out/out_timeline.h"
 #include "unit.h"
 
 static void feed(struct timeline *t, uint64_t ts, enum ev_kind kind, uint64_t id, uint64_t trigger,

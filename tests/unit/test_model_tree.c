@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Tree reconstruction from a recorded stream whose answers are known by hand. */
-#include "model_tree.h"
-#include "out_tree.h"
+#include "model/model_tree.h"
+#include "out/out_tree.h"
 #include "unit.h"
 
 static void feed(struct model *m, uint64_t ts, uint32_t tid, enum ev_kind kind, uint64_t id,

@@ -7,7 +7,7 @@
  */
 #include <errno.h>
 
-#include "resolve_node.h"
+#include "resolve/resolve_node.h"
 #include "unit.h"
 
 struct expect {

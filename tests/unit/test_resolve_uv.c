@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "resolve_uv.h"
+#include "resolve/resolve_uv.h"
 #include "unit.h"
 
 void test_resolve_uv__system_version(void)

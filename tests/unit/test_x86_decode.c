@@ -6,9 +6,9 @@
  */
 #include <stdlib.h>
 
-#include "elf_file.h"
+#include "resolve/elf_file.h"
 #include "unit.h"
-#include "x86_decode.h"
+#include "resolve/x86_decode.h"
 
 struct enc {
 	const char *what;

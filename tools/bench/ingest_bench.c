@@ -23,10 +23,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "capture.h"
-#include "event.h"
-#include "ingest.h"
-#include "jsonl.h"
+#include "event/capture.h"
+#include "event/event.h"
+#include "live/ingest.h"
+#include "event/jsonl.h"
 #include "synth.skel.h"
 
 struct counting_sink {

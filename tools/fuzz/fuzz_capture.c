@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "capture.h"
-#include "jsonl.h"
-#include "model_stats.h"
-#include "model_timeline.h"
-#include "model_tree.h"
+#include "event/capture.h"
+#include "event/jsonl.h"
+#include "model/model_stats.h"
+#include "model/model_timeline.h"
+#include "model/model_tree.h"
 
 struct models {
 	struct model *m;

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The subcommands; each lives in cmd_<name>.c and returns the exit status. */
+#ifndef __ASYNCSCOPE_CMD_H
+#define __ASYNCSCOPE_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/exit_status.h"
+
+int do_trace(int argc, char **argv);
+int do_record(int argc, char **argv);
+int do_report(int argc, char **argv);
+int do_top(int argc, char **argv);
+int do_leaks(int argc, char **argv);
+int do_stats(int argc, char **argv);
+int do_ci(int argc, char **argv);
+int do_tree(int argc, char **argv);
+int do_doctor(int argc, char **argv);
+int do_timeline(int argc, char **argv);
+int do_daemon(int argc, char **argv);
+
+/* "10s", "500ms", "2m", "1.5s" or a bare number of seconds -> ns; -EINVAL if malformed. */
+int parse_duration(const char *arg, uint64_t *ns);
+/* "16M", "4096", "1G" -> bytes within 4K..2G; -EINVAL otherwise. */
+int parse_size(const char *arg, size_t *out);
+
+/* Help text for the options every live command shares, in the usage's columns. */
+#define TARGET_LAYER_HELP                                                                  \
+	"      --js MODE          JS-only resources (Timeout, Immediate, TickObject,\n"    \
+	"                         PROMISE, ...): default = those native events see;\n"     \
+	"                         exact = every one, via hardware watchpoints (slower);\n" \
+	"                         off = native resources only\n"                           \
+	"      --layers L         node, uv or node,uv (default: node for node, uv for\n"   \
+	"                         any other program using libuv)\n"                        \
+	"      --ringbuf-size N   ring buffer bytes (default 16M; raise if events are lost)\n"
+
+struct option;
+struct session_opts;
+
+/* What a live command accepts besides the shared target options. */
+struct target_opts_spec {
+	const char *cmd;	    /* for messages: "trace" */
+	const char **output;	    /* -o, or NULL if the command has none */
+	const char **input;	    /* --input, or NULL */
+	const char **format;	    /* --format, or NULL */
+	const struct option *extra; /* more long options, ended by a zero entry */
+	/* handles an extra option: -1 to go on, or an exit status */
+	int (*extra_fn)(int opt, const char *arg, void *ctx);
+	void *ctx;
+	void (*usage)(FILE *out);
+	bool target_optional; /* the command's own options can name the target */
+	bool input_operand;   /* a lone operand is the input file (report FILE) */
+};
+
+/*
+ * Parses the options the live commands share (-p, -o, -d, --ringbuf-size,
+ * -q, -h, --input, --format, -- COMMAND) into so. Returns -1 when the
+ * command should go on, or an exit status (help printed, usage error).
+ */
+int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec,
+		      struct session_opts *so);
+
+struct capture_summary;
+struct event_sink;
+/*
+ * Reads a saved capture, .asr or JSON Lines (told apart by the first byte),
+ * into sink. 0, or < 0 with err saying why (file name first). err also
+ * carries a note when the capture ends without its summary.
+ */
+int read_capture(FILE *f, const char *name, const struct event_sink *sink,
+		 struct capture_summary *summary, char *err, size_t err_cap);
+struct capture_meta;
+/* The same, also filling meta from an .asr header (zeroed for JSON Lines). */
+int read_capture_meta(FILE *f, const char *name, const struct event_sink *sink,
+		      struct capture_summary *summary, struct capture_meta *meta, char *err,
+		      size_t err_cap);
+/*
+ * Feeds so->sink from a saved capture (input, "-" for stdin) or, when input
+ * is empty, from a live session. Returns an exit status, having said why
+ * on stderr when it is not EXIT_OK.
+ */
+int collect_events(const struct session_opts *so, const char *input,
+		   struct capture_summary *summary);
+/* The same, and what the target was (meta, when known; capture_meta_free it). */
+int collect_events_meta(const struct session_opts *so, const char *input,
+			struct capture_summary *summary, struct capture_meta *meta);
+
+/* stdout for NULL or "-"; NULL (after saying why) if the file cannot be made. */
+FILE *open_output(const char *output);
+/* Flushes and closes; EXIT_FAIL (after saying why) on a write error. */
+int close_output(FILE *out, const char *what);
+
+#endif /* __ASYNCSCOPE_CMD_H */

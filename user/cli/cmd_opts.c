@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Target options shared by the live commands (trace, tree, doctor). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "event/capture.h"
+#include "live/capture_meta.h"
+#include "event/jsonl.h"
+#include "lib/log.h"
+#include "resolve/proc.h"
+#include "live/session.h"
+
+enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT, OPT_JS, OPT_LAYERS };
+
+int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec,
+		      struct session_opts *so)
+{
+	const char *cmd = spec->cmd, **output = spec->output, **input = spec->input,
+		   **format = spec->format;
+	const struct option *extra = spec->extra;
+	struct option opts[32] = {
+		{"pid", required_argument, NULL, 'p'},
+		{"output", required_argument, NULL, 'o'},
+		{"duration", required_argument, NULL, 'd'},
+		{"ringbuf-size", required_argument, NULL, OPT_RINGBUF},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"input", required_argument, NULL, OPT_INPUT},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"js", required_argument, NULL, OPT_JS},
+		{"layers", required_argument, NULL, OPT_LAYERS},
+	};
+	int nopts = 10, opt;
+	bool have_pid = false;
+
+	for (int i = 0; extra && extra[i].name && nopts < 31; i++)
+		opts[nopts++] = extra[i];
+	optind = 1;
+	opterr = 0;
+again:
+	while ((opt = getopt_long(argc, argv, "+p:o:d:qh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (proc_parse_pid(optarg, &so->pid)) {
+				elog("%s: invalid pid '%s'", cmd, optarg);
+				return EXIT_USAGE;
+			}
+			have_pid = true;
+			break;
+		case 'o':
+			if (!output)
+				goto unknown;
+			*output = optarg;
+			break;
+		case 'd':
+			if (parse_duration(optarg, &so->duration_ns) || !so->duration_ns) {
+				elog("%s: invalid duration '%s' (e.g. 10s, 500ms, 2m)", cmd,
+				     optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_RINGBUF:
+			if (parse_size(optarg, &so->ringbuf_bytes)) {
+				elog("%s: invalid --ringbuf-size '%s' (4K..2G, e.g. 64M)", cmd,
+				     optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'q':
+			so->quiet = true;
+			break;
+		case 'h':
+			spec->usage(stdout);
+			return EXIT_OK;
+		case OPT_INPUT:
+			if (!input)
+				goto unknown;
+			*input = optarg;
+			break;
+		case OPT_JS:
+			if (!strcmp(optarg, "default"))
+				so->js = JS_DEFAULT;
+			else if (!strcmp(optarg, "off"))
+				so->js = JS_OFF;
+			else if (!strcmp(optarg, "exact"))
+				so->js = JS_EXACT;
+			else {
+				elog("%s: --js takes default, off or exact (not '%s')", cmd,
+				     optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_LAYERS: {
+			char buf[64], *save = NULL;
+
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			so->layers = 0;
+			for (char *tok = strtok_r(buf, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (!strcmp(tok, "node"))
+					so->layers |= LAYER_BIT_NODE;
+				else if (!strcmp(tok, "uv"))
+					so->layers |= LAYER_BIT_UV;
+				else {
+					elog("%s: unknown layer '%s' (node, uv)", cmd, tok);
+					return EXIT_USAGE;
+				}
+			}
+			break;
+		}
+		case OPT_FORMAT:
+			if (!format)
+				goto unknown;
+			*format = optarg;
+			break;
+		case '?':
+			if (optopt)
+				elog("%s: option -%c needs a value or is unknown (see %s --help)",
+				     cmd, optopt, cmd);
+			else
+				elog("%s: unknown option '%s' (see %s --help)", cmd,
+				     argv[optind - 1], cmd);
+			return EXIT_USAGE;
+		case ':':
+			elog("%s: option '%s' needs a value", cmd, argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			if (spec->extra_fn) {
+				int st = spec->extra_fn(opt, optarg, spec->ctx);
+
+				if (st >= 0)
+					return st;
+				break;
+			}
+		unknown:
+			elog("%s: unknown option '%s' (see %s --help)", cmd, argv[optind - 1], cmd);
+			return EXIT_USAGE;
+		}
+	}
+	/* report FILE: one operand, before, between or after the options */
+	if (optind < argc && spec->input_operand && input && !(*input && **input) &&
+	    strcmp(argv[optind - 1], "--")) {
+		*input = argv[optind++];
+		goto again;
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--")) {
+			elog("%s: unexpected argument '%s' (a command goes after --)", cmd,
+			     argv[optind]);
+			return EXIT_USAGE;
+		}
+		so->argv = argv + optind;
+	}
+	if (have_pid && so->argv) {
+		elog("%s: give either -p PID or -- COMMAND, not both", cmd);
+		return EXIT_USAGE;
+	}
+	if (input && *input && **input && (have_pid || so->argv)) {
+		elog("%s: --input replays a file; it does not go with -p or a command", cmd);
+		return EXIT_USAGE;
+	}
+	if (!have_pid && !so->argv && !(input && *input && **input) && !spec->target_optional) {
+		elog("%s: no target: give -p PID, -- COMMAND%s (see %s --help)", cmd,
+		     input ? " or --input FILE" : "", cmd);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+int read_capture_meta(FILE *f, const char *name, const struct event_sink *sink,
+		      struct capture_summary *summary, struct capture_meta *meta_out, char *err,
+		      size_t err_cap)
+{
+	struct capture_meta meta;
+	int c = getc(f), ret;
+
+	if (meta_out)
+		memset(meta_out, 0, sizeof(*meta_out));
+	if (c == EOF) {
+		snprintf(err, err_cap, "%s: empty: not a capture (%s)", name,
+			 ferror(f) ? strerror(errno) : "no bytes at all");
+		return ferror(f) ? -EIO : -EBADMSG;
+	}
+	/* a capture file starts with its magic; JSON Lines with '{' */
+	ungetc(c, f);
+	if (c != CAPTURE_MAGIC[0])
+		return jsonl_read(f, name, sink, summary, err, err_cap);
+	ret = capture_read(f, sink, &meta, summary, err, err_cap);
+	if (meta_out)
+		*meta_out = meta;
+	else
+		capture_meta_free(&meta);
+	if (ret < 0) {
+		/* prefix the file name, as the JSONL reader does */
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, err_cap, "%s: %s", name, why);
+	}
+	return ret;
+}
+
+int read_capture(FILE *f, const char *name, const struct event_sink *sink,
+		 struct capture_summary *summary, char *err, size_t err_cap)
+{
+	return read_capture_meta(f, name, sink, summary, NULL, err, err_cap);
+}
+
+/* A live session tells what the target is once attached. */
+struct meta_request {
+	const struct session_opts *so;
+	struct capture_meta *meta;
+};
+
+static int meta_on_attached(void *ctx, const struct session_result *r)
+{
+	struct meta_request *q = ctx;
+
+	return capture_meta_from_session(q->so, r, q->meta);
+}
+
+int collect_events(const struct session_opts *so, const char *input,
+		   struct capture_summary *summary)
+{
+	return collect_events_meta(so, input, summary, NULL);
+}
+
+int collect_events_meta(const struct session_opts *so_in, const char *input,
+			struct capture_summary *summary, struct capture_meta *meta)
+{
+	struct session_opts copy = *so_in, *so = &copy;
+	struct meta_request q = {so_in, meta};
+	struct session_result *res;
+	int status;
+
+	if (input && *input) {
+		char err[512] = "";
+		FILE *f = strcmp(input, "-") ? fopen(input, "re") : stdin;
+		int ret;
+
+		if (!f) {
+			elog("cannot read %s: %s", input, strerror(errno));
+			return EXIT_BAD_INPUT;
+		}
+		ret = read_capture_meta(f, input, &so->sink, summary, meta, err, sizeof(err));
+		if (f != stdin)
+			fclose(f);
+		if (ret < 0) {
+			elog("%s", err);
+			return EXIT_BAD_INPUT;
+		}
+		if (!summary->seen)
+			wlog("%s has no summary: the capture may be truncated%s%s", input,
+			     err[0] ? ": " : "", err);
+		if (summary->lost)
+			elog("%s: %llu events were LOST during capture; the result is incomplete",
+			     input, (unsigned long long)summary->lost);
+		return EXIT_OK;
+	}
+	res = calloc(1, sizeof(*res));
+	if (!res)
+		return EXIT_FAIL;
+	if (meta) {
+		memset(meta, 0, sizeof(*meta));
+		so->on_attached = meta_on_attached;
+		so->attached_ctx = &q;
+	}
+	status = session_run(so, res);
+	if (status == EXIT_OK) {
+		session_report_stats(res);
+		*summary = res->summary;
+	}
+	free(res);
+	return status;
+}
+
+FILE *open_output(const char *output)
+{
+	FILE *out;
+
+	if (!output || !strcmp(output, "-"))
+		return stdout;
+	out = fopen(output, "we");
+	if (!out)
+		elog("cannot write %s: %s", output, strerror(errno));
+	return out;
+}
+
+int close_output(FILE *out, const char *what)
+{
+	if (fflush(out) || (out != stdout && fclose(out))) {
+		elog("writing the %s failed: %s", what, strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}

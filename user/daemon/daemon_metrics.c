@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/array_grow.h"
+#include "daemon/daemon_metrics.h"
+#include "event/event.h"
+#include "daemon/metrics_http.h"
+
+#define NS_PER_S 1e9
+
+long metrics_add_proc(struct metrics_snapshot *s, const struct metrics_proc *p)
+{
+	if (array_grow((void **)&s->procs, &s->procs_cap, s->nprocs + 1, sizeof(*p)))
+		return -ENOMEM;
+	s->procs[s->nprocs] = *p;
+	return s->nprocs++;
+}
+
+int metrics_add_row(struct metrics_snapshot *s, size_t proc, uint8_t layer, const char *type,
+		    const struct agg_counts *c)
+{
+	struct metrics_row *r;
+
+	if (array_grow((void **)&s->rows, &s->rows_cap, s->nrows + 1, sizeof(*r)))
+		return -ENOMEM;
+	r = &s->rows[s->nrows++];
+	r->proc = proc;
+	r->layer = layer;
+	snprintf(r->type, sizeof(r->type), "%s", type);
+	r->c = *c;
+	return 0;
+}
+
+void metrics_snapshot_free(struct metrics_snapshot *s)
+{
+	free(s->procs);
+	free(s->rows);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Sorting needs the process table: qsort has no context argument. */
+static const struct metrics_snapshot *sort_snap;
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct metrics_row *x = a, *y = b;
+	pid_t px = sort_snap->procs[x->proc].pid, py = sort_snap->procs[y->proc].pid;
+
+	if (px != py)
+		return px < py ? -1 : 1;
+	if (x->layer != y->layer)
+		return x->layer < y->layer ? -1 : 1;
+	return strcmp(x->type, y->type);
+}
+
+static void proc_labels(FILE *out, const struct metrics_proc *p)
+{
+	fprintf(out, "pid=\"%d\",exe=\"", p->pid);
+	prom_label_value(out, p->exe);
+	fputs("\",runtime=\"", out);
+	prom_label_value(out, p->runtime);
+	fputs("\",version=\"", out);
+	prom_label_value(out, p->version);
+	fputc('"', out);
+}
+
+static void row_labels(FILE *out, const struct metrics_snapshot *s, const struct metrics_row *r)
+{
+	proc_labels(out, &s->procs[r->proc]);
+	fprintf(out, ",layer=\"%s\",type=\"", ev_layer_name(r->layer));
+	prom_label_value(out, r->type);
+	fputc('"', out);
+}
+
+static void family(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void histogram(FILE *out, const struct metrics_snapshot *s, const char *name,
+		      const char *help, size_t hist_off, size_t sum_off)
+{
+	family(out, name, "histogram", help);
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct metrics_row *r = &s->rows[i];
+		const uint64_t *hist = (const uint64_t *)((const char *)&r->c + hist_off);
+		uint64_t sum_ns = *(const uint64_t *)((const char *)&r->c + sum_off), cum = 0;
+
+		for (int b = 0; b < AGG_BUCKETS; b++) {
+			cum += hist[b];
+			fprintf(out, "%s_bucket{", name);
+			row_labels(out, s, r);
+			if (b == AGG_BUCKETS - 1)
+				fprintf(out, ",le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+			else
+				fprintf(out, ",le=\"%.9g\"} %llu\n",
+					(double)(AGG_BUCKET0_NS << (2 * b)) / NS_PER_S,
+					(unsigned long long)cum);
+		}
+		fprintf(out, "%s_sum{", name);
+		row_labels(out, s, r);
+		fprintf(out, "} %.9f\n", sum_ns / NS_PER_S);
+		fprintf(out, "%s_count{", name);
+		row_labels(out, s, r);
+		fprintf(out, "} %llu\n", (unsigned long long)cum);
+	}
+}
+
+static void self_metric(FILE *out, const char *name, const char *type, const char *help, double v)
+{
+	family(out, name, type, help);
+	fprintf(out, "%s %.17g\n", name, v);
+}
+
+void metrics_render(FILE *out, struct metrics_snapshot *s)
+{
+	static const char *const kinds[4] = {"init", "before", "after", "destroy"};
+	const struct metrics_self *m = &s->self;
+
+	sort_snap = s;
+	qsort(s->rows, s->nrows, sizeof(*s->rows), cmp_row);
+	sort_snap = NULL;
+
+	family(out, "asyncscope_events_total", "counter",
+	       "Async hook events (init, before, after, destroy) by process and resource type.");
+	for (size_t i = 0; i < s->nrows; i++)
+		for (int k = 0; k < 4; k++) {
+			fputs("asyncscope_events_total{", out);
+			row_labels(out, s, &s->rows[i]);
+			fprintf(out, ",event=\"%s\"} %llu\n", kinds[k],
+				(unsigned long long)s->rows[i].c.events[k]);
+		}
+	family(out, "asyncscope_resources_alive", "gauge",
+	       "Resources initialised since the daemon attached and not destroyed yet.");
+	for (size_t i = 0; i < s->nrows; i++) {
+		fputs("asyncscope_resources_alive{", out);
+		row_labels(out, s, &s->rows[i]);
+		fprintf(out, "} %lld\n", (long long)s->rows[i].c.alive);
+	}
+	histogram(out, s, "asyncscope_callback_duration_seconds",
+		  "Time from before to after of each callback.",
+		  offsetof(struct agg_counts, cb_hist), offsetof(struct agg_counts, cb_ns));
+	histogram(out, s, "asyncscope_queue_delay_seconds",
+		  "Time from a resource's init to its first callback.",
+		  offsetof(struct agg_counts, queue_hist), offsetof(struct agg_counts, queue_ns));
+	family(out, "asyncscope_callback_duration_max_seconds", "gauge",
+	       "Longest callback seen since the daemon attached.");
+	for (size_t i = 0; i < s->nrows; i++) {
+		fputs("asyncscope_callback_duration_max_seconds{", out);
+		row_labels(out, s, &s->rows[i]);
+		fprintf(out, "} %.9f\n", s->rows[i].c.cb_max_ns / NS_PER_S);
+	}
+	family(out, "asyncscope_event_loop_callback_seconds_total", "counter",
+	       "Time the process spent in outermost callbacks (the event loop's busy time).");
+	for (size_t i = 0; i < s->nrows;) {
+		size_t proc = s->rows[i].proc;
+		uint64_t ns = 0;
+
+		for (; i < s->nrows && s->rows[i].proc == proc; i++)
+			ns += s->rows[i].c.loop_ns;
+		fputs("asyncscope_event_loop_callback_seconds_total{", out);
+		proc_labels(out, &s->procs[proc]);
+		fprintf(out, "} %.9f\n", ns / NS_PER_S);
+	}
+
+	self_metric(out, "asyncscope_daemon_processes_watched", "gauge",
+		    "Node and libuv processes followed now.", m->procs_watched);
+	self_metric(out, "asyncscope_daemon_files_probed", "gauge",
+		    "Binaries and libraries with probes in them.", m->files_probed);
+	self_metric(out, "asyncscope_daemon_probes_attached", "gauge", "Uprobe sites attached.",
+		    m->probes_attached);
+	self_metric(out, "asyncscope_daemon_links", "gauge",
+		    "BPF links and perf events the daemon holds (what bpftool link list shows).",
+		    m->links);
+	self_metric(out, "asyncscope_daemon_events_lost_total", "counter",
+		    "Events not counted: ring buffer full or aggregation maps full.",
+		    m->events_lost);
+	self_metric(out, "asyncscope_daemon_read_errors_total", "counter",
+		    "Events skipped because target memory could not be read.", m->read_errors);
+	self_metric(out, "asyncscope_daemon_execs_seen_total", "counter",
+		    "Process execs the daemon examined.", m->execs_seen);
+	self_metric(out, "asyncscope_daemon_attach_failures_total", "counter",
+		    "Files whose probes could not be attached.", m->attach_failures);
+	self_metric(out, "asyncscope_daemon_config_reloads_total", "counter",
+		    "Configuration reloads applied.", m->config_reloads);
+	self_metric(out, "asyncscope_daemon_config_errors_total", "counter",
+		    "Configuration reloads refused (the previous configuration stayed).",
+		    m->config_errors);
+	self_metric(out, "asyncscope_daemon_scrapes_total", "counter", "Scrapes of /metrics.",
+		    m->scrapes);
+	self_metric(out, "asyncscope_daemon_cpu_seconds_total", "counter",
+		    "CPU time of the daemon (user and system).", m->cpu_seconds);
+	self_metric(out, "asyncscope_daemon_resident_memory_bytes", "gauge",
+		    "Resident memory of the daemon.", m->rss_bytes);
+}

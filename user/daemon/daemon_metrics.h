@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What the daemon exports, as data: one row per (process, layer, type) of
+ * aggregated counters plus the daemon's own figures, and their rendering in
+ * Prometheus text format. No BPF here: the daemon fills a snapshot from its
+ * maps, the renderer only prints it (and unit tests feed it directly).
+ */
+#ifndef __ASYNCSCOPE_DAEMON_METRICS_H
+#define __ASYNCSCOPE_DAEMON_METRICS_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "bpf/events.h"
+
+struct metrics_proc {
+	pid_t pid;
+	char exe[PATH_MAX]; /* the executable, as the process sees its path */
+	char runtime[8];    /* "node" or "libuv" */
+	char version[32];   /* node's version; "" when unknown */
+};
+
+struct metrics_row {
+	size_t proc;   /* index into procs */
+	uint8_t layer; /* enum ev_layer */
+	char type[40]; /* provider or uv type name; "unknown" for AGG_TYPE_UNKNOWN */
+	struct agg_counts c;
+};
+
+struct metrics_self {
+	uint64_t procs_watched;	  /* node / libuv processes followed now */
+	uint64_t files_probed;	  /* binaries and libraries with probes in them */
+	uint64_t probes_attached; /* uprobe sites live */
+	uint64_t links;		  /* kernel links holding them, the process watcher's included */
+	uint64_t events_lost;	  /* ring-buffer drops, counts not kept (map full) */
+	uint64_t read_errors;	  /* target memory that could not be read */
+	uint64_t execs_seen;	  /* exec events received */
+	uint64_t attach_failures; /* files whose probes could not be attached */
+	uint64_t config_reloads;
+	uint64_t config_errors; /* reloads refused: the old config stayed */
+	uint64_t scrapes;
+	double cpu_seconds; /* user + system */
+	uint64_t rss_bytes;
+};
+
+struct metrics_snapshot {
+	struct metrics_proc *procs;
+	size_t nprocs, procs_cap;
+	struct metrics_row *rows;
+	size_t nrows, rows_cap;
+	struct metrics_self self;
+};
+
+/* Appends a process; returns its index, or -ENOMEM. */
+long metrics_add_proc(struct metrics_snapshot *s, const struct metrics_proc *p);
+/* Appends a row for proc (an index from metrics_add_proc). 0 or -ENOMEM. */
+int metrics_add_row(struct metrics_snapshot *s, size_t proc, uint8_t layer, const char *type,
+		    const struct agg_counts *c);
+void metrics_snapshot_free(struct metrics_snapshot *s);
+
+/* Writes every metric family, rows in (pid, layer, type) order. */
+void metrics_render(FILE *out, struct metrics_snapshot *s);
+
+#endif /* __ASYNCSCOPE_DAEMON_METRICS_H */

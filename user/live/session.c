@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "live/tracer.h"
+#include "bpf/double_id.h"
+#include "lib/id_set.h"
+#include "lib/exit_status.h"
+#include "live/ingest.h"
+#include "model/js_infer.h"
+#include "resolve/layout_cache.h"
+#include "lib/log.h"
+#include "live/privs.h"
+#include "resolve/resolve_uv.h"
+#include "resolve/proc.h"
+#include "live/session.h"
+
+static volatile sig_atomic_t stop_signal, stop_count;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+	stop_count++;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && log_verbosity < 3)
+		return 0;
+	if (level == LIBBPF_INFO && log_verbosity < 2)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Exact JS mode: puts watchpoints on each node thread as it shows up. */
+struct watch_filter {
+	struct tracer *tracer;
+	struct event_sink next;
+	pid_t pid;
+	uint64_t uv_cbs; /* callback probes attached at run time */
+	pid_t watched[256];
+	size_t nwatched;
+	struct capture_summary *summary;
+	struct id_set late_unseen; /* uv objects with late_probe not yet seen running */
+};
+
+static int watch_on_event(void *ctx, const struct event *e)
+{
+	struct watch_filter *w = ctx;
+	int err;
+
+	if (e->kind == EV_UV_NEWCB) {
+		err = tracer_watch_uv_callback(w->tracer, e->pid, e->caller);
+		if (err) {
+			w->summary->uv_callbacks_unprobed++;
+			vlog("cannot probe libuv callback 0x%llx: %s",
+			     (unsigned long long)e->caller, strerror(-err));
+		} else {
+			w->uv_cbs++;
+		}
+		return 0;
+	}
+	if (e->layer == LAYER_UV && (e->kind == EV_INIT || e->kind == EV_BEFORE)) {
+		uint64_t key = ((uint64_t)e->pid << 40) ^ e->id;
+
+		/* an object registered before its callback's probe was in place:
+		 * until it is seen running, a run may have been missed */
+		if (e->kind == EV_INIT && (e->flags & EVF_LATE))
+			id_set_add(&w->late_unseen, key);
+		else if (e->kind == EV_BEFORE)
+			id_set_remove(&w->late_unseen, key);
+	}
+	if (e->kind != EV_THREAD_ENV)
+		return w->next.on_event(w->next.ctx, e);
+	for (size_t i = 0; i < w->nwatched; i++)
+		if (w->watched[i] == (pid_t)e->tid)
+			goto resume;
+	if (w->nwatched == sizeof(w->watched) / sizeof(w->watched[0])) {
+		w->summary->js_unwatched_threads++;
+		goto resume;
+	}
+	w->watched[w->nwatched++] = e->tid;
+	err = tracer_watch_thread(w->tracer, e->tid, e->exec);
+	if (err) {
+		w->summary->js_unwatched_threads++;
+		wlog("cannot watch thread %u for --js exact: %s", e->tid, strerror(-err));
+	} else {
+		uint64_t counter_bits;
+
+		vlog("watching thread %u (async_id_fields at 0x%llx)", e->tid,
+		     (unsigned long long)e->exec);
+		/* ids issued between the thread's discovery and now were not seen
+		 * by the watchpoints: zero when the process waited, stopped */
+		if (!proc_read_mem(e->pid, e->exec + ASYNC_ID_COUNTER_OFF, &counter_bits,
+				   sizeof(counter_bits)))
+			w->summary->js_ids_before_armed +=
+				id_from_double_bits(counter_bits) - id_from_double_bits(e->id);
+	}
+resume:
+	if (e->flags & THREAD_ENV_STOPPED)
+		kill(e->pid, SIGCONT);
+	return 0;
+}
+
+static void watch_flush(void *ctx)
+{
+	struct watch_filter *w = ctx;
+
+	if (w->next.flush)
+		w->next.flush(w->next.ctx);
+}
+
+/* uv layer: probe the callbacks every mapped file hands to libuv, up front. */
+static void prescan_uv_callbacks(struct tracer *t, const struct session_opts *o, pid_t pid,
+				 const char *binary, const char *uv_path)
+{
+	if (o->argv) {
+		/* not mapped yet: the program and the libuv it will use */
+		tracer_prescan_uv_callbacks(t, pid, binary);
+		tracer_prescan_uv_callbacks(t, pid, uv_path);
+		return;
+	}
+	tracer_prescan_process(t, pid);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* execvp's lookup, done here so the binary can be resolved before exec. */
+static int find_in_path(const char *name, char *out, size_t cap)
+{
+	const char *path = getenv("PATH");
+	struct stat st;
+
+	if (strchr(name, '/')) {
+		snprintf(out, cap, "%s", name);
+		return access(out, X_OK) == 0 ? 0 : -errno;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+
+		snprintf(out, cap, "%.*s/%s", (int)(len ? len : 1), len ? path : ".", name);
+		if (access(out, X_OK) == 0 && stat(out, &st) == 0 && S_ISREG(st.st_mode))
+			return 0;
+		path += len;
+		if (*path == ':')
+			path++;
+	}
+	return -ENOENT;
+}
+
+/* Forks a child that waits on a pipe before exec, so probes are in place
+ * before the first line of JS runs. */
+static int spawn_held(char **argv, pid_t *pid, int *go_fd)
+{
+	int fds[2];
+	pid_t child;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	child = fork();
+	if (child < 0) {
+		int err = -errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	if (child == 0) {
+		char go;
+
+		close(fds[1]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		if (read(fds[0], &go, 1) != 1)
+			_exit(127); /* the tracer gave up: do not run untraced */
+		execvp(argv[0], argv);
+		fprintf(stderr, "asyncscope: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[0]);
+	*pid = child;
+	*go_fd = fds[1];
+	return 0;
+}
+
+/* The node layer: resolve node in binary; ESRCH (not node) is left to the caller. */
+static int resolve_node(const struct session_opts *o, struct session_result *r, const char *binary,
+			const char *shown)
+{
+	int err = node_layout__resolve_cached(binary, &r->layout, &r->cache);
+
+	if (err == -ESRCH)
+		return err;
+	if (err) {
+		elog("unsupported node binary %s (build-id %s): %s", shown,
+		     r->layout.build_id[0] ? r->layout.build_id : "none", r->layout.error);
+		return err;
+	}
+	for (int s = 0; s < SITE_COUNT; s++)
+		if (r->layout.sites[s].used && !r->layout.sites[s].emulated)
+			wlog("probe site %s starts with an instruction the kernel single-steps "
+			     "(slow): %s",
+			     r->layout.sites[s].symbol, r->layout.sites[s].first_insn);
+	return 0;
+}
+
+static int resolve_target(const struct session_opts *o, struct session_result *r, char *binary,
+			  size_t cap)
+{
+	char comm[64] = "?", exe[PATH_MAX] = "?", uvpath[PATH_MAX];
+	bool want_node = o->layers & LAYER_BIT_NODE, want_uv = o->layers & LAYER_BIT_UV;
+	const char *shown;
+	int err, nerr;
+
+	if (o->argv) {
+		err = find_in_path(o->argv[0], binary, cap);
+		if (err) {
+			elog("cannot run '%s': %s", o->argv[0],
+			     err == -ENOENT ? "command not found" : strerror(-err));
+			return EXIT_NO_TARGET;
+		}
+		shown = binary;
+	} else {
+		proc_exe_path(o->pid, binary, cap);
+		proc_comm(o->pid, comm, sizeof(comm));
+		if ((err = proc_exe_target(o->pid, exe, sizeof(exe)))) {
+			if (err == -ENOENT) {
+				elog("process %d (%s) has no executable (kernel thread or exiting)",
+				     o->pid, comm);
+				return EXIT_UNSUPPORTED;
+			}
+			elog("cannot read /proc/%d/exe: %s", o->pid, strerror(-err));
+			return err == -EACCES || err == -EPERM ? EXIT_NOPERM : EXIT_FAIL;
+		}
+		shown = exe;
+	}
+
+	/* node: the node layer unless --layers says otherwise; anything else
+	 * with libuv: the uv layer */
+	nerr = resolve_node(o, r, binary, shown);
+	if (nerr && nerr != -ESRCH)
+		return nerr == -ENOENT || nerr == -EACCES ? EXIT_NO_TARGET : EXIT_UNSUPPORTED;
+	r->is_node = !nerr;
+	if (!o->layers) {
+		want_node = r->is_node;
+		want_uv = !r->is_node;
+	}
+	if (want_node && !r->is_node) {
+		if (o->argv)
+			elog("%s is not a Node.js binary (no node::AsyncWrap symbols); run node "
+			     "itself, "
+			     "e.g. asyncscope trace -- node app.js, or --layers uv for a libuv "
+			     "program",
+			     binary);
+		else
+			elog("process %d (%s, %s) is not a Node.js process: no node::AsyncWrap "
+			     "symbols",
+			     o->pid, comm, exe);
+		return EXIT_UNSUPPORTED;
+	}
+	r->node_on = want_node;
+	if (want_uv) {
+		err = o->argv ? uv_find_for_program(binary, o->layers & LAYER_BIT_UV, uvpath,
+						    sizeof(uvpath)) :
+				uv_find_in_process(o->pid, uvpath, sizeof(uvpath));
+		if (!err)
+			err = uv_layout__resolve(uvpath, &r->uv);
+		if (err) {
+			if (o->argv && o->layers)
+				elog("%s: no libuv in it and none installed to load", binary);
+			else if (o->argv)
+				elog("%s is neither a Node.js binary nor linked with libuv (if it "
+				     "loads libuv at run time, e.g. python with uvloop, use "
+				     "--layers uv)",
+				     binary);
+			else if (o->layers)
+				elog("process %d (%s, %s) has no libuv loaded", o->pid, comm, exe);
+			else
+				elog("process %d (%s, %s) is neither a Node.js nor a libuv process",
+				     o->pid, comm, exe);
+			return EXIT_UNSUPPORTED;
+		}
+		for (int i = 0; i < r->uv.nsites; i++)
+			if (!r->uv.sites[i].emulated && !r->uv.sites[i].wrapper)
+				vlog("uv probe %s starts with an instruction the kernel "
+				     "single-steps: %s",
+				     r->uv.sites[i].api->name, r->uv.sites[i].insn);
+		r->uv_on = true;
+	}
+	return EXIT_OK;
+}
+
+static bool target_gone(const struct session_opts *o, struct session_result *r)
+{
+	if (o->argv) {
+		int status;
+		pid_t w = waitpid(r->pid, &status, WNOHANG);
+
+		if (w == r->pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+			r->target_status = status;
+			return true;
+		}
+		return w < 0 && errno == ECHILD;
+	}
+	return !proc_alive(r->pid);
+}
+
+int session_run(const struct session_opts *o, struct session_result *r)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	struct tracer *tracer = NULL;
+	struct ingest *in = NULL;
+	struct js_infer *js = NULL;
+	struct event_sink sink = o->sink;
+	struct watch_filter watch = {0};
+	char binary[PATH_MAX];
+	const char *why;
+	int status = EXIT_OK, go_fd = -1, err;
+	uint64_t start, deadline = 0, grace_deadline = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->pid = o->pid;
+	libbpf_set_print(libbpf_print);
+
+	if (!o->argv) {
+		err = proc_check_pid(o->pid);
+		if (err) {
+			elog("no such process: %d", o->pid);
+			return EXIT_NO_TARGET;
+		}
+	}
+	if (privs_check()) {
+		elog("need root or CAP_BPF+CAP_PERFMON to attach probes (try: sudo asyncscope "
+		     "...)");
+		return EXIT_NOPERM;
+	}
+	status = resolve_target(o, r, binary, sizeof(binary));
+	snprintf(r->binary, sizeof(r->binary), "%s", binary);
+	if (status != EXIT_OK)
+		return status;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (o->argv) {
+		err = spawn_held(o->argv, &r->pid, &go_fd);
+		if (err) {
+			elog("cannot start %s: %s", o->argv[0], strerror(-err));
+			return EXIT_FAIL;
+		}
+	}
+
+	{
+		struct tracer_opts to = {
+			.pid = r->pid,
+			.binary = binary,
+			.layout = r->node_on ? &r->layout : NULL,
+			.uv = r->uv_on ? &r->uv : NULL,
+			.ringbuf_bytes = o->ringbuf_bytes,
+			.with_stacks = r->node_on && (o->with_stacks || o->js != JS_OFF),
+			.js_exact = r->node_on && o->js == JS_EXACT,
+			/* only a command we started: its stops are reported to us, not
+			 * to a shell that would take them for Ctrl-Z */
+			.stop_to_arm = o->argv != NULL,
+		};
+
+		err = tracer_open(&to, &tracer, &why);
+	}
+	if (err) {
+		elog("%s: %s", why ? why : "attach failed", strerror(-err));
+		status = EXIT_FAIL;
+		if (!o->argv && !proc_alive(r->pid)) {
+			elog("process %d exited before the probes were attached", r->pid);
+			status = EXIT_NO_TARGET;
+		}
+		goto cleanup;
+	}
+	if (r->node_on && o->js != JS_OFF) {
+		js = js_infer_new(&o->sink, o->js == JS_EXACT);
+		if (!js) {
+			status = EXIT_FAIL;
+			goto cleanup;
+		}
+		sink = js_infer_sink(js);
+	}
+	if (r->uv_on)
+		prescan_uv_callbacks(tracer, o, r->pid, binary, r->uv.path);
+	/* records user space acts on: watchpoints (exact JS), new uv callbacks */
+	{
+		watch.tracer = tracer;
+		watch.pid = r->pid;
+		watch.summary = &r->summary;
+		watch.next = sink;
+		sink = (struct event_sink){
+			.on_event = watch_on_event, .flush = watch_flush, .ctx = &watch};
+	}
+	err = ingest_new(tracer_ringbuf_fd(tracer), &r->layout, &sink, &r->summary, &in);
+	if (err) {
+		elog("cannot read the ring buffer: %s", strerror(-err));
+		status = EXIT_FAIL;
+		goto cleanup;
+	}
+	if (!o->quiet)
+		ilog("attached %zu probes to pid %d (%s%s%s%s)", tracer_nlinks(tracer), r->pid,
+		     r->node_on ? "node layer: " : "", r->node_on ? binary : "",
+		     r->uv_on ? (r->node_on ? ", uv layer: " : "uv layer: ") : "",
+		     r->uv_on ? r->uv.path : "");
+	/* the consumer may write a file header now: no event is read before */
+	if (o->on_attached && (err = o->on_attached(o->attached_ctx, r))) {
+		status = EXIT_FAIL;
+		goto cleanup;
+	}
+	if (go_fd >= 0) {
+		if (write(go_fd, "g", 1) != 1) {
+			elog("cannot release the command: %s", strerror(errno));
+			status = EXIT_FAIL;
+			goto cleanup;
+		}
+		close(go_fd);
+		go_fd = -1;
+	}
+
+	start = now_ns();
+	if (o->duration_ns)
+		deadline = start + o->duration_ns;
+	for (;;) {
+		err = ingest_poll(in, 100);
+		if (err == -ECANCELED)
+			break;
+		if (err < 0) {
+			elog("reading events failed: %s", strerror(-err));
+			status = EXIT_FAIL;
+			break;
+		}
+		if (target_gone(o, r)) {
+			r->target_exited = true;
+			break;
+		}
+		if (stop_signal) {
+			/* a command we started gets the signal too (as from a shell),
+			 * and its shutdown is still observed for a grace period; a
+			 * second signal stops at once */
+			if (!o->argv || stop_count > 1)
+				break;
+			if (!grace_deadline) {
+				kill(r->pid, stop_signal);
+				grace_deadline = now_ns() + 5000000000ULL;
+			} else if (now_ns() >= grace_deadline) {
+				break;
+			}
+		}
+		if (deadline && now_ns() >= deadline)
+			break;
+	}
+	/* whatever is still in the ring buffer belongs to the capture */
+	while ((err = ingest_poll(in, 0)) > 0)
+		;
+	if (js)
+		js_infer_finish(js);
+	r->summary.uv_late_unseen = watch.late_unseen.len;
+	r->summary.duration_ns = now_ns() - start;
+	{
+		struct rusage ru;
+
+		if (!getrusage(RUSAGE_SELF, &ru)) {
+			r->summary.self_cpu_us =
+				ru.ru_utime.tv_sec * 1000000ULL + ru.ru_utime.tv_usec +
+				ru.ru_stime.tv_sec * 1000000ULL + ru.ru_stime.tv_usec;
+			r->summary.self_maxrss_kb = ru.ru_maxrss;
+		}
+	}
+	if (stop_signal && !o->quiet)
+		ilog("stopped by signal %d", (int)stop_signal);
+	if (r->target_exited && !o->quiet)
+		ilog("target %d exited", r->pid);
+
+cleanup:
+	if (tracer) {
+		tracer_read_stats(tracer, &r->stats);
+		r->summary.lost = r->stats.ringbuf_drops;
+		r->summary.read_errors = r->stats.read_errors;
+		r->summary.bad_ids = r->stats.bad_ids;
+	}
+	ingest_free(in);
+	js_infer_free(js);
+	id_set_free(&watch.late_unseen);
+	tracer_destroy(tracer);
+	/* a stop whose record was never read must not outlive us */
+	if (o->argv && o->js == JS_EXACT && r->pid > 0 && !r->target_exited)
+		kill(r->pid, SIGCONT);
+	if (go_fd >= 0) {
+		/* never let the command run unobserved after a failed attach */
+		kill(r->pid, SIGKILL);
+		close(go_fd);
+		waitpid(r->pid, &r->target_status, 0);
+	} else if (o->argv && !r->target_exited && status == EXIT_OK) {
+		if (waitpid(r->pid, &r->target_status, WNOHANG) == r->pid)
+			r->target_exited = true;
+		else if (!o->quiet)
+			ilog("command %d continues, no longer observed", r->pid);
+	}
+	return status;
+}
+
+int session_command_exit_code(const struct session_result *r)
+{
+	if (WIFEXITED(r->target_status))
+		return WEXITSTATUS(r->target_status);
+	if (WIFSIGNALED(r->target_status))
+		return 128 + WTERMSIG(r->target_status);
+	return EXIT_OK;
+}
+
+void session_report_stats(const struct session_result *r)
+{
+	const struct probe_stats *s = &r->stats;
+
+	if (s->ringbuf_drops)
+		elog("%llu events LOST: the ring buffer was full (raise --ringbuf-size)",
+		     (unsigned long long)s->ringbuf_drops);
+	if (s->read_errors)
+		wlog("%llu events skipped: target memory could not be read",
+		     (unsigned long long)s->read_errors);
+	if (s->bad_ids)
+		wlog("%llu events skipped or suspicious: invalid async ids",
+		     (unsigned long long)s->bad_ids);
+	if (s->frame_overflow)
+		wlog("%llu callback scopes nested deeper than %d were not tracked",
+		     (unsigned long long)s->frame_overflow, NODE_MAX_FRAMES);
+	if (s->live_map_full || s->thread_map_full)
+		wlog("BPF maps full: %llu wraps, %llu threads not tracked",
+		     (unsigned long long)s->live_map_full, (unsigned long long)s->thread_map_full);
+	if (r->summary.js_unwatched_threads || r->summary.js_ids_before_armed)
+		wlog("--js exact: %llu threads without watchpoints; %llu ids issued before the "
+		     "watchpoints were armed (their JS events are missing)",
+		     (unsigned long long)r->summary.js_unwatched_threads,
+		     (unsigned long long)r->summary.js_ids_before_armed);
+	if (r->summary.uv_callbacks_unprobed)
+		wlog("%llu libuv callbacks could not be probed: their runs are missing",
+		     (unsigned long long)r->summary.uv_callbacks_unprobed);
+	if (r->summary.uv_late_unseen)
+		vlog("%llu libuv objects registered before their callback was probed were never "
+		     "seen running (a run may have been missed, or it is still pending)",
+		     (unsigned long long)r->summary.uv_late_unseen);
+	if (r->summary.unknown_records)
+		wlog("%llu unknown records skipped",
+		     (unsigned long long)r->summary.unknown_records);
+	dlog("stale scope frames %llu, pops without a callback scope %llu",
+	     (unsigned long long)s->stale_frames, (unsigned long long)s->foreign_pops);
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Owns the BPF skeleton and every probe link: open -> configure -> load ->
+ * attach, and total detach on destroy.
+ */
+#ifndef __ASYNCSCOPE_ATTACH_H
+#define __ASYNCSCOPE_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bpf/events.h"
+#include "resolve/resolve_node.h"
+#include "resolve/resolve_uv.h"
+
+struct tracer;
+
+struct tracer_opts {
+	pid_t pid;			  /* process the probes fire for; -1: every process */
+	const char *binary;		  /* file the probes are placed in (e.g. /proc/PID/exe) */
+	const struct node_layout *layout; /* node layer, NULL if off */
+	const struct uv_layout *uv;	  /* uv layer (probes in uv->path), NULL if off */
+	size_t ringbuf_bytes;		  /* rounded up to a power of two */
+	bool with_stacks;		  /* carry the async id stack on every event */
+	bool js_exact;			  /* report threads, for hardware watchpoints */
+	bool stop_to_arm;		  /* js_exact: SIGSTOP new threads until armed */
+	bool aggregate; /* count into BPF maps; records only for captured processes */
+};
+
+/* 0 or -errno; on failure *err_msg (static text or NULL) says which step failed. */
+int tracer_open(const struct tracer_opts *opts, struct tracer **out, const char **err_msg);
+int tracer_ringbuf_fd(const struct tracer *t);
+/*
+ * Exact JS mode: hardware write watchpoints on a thread's id fields (the
+ * trigger slot and the id counter, at id_fields + 8 and + 16), each running
+ * the js_watch program. 0 or -errno.
+ */
+int tracer_watch_thread(struct tracer *t, pid_t tid, uint64_t id_fields);
+size_t tracer_nlinks(const struct tracer *t);
+/* Kernel links (BPF links and perf events) the tracer holds. */
+size_t tracer_nkernel_links(const struct tracer *t);
+/*
+ * uv layer: puts entry and return probes on a libuv callback of pid at addr
+ * (reported by the uv_api program the first time it is registered). 0 or -errno.
+ */
+int tracer_watch_uv_callback(struct tracer *t, pid_t pid, uint64_t addr);
+/*
+ * uv layer: finds the callbacks path's code hands to libuv (user/cb_scan.c)
+ * and probes them all now, before they first run. Once per file. 0 or -errno.
+ */
+int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path);
+/* uv layer: the prescan above for every executable file pid has mapped now. */
+void tracer_prescan_process(struct tracer *t, pid_t pid);
+void tracer_read_stats(const struct tracer *t, struct probe_stats *s);
+/* Aggregation mode: calls fn for every (process, layer, type) counted so far. */
+int tracer_agg_foreach(const struct tracer *t,
+		       void (*fn)(void *ctx, const struct agg_key *k, const struct agg_counts *c),
+		       void *ctx);
+/* Aggregation mode: frees every map entry of process pid (it exited). */
+void tracer_forget_process(struct tracer *t, pid_t pid);
+/* Aggregation mode: send pid's events as records too (or stop). 0 or -errno. */
+int tracer_capture_process(struct tracer *t, pid_t pid, bool on);
+/* Aggregation mode: stop (or resume) counting process pid (excluded by configuration). */
+int tracer_ignore_process(struct tracer *t, pid_t pid, bool ignore);
+/* Detaches every probe and frees everything; NULL-safe. */
+void tracer_destroy(struct tracer *t);
+
+#endif /* __ASYNCSCOPE_ATTACH_H */
