@@ -19,6 +19,7 @@
 #include "live/tracer.h"
 #include "resolve/cb_scan.h"
 #include "resolve/probe_site.h"
+#include "resolve/proc.h"
 #include "resolve/x86_decode.h"
 #include "asyncscope.skel.h"
 #include "lib/log.h"
@@ -250,35 +251,32 @@ cleanup:
 	return err;
 }
 
+struct mapping_query {
+	uint64_t addr, *off;
+	char *path;
+	size_t cap;
+};
+
+static int mapping_holds(void *ctx, const struct proc_map *m)
+{
+	struct mapping_query *q = ctx;
+
+	if (q->addr < m->start || q->addr >= m->end)
+		return 0;
+	if (m->perms[2] != 'x' || !m->file)
+		return -ENOENT;
+	snprintf(q->path, q->cap, "%s", m->path);
+	*q->off = q->addr - m->start + m->pgoff;
+	return 1;
+}
+
 /* The mapping of pid that holds addr: a path that opens it, and addr's file offset. */
 static int find_mapping(pid_t pid, uint64_t addr, char *path, size_t cap, uint64_t *off)
 {
-	char maps[64], line[4096];
-	int err = -ENOENT;
-	FILE *f;
+	struct mapping_query q = {.addr = addr, .off = off, .path = path, .cap = cap};
+	int err = proc_maps_foreach(pid, mapping_holds, &q);
 
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
-	f = fopen(maps, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long long start, end, pgoff;
-		char perms[8];
-
-		if (sscanf(line, "%llx-%llx %7s %llx", &start, &end, perms, &pgoff) != 4 ||
-		    addr < start || addr >= end)
-			continue;
-		if (perms[2] != 'x' || !strchr(line, '/'))
-			break;
-		/* through the process's root, so files in containers resolve */
-		line[strcspn(line, "\n")] = '\0';
-		snprintf(path, cap, "/proc/%d/root%s", pid, strchr(line, '/'));
-		*off = addr - start + pgoff;
-		err = 0;
-		break;
-	}
-	fclose(f);
-	return err;
+	return err < 0 ? err : err ? 0 : -ENOENT;
 }
 
 /* Probes one libuv callback at file offset off of path (entry and return). */
@@ -378,29 +376,28 @@ int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path)
 	return 0;
 }
 
+struct prescan {
+	struct tracer *t;
+	pid_t pid;
+	char last[PATH_MAX];
+};
+
+static int prescan_mapping(void *ctx, const struct proc_map *m)
+{
+	struct prescan *p = ctx;
+
+	if (!m->file || strcmp(m->perms, "r-xp") || !strcmp(m->file, p->last))
+		return 0;
+	snprintf(p->last, sizeof(p->last), "%s", m->file);
+	tracer_prescan_uv_callbacks(p->t, p->pid, m->path);
+	return 0;
+}
+
 void tracer_prescan_process(struct tracer *t, pid_t pid)
 {
-	char maps[64], line[4096], path[PATH_MAX], last[PATH_MAX] = "";
-	FILE *f;
+	struct prescan p = {.t = t, .pid = pid};
 
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
-	f = fopen(maps, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *file = strchr(line, '/');
-
-		if (!file || !strstr(line, " r-xp "))
-			continue;
-		file[strcspn(file, "\n")] = '\0';
-		if (!strcmp(file, last))
-			continue;
-		snprintf(last, sizeof(last), "%s", file);
-		/* through the process's root, so files in containers resolve */
-		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, file);
-		tracer_prescan_uv_callbacks(t, pid, path);
-	}
-	fclose(f);
+	proc_maps_foreach(pid, prescan_mapping, &p);
 }
 
 int tracer_watch_uv_callback(struct tracer *t, pid_t pid, uint64_t addr)

@@ -25,6 +25,36 @@ int proc_parse_pid(const char *arg, pid_t *pid)
 	return 0;
 }
 
+int proc_maps_foreach(pid_t pid, int (*fn)(void *ctx, const struct proc_map *m), void *ctx)
+{
+	char maps[64], line[4096];
+	int ret = 0;
+	FILE *f;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return -errno;
+	while (!ret && fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, pgoff;
+		struct proc_map m;
+
+		if (sscanf(line, "%llx-%llx %7s %llx", &start, &end, m.perms, &pgoff) != 4)
+			continue;
+		m.start = start;
+		m.end = end;
+		m.pgoff = pgoff;
+		line[strcspn(line, "\n")] = '\0';
+		m.file = strchr(line, '/');
+		m.path[0] = '\0';
+		if (m.file)
+			snprintf(m.path, sizeof(m.path), "/proc/%d/root%s", pid, m.file);
+		ret = fn(ctx, &m);
+	}
+	fclose(f);
+	return ret;
+}
+
 int proc_check_pid(pid_t pid)
 {
 	char path[64];

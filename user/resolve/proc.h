@@ -3,6 +3,7 @@
 #ifndef __ASYNCSCOPE_PROC_H
 #define __ASYNCSCOPE_PROC_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,25 @@ bool proc_alive(pid_t pid);
 /* The process's start time (clock ticks since boot): with the pid, names a
  * process even after its pid is reused. 0 if unreadable. */
 uint64_t proc_start_time(pid_t pid);
+
+/*
+ * One line of /proc/PID/maps. file is the mapped file as the process names
+ * it (NULL if anonymous); path is the same through /proc/PID/root, so files
+ * in containers open from here ("" if anonymous).
+ */
+struct proc_map {
+	uint64_t start, end, pgoff;
+	char perms[8]; /* "r-xp" */
+	const char *file;
+	char path[PATH_MAX];
+};
+
+/*
+ * Calls fn for each mapping of the process, in address order, until fn
+ * returns non-zero; returns that, 0 at the end, or -errno if the maps
+ * cannot be read. The one reader of /proc/PID/maps.
+ */
+int proc_maps_foreach(pid_t pid, int (*fn)(void *ctx, const struct proc_map *m), void *ctx);
 
 /* Its cgroup v2 path ("/system.slice/x.service"); "" if unknown. */
 void proc_cgroup(pid_t pid, char *buf, size_t cap);

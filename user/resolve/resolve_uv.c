@@ -7,6 +7,7 @@
 
 #include "resolve/elf_file.h"
 #include "resolve/probe_site.h"
+#include "resolve/proc.h"
 #include "resolve/resolve_uv.h"
 #include "resolve/x86_decode.h"
 
@@ -271,28 +272,27 @@ static bool defines_uv_run(const char *path)
 	return yes;
 }
 
+struct path_buf {
+	char *path;
+	size_t cap;
+};
+
+static int maps_libuv(void *ctx, const struct proc_map *m)
+{
+	struct path_buf *b = ctx;
+
+	if (!m->file || strcmp(m->perms, "r-xp") || !strstr(m->file, "/libuv.so"))
+		return 0;
+	snprintf(b->path, b->cap, "%s", m->path);
+	return 1;
+}
+
 int uv_find_shared_in_process(int pid, char *path, size_t cap)
 {
-	char maps[64], line[4096];
-	FILE *f;
+	struct path_buf b = {path, cap};
+	int err = proc_maps_foreach(pid, maps_libuv, &b);
 
-	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
-	f = fopen(maps, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		char *file = strchr(line, '/');
-
-		if (!file || !strstr(line, " r-xp ") || !strstr(file, "/libuv.so"))
-			continue;
-		file[strcspn(file, "\n")] = '\0';
-		/* through the process's root, so containers resolve */
-		snprintf(path, cap, "/proc/%d/root%s", pid, file);
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	return -ESRCH;
+	return err < 0 ? err : err ? 0 : -ESRCH;
 }
 
 int uv_find_in_process(int pid, char *path, size_t cap)
