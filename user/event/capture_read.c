@@ -11,6 +11,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "lib/array_grow.h"
 #include "event/capture.h"
 
 struct reader {
@@ -285,15 +286,8 @@ static int string_at(struct reader *r, struct cursor *c, uint64_t ref, const cha
 	memcpy(buf, c->p, len);
 	buf[len] = '\0';
 	c->p += len;
-	if (r->nstrs == r->str_cap) {
-		size_t cap = r->str_cap ? 2 * r->str_cap : 64;
-		const char **n = realloc(r->strs, cap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		r->strs = n;
-		r->str_cap = cap;
-	}
+	if (array_grow((void **)&r->strs, &r->str_cap, r->nstrs + 1, sizeof(*r->strs)))
+		return -1;
 	*out = r->strs[r->nstrs++] = intern(buf);
 	return *out ? 0 : -1;
 }
@@ -311,15 +305,8 @@ static int thread_at(struct reader *r, struct cursor *c, uint64_t ref, struct ev
 
 	if (c->bad || pid > UINT32_MAX || tid > UINT32_MAX)
 		return -1;
-	if (r->nthreads == r->thread_cap) {
-		size_t cap = r->thread_cap ? 2 * r->thread_cap : 16;
-		struct rthread *n = realloc(r->threads, cap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		r->threads = n;
-		r->thread_cap = cap;
-	}
+	if (array_grow((void **)&r->threads, &r->thread_cap, r->nthreads + 1, sizeof(*r->threads)))
+		return -1;
 	r->threads[r->nthreads++] = (struct rthread){pid, tid};
 	e->pid = pid;
 	e->tid = tid;

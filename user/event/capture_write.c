@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "lib/array_grow.h"
 #include "event/capture.h"
 
 struct str_slot {
@@ -79,19 +80,9 @@ static void fb_put(struct fieldbuf *b, const void *data, size_t n)
 {
 	if (b->err)
 		return;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		uint8_t *p;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->err = -ENOMEM;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (array_grow((void **)&b->p, &b->cap, b->len + n, 1)) {
+		b->err = -ENOMEM;
+		return;
 	}
 	memcpy(b->p + b->len, data, n);
 	b->len += n;

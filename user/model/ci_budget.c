@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array_grow.h"
 #include "model/ci_budget.h"
 
 bool ci_metric_is_time(const char *name)
@@ -138,15 +139,10 @@ int ci_budget_parse(FILE *in, const char *name, struct ci_budget *b, char *err, 
 			break;
 		}
 		r.line = lineno;
-		if (b->n == rcap) {
-			void *p = realloc(b->rules, (rcap = rcap ? 2 * rcap : 16) * sizeof(r));
-
-			if (!p) {
-				ret = -ENOMEM;
-				snprintf(err, err_cap, "%s: out of memory", name);
-				break;
-			}
-			b->rules = p;
+		if (array_grow((void **)&b->rules, &rcap, b->n + 1, sizeof(r))) {
+			ret = -ENOMEM;
+			snprintf(err, err_cap, "%s: out of memory", name);
+			break;
 		}
 		b->rules[b->n++] = r;
 	}
@@ -182,13 +178,8 @@ static uint64_t limit_of(const struct ci_rule *r, uint64_t base)
 
 static int push(struct ci_result *r, size_t *cap, const struct ci_check *c)
 {
-	if (r->n == *cap) {
-		void *p = realloc(r->checks, (*cap = *cap ? 2 * *cap : 64) * sizeof(*c));
-
-		if (!p)
-			return -ENOMEM;
-		r->checks = p;
-	}
+	if (array_grow((void **)&r->checks, cap, r->n + 1, sizeof(*c)))
+		return -ENOMEM;
 	r->checks[r->n++] = *c;
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array_grow.h"
 #include "model/ci_summary.h"
 #include "lib/json_string.h"
 #include "lib/json_writer.h"
@@ -15,15 +16,8 @@ int ci_values_set(struct ci_values *vs, const char *name, uint64_t value)
 			vs->v[i].value = value;
 			return 0;
 		}
-	if (vs->n == vs->cap) {
-		size_t cap = vs->cap ? 2 * vs->cap : 64;
-		void *p = realloc(vs->v, cap * sizeof(*vs->v));
-
-		if (!p)
-			return -ENOMEM;
-		vs->v = p;
-		vs->cap = cap;
-	}
+	if (array_grow((void **)&vs->v, &vs->cap, vs->n + 1, sizeof(*vs->v)))
+		return -ENOMEM;
 	vs->v[vs->n].name = strdup(name);
 	if (!vs->v[vs->n].name)
 		return -ENOMEM;
@@ -405,15 +399,10 @@ int ci_summary_read_json(FILE *in, const char *name, struct ci_summary *s, char 
 
 	memset(s, 0, sizeof(*s));
 	for (;;) {
-		if (len + 4096 > cap) {
-			char *p = realloc(buf, cap = cap ? 2 * cap : 65536);
-
-			if (!p) {
-				free(buf);
-				snprintf(err, err_cap, "%s: out of memory", name);
-				return -ENOMEM;
-			}
-			buf = p;
+		if (array_grow((void **)&buf, &cap, len + 4096, 1)) {
+			free(buf);
+			snprintf(err, err_cap, "%s: out of memory", name);
+			return -ENOMEM;
 		}
 		got = fread(buf + len, 1, cap - len, in);
 		len += got;

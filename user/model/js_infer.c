@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array_grow.h"
 #include "model/js_infer.h"
 
 #define MAX_LEVELS 64
@@ -161,15 +162,8 @@ static struct thread *thread_of(struct js_infer *j, uint32_t pid, uint32_t tid)
 	for (size_t i = 0; i < j->nthreads; i++)
 		if (j->threads[i].tid == tid && j->threads[i].pid == pid)
 			return &j->threads[i];
-	if (j->nthreads == j->cap) {
-		size_t ncap = j->cap ? 2 * j->cap : 8;
-		struct thread *nt = realloc(j->threads, ncap * sizeof(*nt));
-
-		if (!nt)
-			return NULL;
-		j->threads = nt;
-		j->cap = ncap;
-	}
+	if (array_grow((void **)&j->threads, &j->cap, j->nthreads + 1, sizeof(*j->threads)))
+		return NULL;
 	memset(&j->threads[j->nthreads], 0, sizeof(struct thread));
 	j->threads[j->nthreads].pid = pid;
 	j->threads[j->nthreads].tid = tid;
@@ -295,15 +289,8 @@ static int on_alloc(struct js_infer *j, struct thread *t, const struct event *e)
 		return 0;
 	r->alloc_ts = e->ts_ns;
 	r->trigger = e->trigger;
-	if (t->npending == t->pending_cap) {
-		size_t ncap = t->pending_cap ? 2 * t->pending_cap : 1024;
-		uint64_t *n = realloc(t->pending, ncap * sizeof(*n));
-
-		if (!n)
-			return 0;
-		t->pending = n;
-		t->pending_cap = ncap;
-	}
+	if (array_grow((void **)&t->pending, &t->pending_cap, t->npending + 1, sizeof(*t->pending)))
+		return 0;
 	t->pending[t->npending++] = e->id;
 	return 0;
 }

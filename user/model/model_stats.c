@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array_grow.h"
 #include "model/model_stats.h"
 #include "lib/u64_sort.h"
 
@@ -207,16 +208,9 @@ static int build_groups(const struct model *m, const struct cb_index *x, struct 
 
 		for (j = i + 1; j < n && !cmp_item(&it[i], &it[j]); j++)
 			;
-		if (ng == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			void *p = realloc(g, ncap * sizeof(*g));
-
-			if (!p) {
-				err = -ENOMEM;
-				break;
-			}
-			g = p;
-			cap = ncap;
+		if (array_grow((void **)&g, &cap, ng + 1, sizeof(*g))) {
+			err = -ENOMEM;
+			break;
 		}
 		s = &g[ng++];
 		memset(s, 0, sizeof(*s));

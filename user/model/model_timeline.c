@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array_grow.h"
 #include "model/model_timeline.h"
 #include "model/thread_index.h"
 
@@ -109,36 +110,14 @@ static struct tl_thread *thread_of(struct timeline *t, uint32_t pid, uint32_t ti
 
 	if (thread_index_find(&t->thread_pos, pid, tid, &pos))
 		return &t->threads[pos];
-	if (t->nthreads == t->threads_cap) {
-		size_t ncap = t->threads_cap ? 2 * t->threads_cap : 8;
-		struct tl_thread *n = realloc(t->threads, ncap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		t->threads = n;
-		t->threads_cap = ncap;
-	}
+	if (array_grow((void **)&t->threads, &t->threads_cap, t->nthreads + 1, sizeof(*t->threads)))
+		return NULL;
 	if (thread_index_add(&t->thread_pos, pid, tid, t->nthreads))
 		return NULL;
 	memset(&t->threads[t->nthreads], 0, sizeof(struct tl_thread));
 	t->threads[t->nthreads].pid = pid;
 	t->threads[t->nthreads].tid = tid;
 	return &t->threads[t->nthreads++];
-}
-
-/* Makes room for `need` elements; NULL (p untouched) if out of memory. */
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return p;
-	ncap = *cap ? 2 * *cap : 1024;
-	n = realloc(p, ncap * size);
-	if (n)
-		*cap = ncap;
-	return n;
 }
 
 int timeline_add_event(void *ctx, const struct event *e)
@@ -158,7 +137,6 @@ int timeline_add_event(void *ctx, const struct event *e)
 	switch (e->kind) {
 	case EV_INIT: {
 		struct flow *f;
-		void *n;
 
 		te = type_slot(t, e->pid, e->tid, key, true);
 		if (!te)
@@ -166,10 +144,8 @@ int timeline_add_event(void *ctx, const struct event *e)
 		te->type = e->type;
 		if (e->trigger < 2)
 			break;
-		n = grow(t->flows, &t->flows_cap, t->nflows + 1, sizeof(*t->flows));
-		if (!n)
+		if (array_grow((void **)&t->flows, &t->flows_cap, t->nflows + 1, sizeof(*t->flows)))
 			return 0;
-		t->flows = n;
 		f = &t->flows[t->nflows++];
 		*f = (struct flow){e->pid, e->tid, e->trigger, e->id, e->ts_ns, 0};
 		te->flow = t->nflows;
@@ -177,16 +153,11 @@ int timeline_add_event(void *ctx, const struct event *e)
 	}
 	case EV_BEFORE: {
 		struct slice *s;
-		void *n;
 
-		n = grow(t->slices, &t->slices_cap, t->nslices + 1, sizeof(*t->slices));
-		if (!n)
+		if (array_grow((void **)&t->slices, &t->slices_cap, t->nslices + 1,
+			       sizeof(*t->slices)) ||
+		    array_grow((void **)&th->open, &th->cap, th->depth + 1, sizeof(*th->open)))
 			return 0;
-		t->slices = n;
-		n = grow(th->open, &th->cap, th->depth + 1, sizeof(*th->open));
-		if (!n)
-			return 0;
-		th->open = n;
 		te = type_slot(t, e->pid, e->tid, key, false);
 		s = &t->slices[t->nslices];
 		*s = (struct slice){

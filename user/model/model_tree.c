@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array_grow.h"
 #include "model/model_tree.h"
 #include "model/thread_index.h"
 
@@ -121,15 +122,8 @@ static struct thread *thread_of(struct model *m, uint32_t pid, uint32_t tid, uin
 		m->last_thread = pos;
 		return &m->threads[pos];
 	}
-	if (m->nthreads == m->threads_cap) {
-		size_t ncap = m->threads_cap ? 2 * m->threads_cap : 8;
-		struct thread *nt = realloc(m->threads, ncap * sizeof(*nt));
-
-		if (!nt)
-			return NULL;
-		m->threads = nt;
-		m->threads_cap = ncap;
-	}
+	if (array_grow((void **)&m->threads, &m->threads_cap, m->nthreads + 1, sizeof(*m->threads)))
+		return NULL;
 	if (thread_index_add(&m->thread_pos, pid, tid, m->nthreads))
 		return NULL;
 	t = &m->threads[m->nthreads];
@@ -152,15 +146,8 @@ static uint32_t add_resource(struct model *m, uint32_t pid, uint32_t tid, uint64
 
 	if ((m->nres + 1) * 2 > m->nslots && grow_slots(m))
 		return RES_NONE;
-	if (m->nres == m->cap) {
-		size_t ncap = m->cap ? 2 * m->cap : 1024;
-		struct resource *nr = realloc(m->res, ncap * sizeof(*nr));
-
-		if (!nr)
-			return RES_NONE;
-		m->res = nr;
-		m->cap = ncap;
-	}
+	if (array_grow((void **)&m->res, &m->cap, m->nres + 1, sizeof(*m->res)))
+		return RES_NONE;
 	r = &m->res[m->nres];
 	memset(r, 0, sizeof(*r));
 	r->pid = pid;
@@ -218,15 +205,8 @@ int model_add_event(void *ctx, const struct event *e)
 		if (!r->first_before_ts)
 			r->first_before_ts = e->ts_ns;
 		r->last_before_ts = e->ts_ns;
-		if (t->depth == t->cap) {
-			size_t ncap = t->cap ? 2 * t->cap : 16;
-			struct open_cb *ns = realloc(t->stack, ncap * sizeof(*ns));
-
-			if (!ns)
-				return 0;
-			t->stack = ns;
-			t->cap = ncap;
-		}
+		if (array_grow((void **)&t->stack, &t->cap, t->depth + 1, sizeof(*t->stack)))
+			return 0;
 		t->stack[t->depth++] = (struct open_cb){idx, e->ts_ns};
 		break;
 	case EV_AFTER: {
@@ -252,16 +232,8 @@ int model_add_event(void *ctx, const struct event *e)
 			r->cb_total_ns += dur;
 			if (dur > r->cb_max_ns)
 				r->cb_max_ns = dur;
-			if (m->ncbs == m->cbs_cap) {
-				size_t ncap = m->cbs_cap ? 2 * m->cbs_cap : 1024;
-				void *p = realloc(m->cbs, ncap * sizeof(*m->cbs));
-
-				if (p) {
-					m->cbs = p;
-					m->cbs_cap = ncap;
-				}
-			}
-			if (m->ncbs < m->cbs_cap)
+			if (!array_grow((void **)&m->cbs, &m->cbs_cap, m->ncbs + 1,
+					sizeof(*m->cbs)))
 				m->cbs[m->ncbs++] = (struct model_callback){idx, dur};
 		}
 		t->depth = d - 1;

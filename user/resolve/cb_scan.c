@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array_grow.h"
 #include "resolve/cb_scan.h"
 #include "resolve/elf_file.h"
 #include "resolve/uv_api.h"
@@ -46,15 +47,8 @@ static int collect(const struct elf_sym *s, void *ctx)
 		sc->targets[sc->ntargets++] = s->addr;
 	if (!s->size || s->size > MAX_FUNC_SIZE)
 		return 0;
-	if (sc->nfuncs == sc->funcs_cap) {
-		size_t ncap = sc->funcs_cap ? 2 * sc->funcs_cap : 4096;
-		struct func *n = realloc(sc->funcs, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		sc->funcs = n;
-		sc->funcs_cap = ncap;
-	}
+	if (array_grow((void **)&sc->funcs, &sc->funcs_cap, sc->nfuncs + 1, sizeof(*sc->funcs)))
+		return -ENOMEM;
 	sc->funcs[sc->nfuncs++] = (struct func){s->addr, s->size, true};
 	return 0;
 }
@@ -113,15 +107,9 @@ static void add_eh_frame_starts(struct scan *sc)
 		int32_t loc;
 
 		memcpy(&loc, d + 12 + 8 * (size_t)i, 4);
-		if (sc->nfuncs == sc->funcs_cap) {
-			size_t ncap = sc->funcs_cap ? 2 * sc->funcs_cap : 4096;
-			struct func *n = realloc(sc->funcs, ncap * sizeof(*n));
-
-			if (!n)
-				return;
-			sc->funcs = n;
-			sc->funcs_cap = ncap;
-		}
+		if (array_grow((void **)&sc->funcs, &sc->funcs_cap, sc->nfuncs + 1,
+			       sizeof(*sc->funcs)))
+			return;
 		sc->funcs[sc->nfuncs++] = (struct func){base + loc, 0, false};
 	}
 }
@@ -150,15 +138,8 @@ static void add_candidate(struct scan *sc, uint64_t addr)
 			return;
 	if (elf_file__vaddr_to_offset(sc->ef, addr, &off))
 		return;
-	if (sc->nout == sc->out_cap) {
-		size_t ncap = sc->out_cap ? 2 * sc->out_cap : 64;
-		struct cb_candidate *n = realloc(sc->out, ncap * sizeof(*n));
-
-		if (!n)
-			return;
-		sc->out = n;
-		sc->out_cap = ncap;
-	}
+	if (array_grow((void **)&sc->out, &sc->out_cap, sc->nout + 1, sizeof(*sc->out)))
+		return;
 	sc->out[sc->nout++] = (struct cb_candidate){addr, off};
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/array_grow.h"
 #include "resolve/elf_file.h"
 
 struct load_seg {
@@ -246,15 +247,8 @@ static int load_relative_relocs(struct elf_file *ef)
 			if (!gelf_getrela(data, i, &r) ||
 			    GELF_R_TYPE(r.r_info) != 8 /* R_X86_64_RELATIVE */)
 				continue;
-			if (ef->nrels == cap) {
-				struct rel_entry *n;
-
-				cap = cap ? 2 * cap : 1024;
-				n = realloc(ef->rels, cap * sizeof(*n));
-				if (!n)
-					return -ENOMEM;
-				ef->rels = n;
-			}
+			if (array_grow((void **)&ef->rels, &cap, ef->nrels + 1, sizeof(*ef->rels)))
+				return -ENOMEM;
 			ef->rels[ef->nrels++] =
 				(struct rel_entry){r.r_offset, (uint64_t)r.r_addend};
 		}

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/array_grow.h"
 #include "resolve/elf_file.h"
 #include "resolve/probe_site.h"
 #include "resolve/proc.h"
@@ -34,15 +35,8 @@ static int scan_sym(const struct elf_sym *s, void *ctx)
 		return 0;
 	/* split-off cold parts live with other programs' cold code */
 	if (!strchr(s->name, '.') && s->size) {
-		if (sc->nfns == sc->fns_cap) {
-			size_t ncap = sc->fns_cap ? 2 * sc->fns_cap : 512;
-			void *n = realloc(sc->fns, ncap * sizeof(*sc->fns));
-
-			if (!n)
-				return -ENOMEM;
-			sc->fns = n;
-			sc->fns_cap = ncap;
-		}
+		if (array_grow((void **)&sc->fns, &sc->fns_cap, sc->nfns + 1, sizeof(*sc->fns)))
+			return -ENOMEM;
 		sc->fns[sc->nfns++] = (struct fn_span){s->addr, s->addr + s->size};
 	}
 	if (!strcmp(s->name, "uv_run"))

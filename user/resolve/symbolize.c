@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/array_grow.h"
 #include "resolve/elf_file.h"
 #include "event/event.h"
 #include "resolve/symbolize.h"
@@ -26,15 +27,8 @@ static int collect(const struct elf_sym *s, void *ctx)
 
 	if (!s->is_func || !s->size)
 		return 0;
-	if (z->n == z->cap) {
-		size_t ncap = z->cap ? 2 * z->cap : 4096;
-		struct func_sym *n = realloc(z->syms, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		z->syms = n;
-		z->cap = ncap;
-	}
+	if (array_grow((void **)&z->syms, &z->cap, z->n + 1, sizeof(*z->syms)))
+		return -ENOMEM;
 	/* only node's own functions are worth a name here (the callers of
 	 * scope constructors); keeping the rest nameless lets the ELF go */
 	z->syms[z->n++] = (struct func_sym){s->addr, s->size,
