@@ -4,6 +4,7 @@
 
 #include "lib/array_grow.h"
 #include "model/js_infer.h"
+#include "model/thread_index.h"
 
 #define MAX_LEVELS 64
 
@@ -64,6 +65,7 @@ struct js_infer {
 	bool exact;
 	struct thread *threads;
 	size_t nthreads, cap;
+	struct thread_index thread_pos;
 	const char *t_timeout, *t_immediate, *t_tick, *t_resource, *t_promise, *t_microtask;
 };
 
@@ -159,10 +161,13 @@ static struct js_res *res_find(struct thread *t, uint64_t id, bool create)
 
 static struct thread *thread_of(struct js_infer *j, uint32_t pid, uint32_t tid)
 {
-	for (size_t i = 0; i < j->nthreads; i++)
-		if (j->threads[i].tid == tid && j->threads[i].pid == pid)
-			return &j->threads[i];
+	uint32_t pos;
+
+	if (thread_index_find(&j->thread_pos, pid, tid, &pos))
+		return &j->threads[pos];
 	if (array_grow((void **)&j->threads, &j->cap, j->nthreads + 1, sizeof(*j->threads)))
+		return NULL;
+	if (thread_index_add(&j->thread_pos, pid, tid, j->nthreads))
 		return NULL;
 	memset(&j->threads[j->nthreads], 0, sizeof(struct thread));
 	j->threads[j->nthreads].pid = pid;
@@ -487,6 +492,7 @@ void js_infer_free(struct js_infer *j)
 		free(j->threads[i].pending);
 	}
 	free(j->threads);
+	thread_index_free(&j->thread_pos);
 	free(j);
 }
 
