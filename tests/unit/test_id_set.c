@@ -35,8 +35,10 @@ void test_id_set__matches_reference(void)
 	for (uint64_t k = 0; k < KEYS; k++) {
 		uint64_t key = (k & 1) ? k : k << 40;
 
+		ASSERT_EQ(id_set_has(&s, key), in[k], "has() agrees with the reference");
 		ASSERT_EQ(id_set_remove(&s, key), in[k], "every key findable at the end");
 	}
 	ASSERT_EQ(s.len, 0, "empty after removing all");
+	ASSERT_TRUE(!id_set_has(&s, 0), "nothing left");
 	id_set_free(&s);
 }

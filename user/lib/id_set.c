@@ -45,6 +45,18 @@ int id_set_add(struct id_set *s, uint64_t key)
 	return 0;
 }
 
+bool id_set_has(const struct id_set *s, uint64_t key)
+{
+	uint64_t stored = key + 1;
+
+	if (!s->cap)
+		return false;
+	for (size_t i = slot_of(s, stored); s->slots[i]; i = (i + 1) & (s->cap - 1))
+		if (s->slots[i] == stored)
+			return true;
+	return false;
+}
+
 bool id_set_remove(struct id_set *s, uint64_t key)
 {
 	uint64_t stored = key + 1;

@@ -14,6 +14,8 @@ struct id_set {
 
 /* 0 or -ENOMEM. */
 int id_set_add(struct id_set *s, uint64_t key);
+/* True if key is in the set. */
+bool id_set_has(const struct id_set *s, uint64_t key);
 /* True if key was there. */
 bool id_set_remove(struct id_set *s, uint64_t key);
 void id_set_free(struct id_set *s);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "lib/array_grow.h"
+#include "lib/id_set.h"
 #include "model/js_infer.h"
 #include "model/thread_index.h"
 
@@ -56,8 +57,7 @@ struct thread {
 	struct js_res *res;
 	size_t nres, cap;
 	/* native resource ids seen (init or callback) */
-	uint64_t *native_ids;
-	size_t nnat, natcap;
+	struct id_set native_ids;
 };
 
 struct js_infer {
@@ -77,50 +77,6 @@ static uint64_t mix(uint64_t x)
 }
 
 /* ---- per-thread sets -------------------------------------------------- */
-
-static bool set_has(const uint64_t *tab, size_t cap, uint64_t id)
-{
-	if (!cap)
-		return false;
-	for (size_t i = mix(id) & (cap - 1);; i = (i + 1) & (cap - 1)) {
-		if (tab[i] == id)
-			return true;
-		if (!tab[i])
-			return false;
-	}
-}
-
-static void set_add(uint64_t **tab, size_t *n, size_t *cap, uint64_t id)
-{
-	if (set_has(*tab, *cap, id))
-		return;
-	if ((*n + 1) * 2 > *cap) {
-		size_t ncap = *cap ? 2 * *cap : 256;
-		uint64_t *nt = calloc(ncap, sizeof(*nt)), *old = *tab;
-
-		if (!nt)
-			return;
-		for (size_t i = 0; i < *cap; i++) {
-			if (!old[i])
-				continue;
-			size_t j = mix(old[i]) & (ncap - 1);
-
-			while (nt[j])
-				j = (j + 1) & (ncap - 1);
-			nt[j] = old[i];
-		}
-		free(old);
-		*tab = nt;
-		*cap = ncap;
-	}
-	for (size_t i = mix(id) & (*cap - 1);; i = (i + 1) & (*cap - 1)) {
-		if (!(*tab)[i]) {
-			(*tab)[i] = id;
-			(*n)++;
-			return;
-		}
-	}
-}
 
 static struct js_res *res_find(struct thread *t, uint64_t id, bool create)
 {
@@ -246,7 +202,7 @@ static const char *infer_type(struct js_infer *j, struct thread *t, const struct
 		return j->t_resource; /* inside a native callback */
 	if (level > 0 &&
 	    (t->js_at[level - 1] || (j->exact && t->pushed[level - 1] >= 2 &&
-				     !set_has(t->native_ids, t->natcap, t->pushed[level - 1]))))
+				     !id_set_has(&t->native_ids, t->pushed[level - 1]))))
 		return j->t_resource; /* inside a JS callback */
 	return j->t_tick;
 }
@@ -275,7 +231,7 @@ static int flush_pending(struct js_infer *j, struct thread *t, const struct even
 		if (r && !all && r->alloc_ts + PENDING_MAX_NS > e->ts_ns)
 			break;
 		t->pending_head++;
-		if (r && !set_has(t->native_ids, t->natcap, r->id) && (err = announce(j, t, e, r)))
+		if (r && !id_set_has(&t->native_ids, r->id) && (err = announce(j, t, e, r)))
 			return err;
 	}
 	if (t->pending_head == t->npending)
@@ -287,7 +243,7 @@ static int on_alloc(struct js_infer *j, struct thread *t, const struct event *e)
 {
 	struct js_res *r;
 
-	if (e->id < 2 || set_has(t->native_ids, t->natcap, e->id))
+	if (e->id < 2 || id_set_has(&t->native_ids, e->id))
 		return 0;
 	r = res_find(t, e->id, true);
 	if (!r || r->alloc_ts)
@@ -318,7 +274,7 @@ static int on_switch(struct js_infer *j, struct thread *t, const struct event *e
 		return 0;
 	}
 	t->pushed[level] = e->id;
-	if (e->id < 2 || set_has(t->native_ids, t->natcap, e->id))
+	if (e->id < 2 || id_set_has(&t->native_ids, e->id))
 		return 0;
 	r = res_find(t, e->id, true);
 	if (!r)
@@ -360,7 +316,7 @@ static int on_event(void *ctx, const struct event *e)
 	if (!t)
 		return 0;
 	if (e->kind == EV_INIT || (e->kind == EV_BEFORE && !(e->flags & EVF_PHASE)))
-		set_add(&t->native_ids, &t->nnat, &t->natcap, e->id);
+		id_set_add(&t->native_ids, e->id); /* out of memory: the id may be taken for JS */
 	t->init_hooks = e->init_hooks;
 
 	/* the contexts at each level: saved pairs, then the current one */
@@ -403,7 +359,7 @@ static int on_event(void *ctx, const struct event *e)
 		uint64_t id = ctxid[l];
 		struct js_res *r;
 
-		if (id == UINT64_MAX || id < 2 || set_has(t->native_ids, t->natcap, id))
+		if (id == UINT64_MAX || id < 2 || id_set_has(&t->native_ids, id))
 			continue;
 		if (t->native[l].valid && t->native[l].id == id)
 			continue;
@@ -488,7 +444,7 @@ void js_infer_free(struct js_infer *j)
 		return;
 	for (size_t i = 0; i < j->nthreads; i++) {
 		free(j->threads[i].res);
-		free(j->threads[i].native_ids);
+		id_set_free(&j->threads[i].native_ids);
 		free(j->threads[i].pending);
 	}
 	free(j->threads);
