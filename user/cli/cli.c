@@ -35,24 +35,3 @@ int parse_duration(const char *arg, uint64_t *ns)
 	*ns = (uint64_t)(v * mult);
 	return 0;
 }
-
-int parse_size(const char *arg, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (errno || end == arg || *arg == '-')
-		return -EINVAL;
-	if (*end == 'K' || *end == 'k')
-		v <<= 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		v <<= 20, end++;
-	else if (*end == 'G' || *end == 'g')
-		v <<= 30, end++;
-	if (*end || v < 4096 || v > (1ULL << 31))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}

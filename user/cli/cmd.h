@@ -24,8 +24,6 @@ int do_daemon(int argc, char **argv);
 
 /* "10s", "500ms", "2m", "1.5s" or a bare number of seconds -> ns; -EINVAL if malformed. */
 int parse_duration(const char *arg, uint64_t *ns);
-/* "16M", "4096", "1G" -> bytes within 4K..2G; -EINVAL otherwise. */
-int parse_size(const char *arg, size_t *out);
 
 /* Help text for the options every live command shares, in the usage's columns. */
 #define TARGET_LAYER_HELP                                                                  \

@@ -11,10 +11,15 @@
 #include "live/capture_meta.h"
 #include "event/jsonl.h"
 #include "lib/log.h"
+#include "lib/parse_size.h"
 #include "resolve/proc.h"
 #include "live/session.h"
 
 enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT, OPT_JS, OPT_LAYERS };
+
+/* --ringbuf-size: a page at least; the map size is a 32-bit power of two */
+#define RINGBUF_MIN 4096
+#define RINGBUF_MAX (1ULL << 31)
 
 int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec,
 		      struct session_opts *so)
@@ -36,6 +41,7 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 	};
 	int nopts = 10, opt;
 	bool have_pid = false;
+	uint64_t size;
 
 	for (int i = 0; extra && extra[i].name && nopts < 31; i++)
 		opts[nopts++] = extra[i];
@@ -64,11 +70,12 @@ again:
 			}
 			break;
 		case OPT_RINGBUF:
-			if (parse_size(optarg, &so->ringbuf_bytes)) {
+			if (parse_size(optarg, &size) || size < RINGBUF_MIN || size > RINGBUF_MAX) {
 				elog("%s: invalid --ringbuf-size '%s' (4K..2G, e.g. 64M)", cmd,
 				     optarg);
 				return EXIT_USAGE;
 			}
+			so->ringbuf_bytes = size;
 			break;
 		case 'q':
 			so->quiet = true;

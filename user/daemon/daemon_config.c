@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "daemon/daemon_config.h"
+#include "lib/parse_size.h"
 
 void daemon_config_defaults(struct daemon_config *c)
 {
@@ -90,44 +91,6 @@ int daemon_config_parse_listen(const char *s, struct sockaddr_in *out)
 	if (out)
 		*out = sin;
 	return 0;
-}
-
-/* "16M" -> bytes; false if malformed or beyond 64 bits. */
-static bool parse_size(const char *s, uint64_t *out)
-{
-	uint64_t v = 0, mult = 1;
-
-	if (!isdigit((unsigned char)*s))
-		return false;
-	for (; isdigit((unsigned char)*s); s++) {
-		if (v > (UINT64_MAX - (*s - '0')) / 10)
-			return false;
-		v = v * 10 + (*s - '0');
-	}
-	if (*s) {
-		switch (*s) {
-		case 'K':
-		case 'k':
-			mult = 1ULL << 10;
-			break;
-		case 'M':
-		case 'm':
-			mult = 1ULL << 20;
-			break;
-		case 'G':
-		case 'g':
-			mult = 1ULL << 30;
-			break;
-		default:
-			return false;
-		}
-		if (s[1])
-			return false;
-	}
-	if (v > UINT64_MAX / mult)
-		return false;
-	*out = v * mult;
-	return true;
 }
 
 /* The shortest exact form, as written in a config file: 16M, 65537. */
@@ -229,7 +192,7 @@ static int apply(struct loader *l, unsigned int lineno, const char *key, const c
 	} else if (!strcmp(key, "capture_budget") || !strcmp(key, "capture_file_size")) {
 		bool budget = !strcmp(key, "capture_budget");
 
-		if (!parse_size(value, &size))
+		if (parse_size(value, &size))
 			return snprintf(why, whylen,
 					"%s: expected a byte count with an optional K, M or G "
 					"suffix (e.g. 16M), not '%s'",
