@@ -26,6 +26,7 @@
 #include "event/capture.h"
 #include "event/event.h"
 #include "live/ingest.h"
+#include "live/session.h"
 #include "event/jsonl.h"
 #include "synth.skel.h"
 
@@ -140,8 +141,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* the live default: 16 MiB ring, wake the consumer at a quarter full */
-	bpf_map__set_max_entries(p.skel->maps.events, 16 << 20);
-	p.skel->rodata->wakeup_bytes = 4 << 20;
+	bpf_map__set_max_entries(p.skel->maps.events, SESSION_RINGBUF_BYTES);
+	p.skel->rodata->wakeup_bytes = SESSION_RINGBUF_BYTES / 4;
 	err = synth__load(p.skel);
 	if (err) {
 		fprintf(stderr, "ingest-bench: cannot load the BPF object: %s (root?)\n",

@@ -232,7 +232,7 @@ static int ci_run(int argc, char **argv)
 		{0},
 	};
 	struct run_args a = {.repeat = 1};
-	struct session_opts so = {.ringbuf_bytes = 16 << 20};
+	struct session_opts so = {.ringbuf_bytes = SESSION_RINGBUF_BYTES};
 	const char *output = NULL, *input = NULL;
 	struct target_opts_spec spec = {
 		.cmd = "ci run",

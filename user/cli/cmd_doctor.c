@@ -81,6 +81,9 @@ static int check_event(void *ctx, const struct event *e)
 
 enum { OPT_BINARY = 3000, OPT_LIVE };
 
+/* the live check reads a couple of seconds of events, no more */
+#define DOCTOR_RINGBUF_BYTES (4 << 20)
+
 struct doctor_args {
 	const char *binary;
 	uint64_t live_ns;
@@ -127,7 +130,7 @@ int do_doctor(int argc, char **argv)
 		{0},
 	};
 	struct doctor_args a = {.live_ns = 2000000000ULL};
-	struct session_opts so = {.ringbuf_bytes = 4 << 20, .quiet = true};
+	struct session_opts so = {.ringbuf_bytes = DOCTOR_RINGBUF_BYTES, .quiet = true};
 	struct doctor_target t = {.cache = "off", .init_hooks = -1};
 	enum cache_state cache = CACHE_OFF;
 	const char *format = "text";

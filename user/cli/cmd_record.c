@@ -127,7 +127,7 @@ int do_record(int argc, char **argv)
 		{"stacks", no_argument, NULL, OPT_STACKS},
 		{0},
 	};
-	struct session_opts so = {.ringbuf_bytes = 16 << 20};
+	struct session_opts so = {.ringbuf_bytes = SESSION_RINGBUF_BYTES};
 	struct record_sink s = {.so = &so};
 	struct capture_summary summary = {0};
 	const char *output = NULL, *input = NULL;

@@ -67,8 +67,8 @@ int do_timeline(int argc, char **argv)
 		{"limit", required_argument, NULL, OPT_LIMIT},
 		{0},
 	};
-	struct session_opts so = {.ringbuf_bytes = 16 << 20};
-	struct timeline_opts to = {.limit = 200, .width = 50};
+	struct session_opts so = {.ringbuf_bytes = SESSION_RINGBUF_BYTES};
+	struct timeline_opts to = {.limit = TIMELINE_LIMIT, .width = TIMELINE_WIDTH};
 	const char *output = NULL, *input = "", *format = "text";
 	struct capture_summary summary = {0};
 	struct target_opts_spec spec = {

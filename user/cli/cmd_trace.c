@@ -111,7 +111,7 @@ static int trace_opt(int opt, const char *arg, void *ctx)
 
 int do_trace(int argc, char **argv)
 {
-	struct session_opts so = {.ringbuf_bytes = 16 << 20};
+	struct session_opts so = {.ringbuf_bytes = SESSION_RINGBUF_BYTES};
 	struct session_result *res;
 	struct jsonl_sink sink = {.out = stdout};
 	const char *output = NULL;

@@ -77,8 +77,8 @@ int do_tree(int argc, char **argv)
 		{"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
 		{0},
 	};
-	struct session_opts so = {.ringbuf_bytes = 16 << 20, .quiet = false};
-	struct tree_opts to = {.max_children = 25, .max_depth = 64};
+	struct session_opts so = {.ringbuf_bytes = SESSION_RINGBUF_BYTES, .quiet = false};
+	struct tree_opts to = {.max_children = TREE_MAX_CHILDREN, .max_depth = TREE_MAX_DEPTH};
 	const char *output = NULL, *input = "", *format = "text";
 	struct capture_summary summary = {0};
 	struct model *m;

@@ -30,6 +30,9 @@ enum layer_bits {
 
 struct session_result;
 
+/* The ring buffer of a live capture unless --ringbuf-size says otherwise. */
+#define SESSION_RINGBUF_BYTES (16 << 20)
+
 struct session_opts {
 	pid_t pid;	      /* attach to this process, or */
 	char **argv;	      /* start this command (argv[0] looked up in PATH) */

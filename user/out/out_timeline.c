@@ -16,7 +16,7 @@ void timeline_print_text(FILE *out, const struct timeline *t, const struct timel
 {
 	uint64_t t0 = timeline_first_ns(t), span = timeline_last_ns(t) - t0;
 	size_t n = timeline_nslices(t), i = 0;
-	unsigned int width = o->width ? o->width : 50;
+	unsigned int width = o->width ? o->width : TIMELINE_WIDTH;
 	char total[32];
 
 	format_duration(total, sizeof(total), span);

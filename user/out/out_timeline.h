@@ -7,6 +7,10 @@
 
 #include "model/model_timeline.h"
 
+/* The text timeline's defaults: slices listed per thread, characters of the time axis */
+#define TIMELINE_LIMIT 200
+#define TIMELINE_WIDTH 50
+
 struct timeline_opts {
 	unsigned int limit; /* slices listed per thread in text; 0: all */
 	unsigned int width; /* characters of the time axis */

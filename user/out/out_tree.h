@@ -8,6 +8,10 @@
 #include "event/event.h"
 #include "model/model_tree.h"
 
+/* The tree's defaults (--max-children, --max-depth) */
+#define TREE_MAX_CHILDREN 25
+#define TREE_MAX_DEPTH	  64
+
 struct tree_opts {
 	/* children listed one by one before the rest are summed up per type;
 	 * 0 lists every child */
