@@ -132,7 +132,7 @@ static int observe_once(struct session_opts *so, struct run_sink *s, struct ci_s
 	so->sink = (struct event_sink){.on_event = run_event, .ctx = s};
 	so->on_attached = run_attached;
 	so->attached_ctx = s;
-	status = session_run(so, res);
+	status = exit_status_of(session_run(so, res));
 	if (status == EXIT_OK) {
 		res->summary.events = s->counted.events;
 		memcpy(res->summary.counts, s->counted.counts, sizeof(res->summary.counts));

@@ -114,7 +114,7 @@ int do_daemon(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (ctl)
-		return daemon_control(o.config_path, ctl);
+		return exit_status_of(daemon_control(o.config_path, ctl));
 	if (print_config) {
 		struct daemon_config c;
 
@@ -126,5 +126,5 @@ int do_daemon(int argc, char **argv)
 		daemon_config_free(&c);
 		return EXIT_OK;
 	}
-	return daemon_run(&o);
+	return exit_status_of(daemon_run(&o));
 }

@@ -202,7 +202,7 @@ int do_doctor(int argc, char **argv)
 			so.sink = (struct event_sink){.on_event = check_event, .ctx = &c};
 			t.live_run = true;
 			t.init_hooks = 0;
-			status = res ? session_run(&so, res) : EXIT_FAIL;
+			status = res ? exit_status_of(session_run(&so, res)) : EXIT_FAIL;
 			if (status != EXIT_OK) {
 				snprintf(t.live_note, sizeof(t.live_note), "attach failed");
 				t.live_ok = false;

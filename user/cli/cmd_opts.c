@@ -276,7 +276,7 @@ int collect_events_meta(const struct session_opts *so_in, const char *input,
 		so->on_attached = meta_on_attached;
 		so->attached_ctx = &q;
 	}
-	status = session_run(so, res);
+	status = exit_status_of(session_run(so, res));
 	if (status == EXIT_OK) {
 		session_report_stats(res);
 		*summary = res->summary;

@@ -169,7 +169,7 @@ int do_record(int argc, char **argv)
 		so.sink = (struct event_sink){.on_event = record_event, .ctx = &s};
 		so.on_attached = record_attached;
 		so.attached_ctx = &s;
-		status = session_run(&so, res);
+		status = exit_status_of(session_run(&so, res));
 		summary = res->summary;
 		if (status == EXIT_OK)
 			session_report_stats(res);

@@ -161,7 +161,7 @@ int do_trace(int argc, char **argv)
 	res = calloc(1, sizeof(*res));
 	if (!res)
 		return EXIT_FAIL;
-	status = session_run(&so, res);
+	status = exit_status_of(session_run(&so, res));
 	if (status == EXIT_OK || sink.written.events) {
 		res->summary.events = sink.written.events;
 		memcpy(res->summary.counts, sink.written.counts, sizeof(res->summary.counts));

@@ -22,10 +22,12 @@ struct daemon_config;
  * why on stderr (FILE:LINE: what); c then holds nothing to free. */
 int daemon_read_config(const char *path, struct daemon_config *c);
 
-/* Runs until SIGINT/SIGTERM; returns an exit status (enum exit_status). */
+/* Runs until SIGINT/SIGTERM. 0, or -errno having said why on stderr
+ * (-EINVAL: the config or listen address; -EPERM: privileges). */
 int daemon_run(const struct daemon_opts *o);
 /* Sends one command to a running daemon's control socket and prints its
- * answer: "capture PID on", "capture PID off" or "status". Exit status. */
+ * answer: "capture PID on", "capture PID off" or "status". 0, or -errno
+ * having said why (-EINVAL: the config, or the daemon refused it). */
 int daemon_control(const char *config_path, const char *command);
 
 #endif /* __ASYNCSCOPE_DAEMON_H */

@@ -16,7 +16,6 @@
 
 #include <bpf/libbpf.h>
 
-#include "lib/exit_status.h"
 #include "daemon/daemon.h"
 #include "event/capture.h"
 #include "daemon/daemon_capture.h"
@@ -355,11 +354,11 @@ int daemon_control(const char *config_path, const char *command)
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct daemon_config cfg;
 	char line[512], reply[1200];
-	int fd = -1, ret = EXIT_FAIL;
+	int fd = -1, ret = -EIO;
 	ssize_t n;
 
 	if (daemon_read_config(config_path, &cfg))
-		return EXIT_USAGE;
+		return -EINVAL;
 	if ((size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/" CONTROL_SOCKET,
 			     cfg.state_dir) >= sizeof(addr.sun_path)) {
 		elog("state_dir %s: path too long for a unix socket", cfg.state_dir);
@@ -380,10 +379,10 @@ int daemon_control(const char *config_path, const char *command)
 	reply[n] = '\0';
 	if (!strncmp(reply, "ok", 2)) {
 		fputs(reply, stdout);
-		ret = EXIT_OK;
+		ret = 0;
 	} else {
 		fprintf(stderr, "asyncscope: daemon: %s", reply);
-		ret = EXIT_USAGE;
+		ret = -EINVAL; /* the daemon refused the command */
 	}
 cleanup:
 	if (fd >= 0)
@@ -464,13 +463,13 @@ static int write_ready_file(const char *path)
 int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon d = {.opts = o, .epfd = -1, .sigfd = -1, .state_fd = -1, .ctl_fd = -1};
-	int ret = EXIT_FAIL, err;
+	int ret = -EIO, err; /* each failure below has said why */
 
 	if (daemon_read_config(o->config_path, &d.cfg))
-		return EXIT_USAGE;
+		return -EINVAL;
 	if (privs_check()) {
 		elog("the daemon needs root (or CAP_BPF and CAP_PERFMON): run it with sudo");
-		ret = EXIT_NOPERM;
+		ret = -EPERM;
 		goto cleanup;
 	}
 	if ((err = state_dir_open(d.cfg.state_dir))) {
@@ -495,7 +494,7 @@ int daemon_run(const struct daemon_opts *o)
 		goto cleanup;
 	}
 	if (http_open(&d, o->listen ? o->listen : d.cfg.listen, &d.http)) {
-		ret = EXIT_USAGE;
+		ret = -EINVAL;
 		goto cleanup;
 	}
 	if ((err = ctl_open(&d))) {
@@ -546,7 +545,7 @@ int daemon_run(const struct daemon_opts *o)
 		}
 	}
 	ilog("stopping: removing every probe");
-	ret = EXIT_OK;
+	ret = 0;
 cleanup:
 	if (d.captures && d.targets)
 		targets_drain(d.targets);

@@ -238,7 +238,7 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 		if (err) {
 			elog("cannot run '%s': %s", o->argv[0],
 			     err == -ENOENT ? "command not found" : strerror(-err));
-			return EXIT_NO_TARGET;
+			return -ESRCH;
 		}
 		shown = binary;
 	} else {
@@ -248,10 +248,10 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 			if (err == -ENOENT) {
 				elog("process %d (%s) has no executable (kernel thread or exiting)",
 				     o->pid, comm);
-				return EXIT_UNSUPPORTED;
+				return -ENOEXEC;
 			}
 			elog("cannot read /proc/%d/exe: %s", o->pid, strerror(-err));
-			return err == -EACCES || err == -EPERM ? EXIT_NOPERM : EXIT_FAIL;
+			return err == -EACCES || err == -EPERM ? -EPERM : exit_failure(err);
 		}
 		shown = exe;
 	}
@@ -260,7 +260,7 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 	 * with libuv: the uv layer */
 	nerr = resolve_node(o, r, binary, shown);
 	if (nerr && nerr != -ESRCH)
-		return nerr == -ENOENT || nerr == -EACCES ? EXIT_NO_TARGET : EXIT_UNSUPPORTED;
+		return nerr == -ENOENT || nerr == -EACCES ? -ESRCH : -ENOEXEC;
 	r->is_node = !nerr;
 	if (!o->layers) {
 		want_node = r->is_node;
@@ -277,7 +277,7 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 			elog("process %d (%s, %s) is not a Node.js process: no node::AsyncWrap "
 			     "symbols",
 			     o->pid, comm, exe);
-		return EXIT_UNSUPPORTED;
+		return -ENOEXEC;
 	}
 	r->node_on = want_node;
 	if (want_uv) {
@@ -299,7 +299,7 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 			else
 				elog("process %d (%s, %s) is neither a Node.js nor a libuv process",
 				     o->pid, comm, exe);
-			return EXIT_UNSUPPORTED;
+			return -ENOEXEC;
 		}
 		for (int i = 0; i < r->uv.nsites; i++)
 			if (!r->uv.sites[i].emulated && !r->uv.sites[i].wrapper)
@@ -308,7 +308,7 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 				     r->uv.sites[i].api->name, r->uv.sites[i].insn);
 		r->uv_on = true;
 	}
-	return EXIT_OK;
+	return 0;
 }
 
 static bool target_gone(const struct session_opts *o, struct session_result *r)
@@ -336,7 +336,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 	struct watch_filter watch = {0};
 	char binary[PATH_MAX];
 	const char *why;
-	int status = EXIT_OK, go_fd = -1, err;
+	int ret = 0, go_fd = -1, err;
 	uint64_t start, deadline = 0, grace_deadline = 0;
 
 	memset(r, 0, sizeof(*r));
@@ -347,18 +347,18 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		err = proc_check_pid(o->pid);
 		if (err) {
 			elog("no such process: %d", o->pid);
-			return EXIT_NO_TARGET;
+			return -ESRCH;
 		}
 	}
 	if (privs_check()) {
 		elog("need root or CAP_BPF+CAP_PERFMON to attach probes (try: sudo asyncscope "
 		     "...)");
-		return EXIT_NOPERM;
+		return -EPERM;
 	}
-	status = resolve_target(o, r, binary, sizeof(binary));
+	ret = resolve_target(o, r, binary, sizeof(binary));
 	snprintf(r->binary, sizeof(r->binary), "%s", binary);
-	if (status != EXIT_OK)
-		return status;
+	if (ret)
+		return ret;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -369,7 +369,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		err = spawn_held(o->argv, &r->pid, &go_fd);
 		if (err) {
 			elog("cannot start %s: %s", o->argv[0], strerror(-err));
-			return EXIT_FAIL;
+			return exit_failure(err);
 		}
 	}
 
@@ -391,17 +391,17 @@ int session_run(const struct session_opts *o, struct session_result *r)
 	}
 	if (err) {
 		elog("%s: %s", why ? why : "attach failed", strerror(-err));
-		status = EXIT_FAIL;
+		ret = exit_failure(err);
 		if (!o->argv && !proc_alive(r->pid)) {
 			elog("process %d exited before the probes were attached", r->pid);
-			status = EXIT_NO_TARGET;
+			ret = -ESRCH;
 		}
 		goto cleanup;
 	}
 	if (r->node_on && o->js != JS_OFF) {
 		js = js_infer_new(&o->sink, o->js == JS_EXACT);
 		if (!js) {
-			status = EXIT_FAIL;
+			ret = -ENOMEM;
 			goto cleanup;
 		}
 		sink = js_infer_sink(js);
@@ -420,7 +420,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 	err = ingest_new(tracer_ringbuf_fd(tracer), &r->layout, &sink, &r->summary, &in);
 	if (err) {
 		elog("cannot read the ring buffer: %s", strerror(-err));
-		status = EXIT_FAIL;
+		ret = exit_failure(err);
 		goto cleanup;
 	}
 	if (!o->quiet)
@@ -430,13 +430,14 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		     r->uv_on ? r->uv.path : "");
 	/* the consumer may write a file header now: no event is read before */
 	if (o->on_attached && (err = o->on_attached(o->attached_ctx, r))) {
-		status = EXIT_FAIL;
+		ret = exit_failure(err);
 		goto cleanup;
 	}
 	if (go_fd >= 0) {
 		if (write(go_fd, "g", 1) != 1) {
-			elog("cannot release the command: %s", strerror(errno));
-			status = EXIT_FAIL;
+			err = -errno;
+			elog("cannot release the command: %s", strerror(-err));
+			ret = exit_failure(err);
 			goto cleanup;
 		}
 		close(go_fd);
@@ -452,7 +453,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 			break;
 		if (err < 0) {
 			elog("reading events failed: %s", strerror(-err));
-			status = EXIT_FAIL;
+			ret = exit_failure(err);
 			break;
 		}
 		if (target_gone(o, r)) {
@@ -516,13 +517,13 @@ cleanup:
 		kill(r->pid, SIGKILL);
 		close(go_fd);
 		waitpid(r->pid, &r->target_status, 0);
-	} else if (o->argv && !r->target_exited && status == EXIT_OK) {
+	} else if (o->argv && !r->target_exited && !ret) {
 		if (waitpid(r->pid, &r->target_status, WNOHANG) == r->pid)
 			r->target_exited = true;
 		else if (!o->quiet)
 			ilog("command %d continues, no longer observed", r->pid);
 	}
-	return status;
+	return ret;
 }
 
 int session_command_exit_code(const struct session_result *r)
@@ -531,7 +532,7 @@ int session_command_exit_code(const struct session_result *r)
 		return WEXITSTATUS(r->target_status);
 	if (WIFSIGNALED(r->target_status))
 		return 128 + WTERMSIG(r->target_status);
-	return EXIT_OK;
+	return 0;
 }
 
 void session_report_stats(const struct session_result *r)

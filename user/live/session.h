@@ -63,8 +63,8 @@ struct session_result {
 	int target_status; /* wait status of a started command */
 };
 
-/* Runs the capture; returns an exit status (enum exit_status), having
- * printed a one-line reason on stderr when it is not EXIT_OK. */
+/* Runs the capture. 0, or -errno having printed a one-line reason on
+ * stderr; the errno says what kind of failure (see lib/exit_status.h). */
 int session_run(const struct session_opts *o, struct session_result *r);
 
 /* Exit status a started command's wait status maps to (128+signal). */
