@@ -74,7 +74,8 @@ all: asyncscope
 $(OUTPUT) $(OUTPUT)/unit:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/core.bpf.h bpf/agg.bpf.h bpf/events.h bpf/double_id.h bpf/compat.bpf.h \
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/core.bpf.h bpf/agg.bpf.h bpf/events.h bpf/maps.h bpf/state.bpf.h \
+		bpf/double_id.h bpf/compat.bpf.h \
 		$(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
@@ -89,7 +90,7 @@ $(SKEL): $(OUTPUT)/asyncscope.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name asyncscope > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) bpf/events.h bpf/double_id.h | $(OUTPUT)/layout.ok
+$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) bpf/events.h bpf/maps.h bpf/double_id.h | $(OUTPUT)/layout.ok
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -c $< -o $@
@@ -125,7 +126,8 @@ $(OUTPUT)/synth.bpf.o: $(OUTPUT)/core.bpf.o $(OUTPUT)/synth-prog.bpf.o
 	$(call msg,LINK,$@)
 	$(Q)$(BPFTOOL) gen object $@ $^
 
-$(OUTPUT)/synth-prog.bpf.o: bpf/synth.bpf.c bpf/core.bpf.h bpf/events.h $(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
+$(OUTPUT)/synth-prog.bpf.o: bpf/synth.bpf.c bpf/core.bpf.h bpf/events.h bpf/maps.h bpf/state.bpf.h \
+		$(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
 		$(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
@@ -192,7 +194,7 @@ FUZZ_TIME ?= 60
 TEST_FUZZ_TIME ?= 30
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 $(OUTPUT)/fuzz/fuzz-capture: tools/fuzz/fuzz_capture.c $(PURE_SRCS) user/out/html_asset.S \
-		user/out/html/report.html $(USER_HDRS) bpf/events.h
+		user/out/html/report.html $(USER_HDRS) bpf/events.h bpf/maps.h
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $(INCLUDES) tools/fuzz/fuzz_capture.c $(PURE_SRCS) \

@@ -11,6 +11,8 @@
 #include <bpf/bpf_helpers.h>
 #include "compat.bpf.h"
 #include "events.h"
+#include "maps.h"
+#include "state.bpf.h"
 #include "double_id.h"
 
 /* Map shapes, written once: core.bpf.c defines them, the layers declare them

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The one wire format between the BPF programs and user space: ring-buffer
- * records and the layout facts user space hands to BPF before load.
- * Fixed-width fields only, explicit padding, pointers as __u64; the layout is
- * pinned by tests/unit/test_events.c.
+ * records (and the procwatch program's) and the layout facts user space
+ * hands to BPF before load. Fixed-width fields only, explicit padding,
+ * pointers as __u64; the layout is pinned by tests/unit/test_events.c.
+ * The types of the maps user space reads are in maps.h; state only the
+ * BPF programs see is in state.bpf.h.
  */
 #ifndef __ASYNCSCOPE_EVENTS_H
 #define __ASYNCSCOPE_EVENTS_H
@@ -145,23 +147,6 @@ enum uv_obj_flags {
 	UVO_ADOPTED = 1 << 3,  /* made before attach, first seen in its callback */
 };
 
-/*
- * uv layer: a callback's code, named by file so that user space can mark the
- * callbacks it probed up front (by file offset) before any process runs
- * them: the kernel's s_dev (MKDEV: major << 20 | minor), inode, file offset.
- * Code in no file (JIT) has dev = ino = 0, pid and its address.
- */
-struct uv_cb_key {
-	__u32 dev;
-	__u32 pid;
-	__u64 ino;
-	__u64 off;
-};
-
-/* uv_cbs values */
-#define UV_CB_REPORTED 1 /* sent to user space, probe not (yet) attached */
-#define UV_CB_PROBED   2
-
 /* uv layer records: EV_INIT/BEFORE/AFTER/DESTROY, and EV_UV_NEWCB. */
 struct ev_uv {
 	struct ev_hdr h;
@@ -238,78 +223,6 @@ struct node_offsets {
 	__u8 pad;
 };
 
-#define NODE_MAX_FRAMES 16 /* native callback scopes tracked per thread */
-#define RESET_NEST_MAX	4  /* AsyncReset calls nested through init hooks */
-#define UV_MAX_FRAMES	8  /* libuv callbacks nested on one thread */
-
-/* BPF map values (user space sees them through the skeleton). */
-/* One callback scope the thread is inside, as seen at its native push. */
-struct scope_frame {
-	__u64 id;
-	__u64 ts_ns;
-	__u32 depth; /* async id stack depth before the push */
-	__u32 pad;
-};
-
-struct thread_state {
-	/* AsyncHooks of the environment this thread runs, and the data pointers
-	 * of its fields_ and async_id_fields_ buffers: fixed-size typed arrays
-	 * that are never reallocated, so they are read once per thread */
-	__u64 hooks;
-	__u64 fields;
-	__u64 id_fields;
-	__u32 initialized;
-	__u32 js_depth; /* exact mode: id-stack depth after the last switch, ~0 unknown */
-	__u32 nframes;
-	/* stack depth when the thread was first seen: scopes below it were
-	 * opened before attach, so their pops have no recorded push */
-	__u32 first_depth;
-	struct scope_frame frames[NODE_MAX_FRAMES];
-	__u32 nresets;
-	__u32 pad;
-	__u64 reset_wraps[RESET_NEST_MAX]; /* AsyncReset entries awaiting return */
-	/* uv layer: the loop this thread runs (any known handle's ->loop) */
-	__u64 uv_loop;
-	/* uv layer: the libuv callbacks running on this thread, innermost last */
-	__u32 nuv;
-	__u32 pad2;
-	struct uv_frame {
-		__u64 id;
-		__u64 obj;
-		__u64 cb;
-		__u64 done;  /* the callback completes the object: destroy after it */
-		__u64 ts_ns; /* when the callback started (aggregation: its duration) */
-	} uv_frames[UV_MAX_FRAMES];
-	/* the record being built: per thread, so a preempted probe cannot
-	 * share it with another task the way a per-CPU buffer would */
-	struct ev_node_stack scratch;
-};
-
-struct live_key {
-	__u32 pid;
-	__u32 pad;
-	__u64 wrap;
-};
-
-/* Counters the probes keep in .bss; user space reports every non-zero one. */
-struct probe_stats {
-	__u64 ringbuf_drops;   /* records lost: ring buffer full */
-	__u64 read_errors;     /* target memory that could not be read: event skipped */
-	__u64 bad_ids;	       /* ids that were not valid (event skipped) */
-	__u64 frame_overflow;  /* callback scopes nested deeper than NODE_MAX_FRAMES */
-	__u64 stale_frames;    /* scopes whose pop was never seen (failed scopes) */
-	__u64 foreign_pops;    /* pops of contexts not pushed by a callback scope */
-	__u64 live_map_full;   /* wraps not remembered for reset detection */
-	__u64 thread_map_full; /* threads whose scope stack could not be kept */
-	__u64 agg_map_full;    /* aggregation: a (process, type) or live id not kept */
-};
-
-/* Aggregation mode: the pid sets that hold anything (core.bpf.h pid_sets_used). */
-enum pid_sets {
-	PID_SETS_IGNORED = 1 << 0,
-	PID_SETS_CAPTURED = 1 << 1,
-};
-
 /* The daemon's process watcher (bpf/procwatch.bpf.c): execs and exits. */
 enum proc_ev_kind {
 	PROC_EXEC = 1, /* a process image was replaced: is it node or libuv now? */
@@ -320,48 +233,6 @@ struct ev_proc {
 	__u64 ts_ns;
 	__u32 pid;  /* tgid */
 	__u32 kind; /* enum proc_ev_kind */
-};
-
-/*
- * Aggregation mode (the daemon): the probes add into these maps instead of
- * sending a record per event. Durations are histogrammed in log4 buckets:
- * bucket i counts values <= AGG_BUCKET0_NS << 2i, the last one the rest.
- */
-#define AGG_BUCKETS	 14
-#define AGG_BUCKET0_NS	 1000ULL /* 1 us */
-#define AGG_TYPE_UNKNOWN 0xffff	 /* made before the probes were in: type never seen */
-
-struct agg_key {
-	__u32 tgid;
-	__u16 layer; /* enum ev_layer */
-	__u16 type;  /* node: provider type; uv: enum uv_obj_type; or AGG_TYPE_UNKNOWN */
-};
-
-struct agg_counts {
-	__u64 events[4]; /* init, before, after, destroy (kind - EV_INIT) */
-	__s64 alive;	 /* initialised since attach and not destroyed yet */
-	__u64 cb_ns;	 /* time in callbacks, nested ones included */
-	__u64 cb_max_ns; /* longest callback */
-	__u64 loop_ns;	 /* time in outermost callbacks: the event loop's share */
-	__u64 queue_ns;	 /* init to first callback, summed over queue_n resources */
-	__u64 queue_n;
-	__u64 cb_hist[AGG_BUCKETS];
-	__u64 queue_hist[AGG_BUCKETS];
-};
-
-/* A resource alive in a traced process: what its later events are counted as. */
-struct agg_id_key {
-	__u32 tgid;
-	__u32 layer;
-	__u64 env; /* node: its Environment (ids are per environment); uv: 0 */
-	__u64 id;
-};
-
-struct agg_id {
-	__u64 init_ns;
-	__u16 type;
-	__u16 started; /* its first callback was counted in the queue delay */
-	__u32 pad;
 };
 
 #endif /* __ASYNCSCOPE_EVENTS_H */

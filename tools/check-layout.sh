@@ -7,9 +7,12 @@
 #   lib <- event <- resolve, model <- out        (pure: no libbpf)
 #   lib, event, resolve, model <- live <- daemon <- cli
 #
-# "bpf" is the wire format in bpf/ shared with the BPF programs; "libbpf"
-# is <bpf/...> and the generated skeletons (*.skel.h), which only live/ and
-# daemon/ may use, so reconstruction and output never depend on BPF.
+# "bpf" is the wire format in bpf/ shared with the BPF programs (events.h,
+# double_id.h), "bpf-maps" the types of the maps user space reads
+# (bpf/maps.h); bpf/*.bpf.h is BPF-only state no user file includes.
+# "libbpf" is <bpf/...> and the generated skeletons (*.skel.h), which only
+# live/ and daemon/ may use, so reconstruction and output never depend on
+# BPF.
 # Includes of user/ headers name their folder ("lib/log.h").
 #   tools/check-layout.sh     exits 1, naming each include that breaks the rule
 cd "$(dirname "$0")/.." || exit 1
@@ -19,8 +22,8 @@ event: lib bpf
 resolve: lib event bpf
 model: lib event
 out: lib event resolve model
-live: lib event resolve model bpf libbpf
-daemon: lib event resolve model live bpf libbpf
+live: lib event resolve model bpf bpf-maps libbpf
+daemon: lib event resolve model live bpf bpf-maps libbpf
 cli: lib event resolve model out live daemon
 '
 dirs=$(echo "$rules" | sed -n 's/^\([a-z]*\):.*/\1/p')
@@ -41,6 +44,12 @@ for dir in $dirs; do
 				what = "libbpf"
 			} else if (name ~ /\.skel\.h$/) {
 				what = "libbpf"
+			} else if (name ~ /^bpf\/.*\.bpf\.h$/) {
+				printf "%s:%d: %s: BPF-only, not for user space\n", FILENAME,
+					FNR, name
+				next
+			} else if (name == "bpf/maps.h") {
+				what = "bpf-maps"
 			} else if (name ~ /\//) {
 				what = name
 				sub(/\/.*/, "", what)

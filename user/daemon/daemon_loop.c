@@ -16,6 +16,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "bpf/events.h"
 #include "daemon/daemon.h"
 #include "event/capture.h"
 #include "daemon/daemon_capture.h"

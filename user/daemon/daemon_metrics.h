@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "bpf/events.h"
+#include "bpf/maps.h"
 
 struct metrics_proc {
 	pid_t pid;

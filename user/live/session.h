@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bpf/maps.h"
 #include "event/event.h"
 #include "resolve/layout_cache.h"
 #include "resolve/resolve_node.h"

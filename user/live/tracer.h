@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "bpf/events.h"
+#include "bpf/maps.h"
 #include "resolve/resolve_node.h"
 #include "resolve/resolve_uv.h"
 

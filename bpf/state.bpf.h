@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * State only the BPF programs see: per-thread scope stacks and the record
+ * being built, live wraps, the daemon's live ids. User space never includes
+ * this (tools/check-layout.sh); what it reads is in maps.h.
+ */
+#ifndef __ASYNCSCOPE_STATE_BPF_H
+#define __ASYNCSCOPE_STATE_BPF_H
+
+#include "events.h"
+#include "maps.h"
+
+#define RESET_NEST_MAX 4 /* AsyncReset calls nested through init hooks */
+#define UV_MAX_FRAMES  8 /* libuv callbacks nested on one thread */
+
+/* One callback scope the thread is inside, as seen at its native push. */
+struct scope_frame {
+	__u64 id;
+	__u64 ts_ns;
+	__u32 depth; /* async id stack depth before the push */
+	__u32 pad;
+};
+
+struct thread_state {
+	/* AsyncHooks of the environment this thread runs, and the data pointers
+	 * of its fields_ and async_id_fields_ buffers: fixed-size typed arrays
+	 * that are never reallocated, so they are read once per thread */
+	__u64 hooks;
+	__u64 fields;
+	__u64 id_fields;
+	__u32 initialized;
+	__u32 js_depth; /* exact mode: id-stack depth after the last switch, ~0 unknown */
+	__u32 nframes;
+	/* stack depth when the thread was first seen: scopes below it were
+	 * opened before attach, so their pops have no recorded push */
+	__u32 first_depth;
+	struct scope_frame frames[NODE_MAX_FRAMES];
+	__u32 nresets;
+	__u32 pad;
+	__u64 reset_wraps[RESET_NEST_MAX]; /* AsyncReset entries awaiting return */
+	/* uv layer: the loop this thread runs (any known handle's ->loop) */
+	__u64 uv_loop;
+	/* uv layer: the libuv callbacks running on this thread, innermost last */
+	__u32 nuv;
+	__u32 pad2;
+	struct uv_frame {
+		__u64 id;
+		__u64 obj;
+		__u64 cb;
+		__u64 done;  /* the callback completes the object: destroy after it */
+		__u64 ts_ns; /* when the callback started (aggregation: its duration) */
+	} uv_frames[UV_MAX_FRAMES];
+	/* the record being built: per thread, so a preempted probe cannot
+	 * share it with another task the way a per-CPU buffer would */
+	struct ev_node_stack scratch;
+};
+
+struct live_key {
+	__u32 pid;
+	__u32 pad;
+	__u64 wrap;
+};
+
+/* A resource alive in a traced process: what its later events are counted as. */
+struct agg_id_key {
+	__u32 tgid;
+	__u32 layer;
+	__u64 env; /* node: its Environment (ids are per environment); uv: 0 */
+	__u64 id;
+};
+
+struct agg_id {
+	__u64 init_ns;
+	__u16 type;
+	__u16 started; /* its first callback was counted in the queue delay */
+	__u32 pad;
+};
+
+#endif /* __ASYNCSCOPE_STATE_BPF_H */
