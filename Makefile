@@ -35,17 +35,18 @@ LDLIBS := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lpthread
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
+# bpf/X.bpf.c -> $(OUTPUT)/bpf/X.bpf.o; the tracer's layers are linked into one object
 BPF_LAYERS := core node js uv
-BPF_OBJS := $(patsubst %,$(OUTPUT)/%.bpf.o,$(BPF_LAYERS))
+BPF_OBJS := $(patsubst %,$(OUTPUT)/bpf/%.bpf.o,$(BPF_LAYERS))
 SKEL := $(OUTPUT)/asyncscope.skel.h
 
-# Pure parts: no libbpf. The unit-test binary links only these, which keeps
-# reconstruction and output free of the BPF machinery.
 # user/ is split by stage; tools/check-layout.sh says which folder may
 # include which, and that libbpf stays out of the pure folders.
 USER_DIRS := lib event resolve model out live daemon cli
 USER_SRCS := $(wildcard $(patsubst %,user/%/*.c,$(USER_DIRS)))
 USER_HDRS := $(wildcard $(patsubst %,user/%/*.h,$(USER_DIRS)))
+# Pure parts: no libbpf. The unit-test binary links only these, which keeps
+# reconstruction and output free of the BPF machinery.
 BPF_ONLY_SRCS := user/live/tracer.c user/live/uprobes.c user/live/ingest.c user/live/session.c \
 	user/live/privs.c user/daemon/daemon_targets.c user/daemon/daemon_loop.c \
 	user/daemon/daemon_capture.c
@@ -74,12 +75,18 @@ all: asyncscope
 $(OUTPUT) $(OUTPUT)/unit:
 	$(Q)mkdir -p $@
 
-$(OUTPUT)/%.bpf.o: bpf/%.bpf.c bpf/core.bpf.h bpf/agg.bpf.h bpf/events.h bpf/maps.h bpf/state.bpf.h \
-		bpf/double_id.h bpf/compat.bpf.h \
-		$(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
+# Header dependencies are found by the compilers (-MMD: a .d file next to
+# each object), so an edited header rebuilds exactly what includes it.
+DEPFLAGS = -MMD -MP
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d)
+
+# Every BPF program, the tracer's layers, the process watcher and the
+# benchmark's producer alike.
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX_DIR)/vmlinux.h
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
-		$(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
+		$(CLANG_BPF_SYS_INCLUDES) $(DEPFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
 $(OUTPUT)/asyncscope.bpf.o: $(BPF_OBJS)
@@ -90,10 +97,10 @@ $(SKEL): $(OUTPUT)/asyncscope.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name asyncscope > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) bpf/events.h bpf/maps.h bpf/double_id.h | $(OUTPUT)/layout.ok
+$(OUTPUT)/user/%.o: user/%.c | $(OUTPUT)/layout.ok
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) $(DEPFLAGS) -c $< -o $@
 
 # the HTML report's template, built in with .incbin
 $(OUTPUT)/user/out/html_asset.o: user/out/html_asset.S user/out/html/report.html
@@ -102,7 +109,7 @@ $(OUTPUT)/user/out/html_asset.o: user/out/html_asset.S user/out/html/report.html
 	$(Q)$(CC) -c $< -o $@
 
 # The daemon's process watcher: a small object of its own, loaded once.
-$(OUTPUT)/procwatch.skel.h: $(OUTPUT)/procwatch.bpf.o
+$(OUTPUT)/procwatch.skel.h: $(OUTPUT)/bpf/procwatch.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name procwatch > $@
 
@@ -113,8 +120,9 @@ $(OUTPUT)/layout.ok: tools/check-layout.sh $(USER_SRCS) $(USER_HDRS) | $(OUTPUT)
 	$(Q)tools/check-layout.sh
 	$(Q)touch $@
 
-# Objects that include the skeletons wait for them.
-$(BPF_USER_OBJS): $(SKEL) $(OUTPUT)/procwatch.skel.h
+# On the first build, before any .d file says which objects include the
+# skeletons, those that may wait for them.
+$(BPF_USER_OBJS): | $(SKEL) $(OUTPUT)/procwatch.skel.h
 
 asyncscope: $(PURE_OBJS) $(BPF_USER_OBJS)
 	$(call msg,BINARY,$@)
@@ -122,16 +130,9 @@ asyncscope: $(PURE_OBJS) $(BPF_USER_OBJS)
 
 # make bench's synthetic producer (bpf/synth.bpf.c) and the user-space
 # ingestion benchmark that drains it through the real ingest path
-$(OUTPUT)/synth.bpf.o: $(OUTPUT)/core.bpf.o $(OUTPUT)/synth-prog.bpf.o
+$(OUTPUT)/synth.bpf.o: $(OUTPUT)/bpf/core.bpf.o $(OUTPUT)/bpf/synth.bpf.o
 	$(call msg,LINK,$@)
 	$(Q)$(BPFTOOL) gen object $@ $^
-
-$(OUTPUT)/synth-prog.bpf.o: bpf/synth.bpf.c bpf/core.bpf.h bpf/events.h bpf/maps.h bpf/state.bpf.h \
-		$(VMLINUX_DIR)/vmlinux.h | $(OUTPUT)
-	$(call msg,BPF,$@)
-	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) -I$(VMLINUX_DIR) -Ibpf \
-		$(CLANG_BPF_SYS_INCLUDES) -c $< -o $@
-	$(Q)$(LLVM_STRIP) -g $@
 
 $(OUTPUT)/synth.skel.h: $(OUTPUT)/synth.bpf.o
 	$(call msg,SKEL,$@)
@@ -140,7 +141,8 @@ $(OUTPUT)/synth.skel.h: $(OUTPUT)/synth.bpf.o
 $(OUTPUT)/ingest-bench: tools/bench/ingest_bench.c $(OUTPUT)/synth.skel.h $(PURE_OBJS) \
 		$(OUTPUT)/user/live/ingest.o
 	$(call msg,BINARY,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -I$(OUTPUT) $(filter %.c %.o,$^) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) $(DEPFLAGS) -MF $@.d -MT $@ \
+		$(filter %.c %.o,$^) $(LDLIBS) -o $@
 
 # ---- tests -----------------------------------------------------------------
 
@@ -149,13 +151,13 @@ $(OUTPUT)/ingest-bench: tools/bench/ingest_bench.c $(OUTPUT)/synth.skel.h $(PURE
 $(OUTPUT)/unit/tests.h: $(UNIT_SRCS) | $(OUTPUT)/unit
 	$(Q)sed -n 's/^void \(test_[a-z0-9_]*__[a-z0-9_]*\)(void)$$/UNIT_TEST(\1)/p' $(UNIT_SRCS) > $@
 
-$(OUTPUT)/unit/%.o: tests/unit/%.c tests/unit/unit.h $(USER_HDRS) | $(OUTPUT)/unit
+$(OUTPUT)/unit/%.o: tests/unit/%.c | $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests/unit -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests/unit $(DEPFLAGS) -c $< -o $@
 
-$(OUTPUT)/unit/runner.o: tests/unit/runner.c $(OUTPUT)/unit/tests.h tests/unit/unit.h
+$(OUTPUT)/unit/runner.o: tests/unit/runner.c $(OUTPUT)/unit/tests.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests/unit -I$(OUTPUT)/unit -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -Itests/unit -I$(OUTPUT)/unit $(DEPFLAGS) -c $< -o $@
 
 $(OUTPUT)/unit/unit-tests: $(filter-out $(OUTPUT)/unit/runner.o,$(UNIT_OBJS)) \
 		$(OUTPUT)/unit/runner.o $(PURE_OBJS)
@@ -194,7 +196,7 @@ FUZZ_TIME ?= 60
 TEST_FUZZ_TIME ?= 30
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 $(OUTPUT)/fuzz/fuzz-capture: tools/fuzz/fuzz_capture.c $(PURE_SRCS) user/out/html_asset.S \
-		user/out/html/report.html $(USER_HDRS) bpf/events.h bpf/maps.h
+		user/out/html/report.html $(USER_HDRS) $(wildcard bpf/*.h)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) $(INCLUDES) tools/fuzz/fuzz_capture.c $(PURE_SRCS) \
