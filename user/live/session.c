@@ -326,18 +326,32 @@ static bool target_gone(const struct session_opts *o, struct session_result *r)
 	return !proc_alive(r->pid);
 }
 
-int session_run(const struct session_opts *o, struct session_result *r)
-{
-	struct sigaction sa = {.sa_handler = on_signal};
-	struct tracer *tracer = NULL;
-	struct ingest *in = NULL;
-	struct js_infer *js = NULL;
-	struct event_sink sink = o->sink;
-	struct watch_filter watch = {0};
+/* A live capture between its stages (session_run). */
+struct session {
+	const struct session_opts *o;
+	struct session_result *r;
+	struct tracer *tracer;
+	struct ingest *in;
+	struct js_infer *js;
+	struct event_sink sink; /* what ingest feeds: the watch filter */
+	struct watch_filter watch;
 	char binary[PATH_MAX];
+	int go_fd; /* a started command waits on it until written */
+	uint64_t start;
+};
+
+/*
+ * Finds and resolves the target, starts the command (held), attaches and
+ * releases it. 0, or -errno having said why; session_finish() undoes what
+ * was done either way.
+ */
+static int session_start(struct session *s)
+{
+	const struct session_opts *o = s->o;
+	struct session_result *r = s->r;
+	struct sigaction sa = {.sa_handler = on_signal};
 	const char *why;
-	int ret = 0, go_fd = -1, err;
-	uint64_t start, deadline = 0, grace_deadline = 0;
+	int ret, err;
 
 	memset(r, 0, sizeof(*r));
 	r->pid = o->pid;
@@ -355,8 +369,8 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		     "...)");
 		return -EPERM;
 	}
-	ret = resolve_target(o, r, binary, sizeof(binary));
-	snprintf(r->binary, sizeof(r->binary), "%s", binary);
+	ret = resolve_target(o, r, s->binary, sizeof(s->binary));
+	snprintf(r->binary, sizeof(r->binary), "%s", s->binary);
 	if (ret)
 		return ret;
 
@@ -366,7 +380,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (o->argv) {
-		err = spawn_held(o->argv, &r->pid, &go_fd);
+		err = spawn_held(o->argv, &r->pid, &s->go_fd);
 		if (err) {
 			elog("cannot start %s: %s", o->argv[0], strerror(-err));
 			return exit_failure(err);
@@ -376,7 +390,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 	{
 		struct tracer_opts to = {
 			.pid = r->pid,
-			.binary = binary,
+			.binary = s->binary,
 			.layout = r->node_on ? &r->layout : NULL,
 			.uv = r->uv_on ? &r->uv : NULL,
 			.ringbuf_bytes = o->ringbuf_bytes,
@@ -387,7 +401,7 @@ int session_run(const struct session_opts *o, struct session_result *r)
 			.stop_to_arm = o->argv != NULL,
 		};
 
-		err = tracer_open(&to, &tracer, &why);
+		err = tracer_open(&to, &s->tracer, &why);
 	}
 	if (err) {
 		elog("%s: %s", why ? why : "attach failed", strerror(-err));
@@ -396,59 +410,67 @@ int session_run(const struct session_opts *o, struct session_result *r)
 			elog("process %d exited before the probes were attached", r->pid);
 			ret = -ESRCH;
 		}
-		goto cleanup;
+		return ret;
 	}
+	s->sink = o->sink;
 	if (r->node_on && o->js != JS_OFF) {
-		js = js_infer_new(&o->sink, o->js == JS_EXACT);
-		if (!js) {
-			ret = -ENOMEM;
-			goto cleanup;
-		}
-		sink = js_infer_sink(js);
+		s->js = js_infer_new(&o->sink, o->js == JS_EXACT);
+		if (!s->js)
+			return -ENOMEM;
+		s->sink = js_infer_sink(s->js);
 	}
 	if (r->uv_on)
-		prescan_uv_callbacks(tracer, o, r->pid, binary, r->uv.path);
+		prescan_uv_callbacks(s->tracer, o, r->pid, s->binary, r->uv.path);
 	/* records user space acts on: watchpoints (exact JS), new uv callbacks */
-	{
-		watch.tracer = tracer;
-		watch.pid = r->pid;
-		watch.summary = &r->summary;
-		watch.next = sink;
-		sink = (struct event_sink){
-			.on_event = watch_on_event, .flush = watch_flush, .ctx = &watch};
-	}
-	err = ingest_new(tracer_ringbuf_fd(tracer), &r->layout, &sink, &r->summary, &in);
+	s->watch.tracer = s->tracer;
+	s->watch.pid = r->pid;
+	s->watch.summary = &r->summary;
+	s->watch.next = s->sink;
+	s->sink = (struct event_sink){
+		.on_event = watch_on_event, .flush = watch_flush, .ctx = &s->watch};
+	err = ingest_new(tracer_ringbuf_fd(s->tracer), &r->layout, &s->sink, &r->summary, &s->in);
 	if (err) {
 		elog("cannot read the ring buffer: %s", strerror(-err));
-		ret = exit_failure(err);
-		goto cleanup;
+		return exit_failure(err);
 	}
 	if (!o->quiet)
-		ilog("attached %zu probes to pid %d (%s%s%s%s)", tracer_nlinks(tracer), r->pid,
-		     r->node_on ? "node layer: " : "", r->node_on ? binary : "",
+		ilog("attached %zu probes to pid %d (%s%s%s%s)", tracer_nlinks(s->tracer), r->pid,
+		     r->node_on ? "node layer: " : "", r->node_on ? s->binary : "",
 		     r->uv_on ? (r->node_on ? ", uv layer: " : "uv layer: ") : "",
 		     r->uv_on ? r->uv.path : "");
 	/* the consumer may write a file header now: no event is read before */
-	if (o->on_attached && (err = o->on_attached(o->attached_ctx, r))) {
-		ret = exit_failure(err);
-		goto cleanup;
-	}
-	if (go_fd >= 0) {
-		if (write(go_fd, "g", 1) != 1) {
+	if (o->on_attached && (err = o->on_attached(o->attached_ctx, r)))
+		return exit_failure(err);
+	if (s->go_fd >= 0) {
+		if (write(s->go_fd, "g", 1) != 1) {
 			err = -errno;
 			elog("cannot release the command: %s", strerror(-err));
-			ret = exit_failure(err);
-			goto cleanup;
+			return exit_failure(err);
 		}
-		close(go_fd);
-		go_fd = -1;
+		close(s->go_fd);
+		s->go_fd = -1;
 	}
+	s->start = now_ns();
+	return 0;
+}
 
-	start = now_ns();
+/*
+ * Feeds the sink until a stop condition: Ctrl-C / SIGTERM (a started
+ * command is given a grace period to shut down), --duration, the target's
+ * exit, the sink asking to stop. Then reads what is left and completes the
+ * summary. 0, or -errno if reading failed.
+ */
+static int session_drain(struct session *s)
+{
+	const struct session_opts *o = s->o;
+	struct session_result *r = s->r;
+	uint64_t deadline = 0, grace_deadline = 0;
+	int ret = 0, err;
+
 	if (o->duration_ns)
-		deadline = start + o->duration_ns;
+		deadline = s->start + o->duration_ns;
 	for (;;) {
-		err = ingest_poll(in, 100);
+		err = ingest_poll(s->in, 100);
 		if (err == -ECANCELED)
 			break;
 		if (err < 0) {
@@ -477,12 +499,12 @@ int session_run(const struct session_opts *o, struct session_result *r)
 			break;
 	}
 	/* whatever is still in the ring buffer belongs to the capture */
-	while ((err = ingest_poll(in, 0)) > 0)
+	while ((err = ingest_poll(s->in, 0)) > 0)
 		;
-	if (js)
-		js_infer_finish(js);
-	r->summary.uv_late_unseen = watch.late_unseen.len;
-	r->summary.duration_ns = now_ns() - start;
+	if (s->js)
+		js_infer_finish(s->js);
+	r->summary.uv_late_unseen = s->watch.late_unseen.len;
+	r->summary.duration_ns = now_ns() - s->start;
 	{
 		struct rusage ru;
 
@@ -497,25 +519,36 @@ int session_run(const struct session_opts *o, struct session_result *r)
 		ilog("stopped by signal %d", (int)stop_signal);
 	if (r->target_exited && !o->quiet)
 		ilog("target %d exited", r->pid);
+	return ret;
+}
 
-cleanup:
-	if (tracer) {
-		tracer_read_stats(tracer, &r->stats);
+/*
+ * Reads the probe counters, detaches everything and settles a started
+ * command: killed if it never ran observed, otherwise left running (or
+ * reaped). Returns ret, what the capture came to.
+ */
+static int session_finish(struct session *s, int ret)
+{
+	const struct session_opts *o = s->o;
+	struct session_result *r = s->r;
+
+	if (s->tracer) {
+		tracer_read_stats(s->tracer, &r->stats);
 		r->summary.lost = r->stats.ringbuf_drops;
 		r->summary.read_errors = r->stats.read_errors;
 		r->summary.bad_ids = r->stats.bad_ids;
 	}
-	ingest_free(in);
-	js_infer_free(js);
-	id_set_free(&watch.late_unseen);
-	tracer_destroy(tracer);
+	ingest_free(s->in);
+	js_infer_free(s->js);
+	id_set_free(&s->watch.late_unseen);
+	tracer_destroy(s->tracer);
 	/* a stop whose record was never read must not outlive us */
 	if (o->argv && o->js == JS_EXACT && r->pid > 0 && !r->target_exited)
 		kill(r->pid, SIGCONT);
-	if (go_fd >= 0) {
+	if (s->go_fd >= 0) {
 		/* never let the command run unobserved after a failed attach */
 		kill(r->pid, SIGKILL);
-		close(go_fd);
+		close(s->go_fd);
 		waitpid(r->pid, &r->target_status, 0);
 	} else if (o->argv && !r->target_exited && !ret) {
 		if (waitpid(r->pid, &r->target_status, WNOHANG) == r->pid)
@@ -524,6 +557,16 @@ cleanup:
 			ilog("command %d continues, no longer observed", r->pid);
 	}
 	return ret;
+}
+
+int session_run(const struct session_opts *o, struct session_result *r)
+{
+	struct session s = {.o = o, .r = r, .go_fd = -1};
+	int ret = session_start(&s);
+
+	if (!ret)
+		ret = session_drain(&s);
+	return session_finish(&s, ret);
 }
 
 int session_command_exit_code(const struct session_result *r)
