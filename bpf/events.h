@@ -205,7 +205,7 @@ struct ev_node_stack {
 
 /*
  * Where node keeps what we read, derived from the target binary by
- * user/resolve_node.c and written into BPF .rodata before load.
+ * user/resolve/resolve_node.c and written into BPF .rodata before load.
  */
 struct node_offsets {
 	__u32 wrap_provider;	/* AsyncWrap::provider_type_ (u32) */

@@ -361,7 +361,7 @@ int uv_api(struct pt_regs *ctx)
 
 /*
  * Entry of a libuv callback (cookie: the probe's distance from the function's
- * start, which may be a few bytes in, see user/probe_site.c). A frame is
+ * start, which may be a few bytes in, see user/resolve/probe_site.c). A frame is
  * pushed for every entry, known object or not, so the return probe always
  * pops its own.
  */

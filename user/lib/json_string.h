@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Reading a JSON string: the unescaping the two JSON readers (the event
- * stream, user/jsonl.c, and the CI summary, user/ci_summary.c) share.
+ * stream, event/jsonl.c, and the CI summary, model/ci_summary.c) share.
  */
 #ifndef __ASYNCSCOPE_JSON_STRING_H
 #define __ASYNCSCOPE_JSON_STRING_H

@@ -47,7 +47,7 @@ size_t tracer_nkernel_links(const struct tracer *t);
  */
 int tracer_watch_uv_callback(struct tracer *t, pid_t pid, uint64_t addr);
 /*
- * uv layer: finds the callbacks path's code hands to libuv (user/cb_scan.c)
+ * uv layer: finds the callbacks path's code hands to libuv (resolve/cb_scan.c)
  * and probes them all now, before they first run. Once per file. 0 or -errno.
  */
 int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The HTML report: user/html/report.html (built into the binary, see
+ * The HTML report: user/out/html/report.html (built into the binary, see
  * html_asset.S) with the capture's data put in place of its placeholder.
  * The data is the trigger forest, flattened with parents first, and the
  * callback slices (schema version 1, described at the top of the template).
