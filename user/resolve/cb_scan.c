@@ -10,7 +10,8 @@
 #include "resolve/uv_api.h"
 #include "resolve/x86_decode.h"
 
-#define MAX_FUNC_SIZE (256 * 1024)
+#define MAX_FUNC_SIZE  (256 * 1024)
+#define CALL_MEMO_SIZE 8192 /* a power of two */
 
 struct func {
 	uint64_t addr, size;
@@ -27,6 +28,12 @@ struct scan {
 	size_t ngots;
 	struct cb_candidate *out;
 	size_t nout, out_cap;
+	/* calls_uv() answers by call target: a file has far fewer targets than
+	 * calls, and each answer may cost a read of the file */
+	struct call_memo {
+		uint64_t target; /* 0: empty */
+		bool calls;
+	} * memo; /* CALL_MEMO_SIZE entries */
 };
 
 static bool is_uv_api(const char *name)
@@ -144,7 +151,7 @@ static void add_candidate(struct scan *sc, uint64_t addr)
 }
 
 /* Does a call to target reach libuv: the API itself, or a PLT stub jumping through its GOT slot? */
-static bool calls_uv(struct scan *sc, uint64_t target)
+static bool calls_uv_uncached(struct scan *sc, uint64_t target)
 {
 	struct x86_insn in;
 	uint8_t code[16];
@@ -168,6 +175,23 @@ static bool calls_uv(struct scan *sc, uint64_t target)
 			return false;
 	}
 	return false;
+}
+
+static bool calls_uv(struct scan *sc, uint64_t target)
+{
+	size_t i = (target * 0x9e3779b97f4a7c15ULL) >> 51; /* 13 bits: CALL_MEMO_SIZE */
+
+	for (size_t probes = 0; target && probes < 16;
+	     probes++, i = (i + 1) & (CALL_MEMO_SIZE - 1)) {
+		if (sc->memo[i].target == target)
+			return sc->memo[i].calls;
+		if (!sc->memo[i].target) {
+			sc->memo[i].target = target;
+			sc->memo[i].calls = calls_uv_uncached(sc, target);
+			return sc->memo[i].calls;
+		}
+	}
+	return calls_uv_uncached(sc, target);
 }
 
 /*
@@ -266,7 +290,8 @@ int cb_scan(const char *path, struct cb_candidate **out, size_t *n)
 	add_eh_frame_starts(&sc);
 	qsort(sc.funcs, sc.nfuncs, sizeof(*sc.funcs), by_addr);
 	code = malloc(MAX_FUNC_SIZE);
-	if (!code) {
+	sc.memo = calloc(CALL_MEMO_SIZE, sizeof(*sc.memo));
+	if (!code || !sc.memo) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -282,6 +307,7 @@ int cb_scan(const char *path, struct cb_candidate **out, size_t *n)
 	*n = sc.nout;
 	sc.out = NULL;
 out:
+	free(sc.memo);
 	free(code);
 	free(sc.out);
 	free(sc.funcs);
