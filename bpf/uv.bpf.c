@@ -183,6 +183,12 @@ static __always_inline void note_cb(__u32 pid, __u64 cb, struct uv_obj *o)
 	}
 }
 
+/*
+ * The innermost callback of a known object running on this thread. Frames of
+ * other probed functions (a scanned candidate that is no callback, an
+ * alloc_cb) have id 0 and are looked through: what they make is made while
+ * the callback around them runs.
+ */
 static __always_inline __u64 current_uv_id(struct thread_state *ts)
 {
 	__u32 n;
@@ -190,9 +196,18 @@ static __always_inline __u64 current_uv_id(struct thread_state *ts)
 	if (!ts)
 		return 0;
 	n = ts->nuv;
-	if (n == 0 || n > UV_MAX_FRAMES)
+	if (n > UV_MAX_FRAMES)
 		return 0;
-	return ts->uv_frames[(n - 1) & (UV_MAX_FRAMES - 1)].id;
+	for (int i = UV_MAX_FRAMES - 1; i >= 0; i--) {
+		__u64 id;
+
+		if ((__u32)i >= n)
+			continue;
+		id = ts->uv_frames[i & (UV_MAX_FRAMES - 1)].id;
+		if (id)
+			return id;
+	}
+	return 0;
 }
 
 static __always_inline __u64 owning_wrap_id(__u32 pid, __u64 obj, __u32 type)
@@ -305,8 +320,11 @@ int uv_api(struct pt_regs *ctx)
 	switch (role) {
 	case UVR_INIT:
 	case UVR_SPAWN:
-		if (o && o->type == type)
-			return 0; /* seen already: a wrapper calling a probed function */
+		/* seen already: a wrapper calling a probed function; but a closed
+		 * handle whose close callback went unseen (probed late) is gone,
+		 * its memory initialised anew: uv_new ends the old one */
+		if (o && o->type == type && !(o->flags & UVO_CLOSING))
+			return 0;
 		o = uv_new(pid, obj, type, cb);
 		if (!o)
 			return 0;
