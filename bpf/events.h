@@ -65,6 +65,9 @@ enum ev_flags {
 	EVF_INTERNAL = 1 << 7,
 	/* uv init: made before attach; first seen when its callback ran */
 	EVF_ADOPTED = 1 << 8,
+	/* internal record (uv NEWCB): the process was sent SIGSTOP and waits
+	 * for user space's SIGCONT once the callback is probed */
+	EVF_HELD = 1 << 9,
 };
 
 /* Ids Node stores as doubles; decoded to integers in BPF (bpf/double_id.h). */
@@ -145,6 +148,8 @@ enum uv_obj_flags {
 	UVO_LATE_CB = 1 << 1,  /* registered before its callback's probe was in place */
 	UVO_INTERNAL = 1 << 2, /* made by libuv itself (the loop's own handles) */
 	UVO_ADOPTED = 1 << 3,  /* made before attach, first seen in its callback */
+	/* NEWCB only: the process is stopped until user space has probed it */
+	UVO_HELD = 1 << 4,
 };
 
 /* uv layer records: EV_INIT/BEFORE/AFTER/DESTROY, and EV_UV_NEWCB. */

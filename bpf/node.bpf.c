@@ -41,26 +41,30 @@ static __always_inline int thread_hooks(struct thread_state *ts, __u64 hooks)
 	ts->fields = fields;
 	ts->id_fields = id_fields;
 	if (js_exact) {
-		/* user space puts its watchpoints on this thread's id fields */
-		struct ev_js r = {
-			.h = {.ts_ns = bpf_ktime_get_ns(),
-			      .pid = current_tgid(),
-			      .tid = (__u32)bpf_get_current_pid_tgid(),
-			      .kind = EV_THREAD_ENV,
-			      .len = sizeof(r),
-			      .layer = LAYER_JS},
-			.addr = id_fields,
-		};
+		/* user space puts its watchpoints on this thread's id fields; the
+		 * record is reserved first, so no stop is sent unannounced */
+		struct ev_js *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 
+		if (!r) {
+			STAT_INC(ringbuf_drops);
+			return 0;
+		}
+		__builtin_memset(r, 0, sizeof(*r));
+		r->h.ts_ns = bpf_ktime_get_ns();
+		r->h.pid = current_tgid();
+		r->h.tid = (__u32)bpf_get_current_pid_tgid();
+		r->h.kind = EV_THREAD_ENV;
+		r->h.len = sizeof(*r);
+		r->h.layer = LAYER_JS;
+		r->addr = id_fields;
 		/* ids issued from here until the watchpoints are armed go unseen;
 		 * the counter now lets user space count them */
-		read_u64(id_fields + ASYNC_ID_COUNTER_OFF, &r.id);
+		read_u64(id_fields + ASYNC_ID_COUNTER_OFF, &r->id);
 		/* the stop is taken on the way back to user space, before this
 		 * thread runs another line of JS */
 		if (js_stop_to_arm && !bpf_send_signal(SIGNAL_STOP))
-			r.dir = THREAD_ENV_STOPPED;
-		if (bpf_ringbuf_output(&events, &r, sizeof(r), BPF_RB_FORCE_WAKEUP))
-			STAT_INC(ringbuf_drops);
+			r->dir = THREAD_ENV_STOPPED;
+		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	}
 	return 0;
 }

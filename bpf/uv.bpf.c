@@ -5,7 +5,9 @@
  * API functions; its cookie says which argument is the object and which its
  * callback. Each callback address, the first time it is registered, is
  * reported to user space, which attaches uv_cb_enter/uv_cb_exit to it: a
- * libuv callback's first argument is always its handle or request.
+ * libuv callback's first argument is always its handle or request. A
+ * command asyncscope started is stopped at that first registration until
+ * the probe is in (uv_stop_to_probe), so no run of it is missed.
  */
 #include "core.bpf.h"
 #include "agg.bpf.h"
@@ -50,6 +52,9 @@ struct {
 
 /* link a uv object to the AsyncWrap that owns it (node with both layers) */
 const volatile bool uv_link_wraps = false;
+/* a command asyncscope started: stop it at a callback's first registration
+ * until the callback is probed (see note_cb) */
+const volatile bool uv_stop_to_probe = false;
 /* libuv's own code: the file's inode and the range of file offsets it spans
  * (all of a shared libuv; the uv_* functions of a program with its own copy) */
 const volatile __u64 uv_ino = 0;
@@ -144,11 +149,19 @@ static __always_inline void emit_uv(__u16 kind, const struct uv_obj *o, __u64 ob
 	emit_uv_record(kind, o, obj, trigger, wrap_id);
 }
 
-/* Reports a callback address the first time; marks o if its probe is not in place yet. */
+/*
+ * Reports a callback address the first time; marks o if its probe is not in
+ * place yet. Under uv_stop_to_probe the process is stopped (taken on the way
+ * back to user space, before the registration returns, so before the
+ * callback can run) until user space has probed it; the record is reserved
+ * first, so no stop is ever sent that user space does not hear of.
+ */
 static __always_inline void note_cb(__u32 pid, __u64 cb, struct uv_obj *o)
 {
 	struct code_at c = {0};
 	__u8 *state, reported = UV_CB_REPORTED;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ev_uv *r;
 
 	if (!cb)
 		return;
@@ -163,24 +176,34 @@ static __always_inline void note_cb(__u32 pid, __u64 cb, struct uv_obj *o)
 			o->flags |= UVO_LATE_CB;
 		return;
 	}
-	bpf_map_update_elem(&uv_cbs, &c.file, &reported, BPF_NOEXIST);
-	o->flags |= UVO_LATE_CB;
-	{
-		__u64 pid_tgid = bpf_get_current_pid_tgid();
-		struct ev_uv r = {
-			.h = {.ts_ns = bpf_ktime_get_ns(),
-			      .pid = pid,
-			      .tid = (__u32)pid_tgid,
-			      .kind = EV_UV_NEWCB,
-			      .len = sizeof(r),
-			      .layer = LAYER_UV},
-			.cb = cb,
-		};
-
-		/* wake the consumer now: the sooner the probe, the fewer missed */
-		if (bpf_ringbuf_output(&events, &r, sizeof(r), BPF_RB_FORCE_WAKEUP))
-			STAT_INC(ringbuf_drops);
+	if (bpf_map_update_elem(&uv_cbs, &c.file, &reported, BPF_NOEXIST)) {
+		o->flags |= UVO_LATE_CB; /* another thread reported it just now */
+		return;
 	}
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		STAT_INC(ringbuf_drops);
+		/* unreported: its next registration reports it again */
+		bpf_map_delete_elem(&uv_cbs, &c.file);
+		o->flags |= UVO_LATE_CB;
+		return;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->h.ts_ns = bpf_ktime_get_ns();
+	r->h.pid = pid;
+	r->h.tid = (__u32)pid_tgid;
+	r->h.kind = EV_UV_NEWCB;
+	r->h.len = sizeof(*r);
+	r->h.layer = LAYER_UV;
+	r->cb = cb;
+	/* code in no file (JIT) cannot be probed: nothing to wait for */
+	if (uv_stop_to_probe && c.file.ino && !bpf_send_signal(SIGNAL_STOP))
+		r->flags = UVO_HELD;
+	else
+		o->flags |= UVO_LATE_CB;
+	/* wake the consumer now: the sooner the probe, the shorter the stop
+	 * (or the fewer runs missed) */
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 }
 
 /*

@@ -19,6 +19,7 @@
 #include "event/event.h"
 #include "resolve/layout_cache.h"
 #include "lib/log.h"
+#include "lib/mono_time.h"
 #include "resolve/proc.h"
 #include "resolve/resolve_node.h"
 #include "resolve/resolve_uv.h"
@@ -97,14 +98,6 @@ struct targets {
 	void (*capture_sink)(void *ctx, const void *rec, size_t len);
 	void *capture_ctx;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static void stats_add(struct probe_stats *sum, const struct probe_stats *s)
 {

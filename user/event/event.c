@@ -10,22 +10,27 @@ static const char *const kind_names[EV_KIND_COUNT] = {[EV_NONE] = "none",
 #undef EV_KIND_NAME
 };
 
-#define SUMMARY_FIELD(f)                                \
-	{                                               \
-#f, offsetof(struct capture_summary, f) \
+#define SUMMARY_FIELD(f, missed)                                \
+	{                                                       \
+#f, offsetof(struct capture_summary, f), missed \
 	}
 const struct summary_field summary_fields[] = {
-	SUMMARY_FIELD(lost),
-	SUMMARY_FIELD(read_errors),
-	SUMMARY_FIELD(bad_ids),
-	SUMMARY_FIELD(unknown_records),
-	SUMMARY_FIELD(js_unwatched_threads),
-	SUMMARY_FIELD(js_ids_before_armed),
-	SUMMARY_FIELD(uv_callbacks_unprobed),
-	SUMMARY_FIELD(uv_late_unseen),
-	SUMMARY_FIELD(duration_ns),
-	SUMMARY_FIELD(self_cpu_us),
-	SUMMARY_FIELD(self_maxrss_kb),
+	SUMMARY_FIELD(lost, true),
+	SUMMARY_FIELD(read_errors, true),
+	SUMMARY_FIELD(bad_ids, true),
+	SUMMARY_FIELD(unknown_records, true),
+	SUMMARY_FIELD(js_unwatched_threads, true),
+	SUMMARY_FIELD(js_ids_before_armed, true),
+	SUMMARY_FIELD(uv_callbacks_unprobed, true),
+	SUMMARY_FIELD(uv_late_unseen, true),
+	SUMMARY_FIELD(uv_probe_failures, true),
+	SUMMARY_FIELD(hold_timeouts, true),
+	SUMMARY_FIELD(holds, false),
+	SUMMARY_FIELD(held_ns, false),
+	SUMMARY_FIELD(held_max_ns, false),
+	SUMMARY_FIELD(duration_ns, false),
+	SUMMARY_FIELD(self_cpu_us, false),
+	SUMMARY_FIELD(self_maxrss_kb, false),
 };
 #undef SUMMARY_FIELD
 const int nsummary_fields = sizeof(summary_fields) / sizeof(summary_fields[0]);

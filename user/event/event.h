@@ -67,6 +67,16 @@ struct capture_summary {
 	 * were never seen running (a run may have happened unseen) */
 	uint64_t uv_callbacks_unprobed;
 	uint64_t uv_late_unseen;
+	/* uv layer: probe sites attached after start that the kernel refused
+	 * (the target exiting during the attach, mostly) */
+	uint64_t uv_probe_failures;
+	/* a command asyncscope started, stopped until its probes were ready
+	 * (live/hold.h): stops the guard had to end, stops, time stopped in
+	 * all and the longest stop */
+	uint64_t hold_timeouts;
+	uint64_t holds;
+	uint64_t held_ns;
+	uint64_t held_max_ns;
 	uint64_t duration_ns;
 	uint64_t self_cpu_us;	 /* asyncscope\'s own CPU time (user + system) */
 	uint64_t self_maxrss_kb; /* asyncscope\'s peak resident memory */
@@ -78,6 +88,7 @@ struct capture_summary {
 struct summary_field {
 	const char *name;
 	size_t offset; /* of a uint64_t in struct capture_summary */
+	bool missed;   /* counts what was not seen (else a cost or a duration) */
 };
 extern const struct summary_field summary_fields[];
 extern const int nsummary_fields;

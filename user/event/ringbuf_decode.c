@@ -35,7 +35,8 @@ int ingest_decode(const void *data, size_t size, const char *const *provider_typ
 		e->link_id = u->wrap_id;
 		e->flags = (u->flags & UVO_LATE_CB ? EVF_LATE : 0) |
 			   (u->flags & UVO_INTERNAL ? EVF_INTERNAL : 0) |
-			   (u->flags & UVO_ADOPTED ? EVF_ADOPTED : 0);
+			   (u->flags & UVO_ADOPTED ? EVF_ADOPTED : 0) |
+			   (u->flags & UVO_HELD ? EVF_HELD : 0);
 		if (h->kind == EV_INIT && !(e->type = intern(uv_type_name(u->type))))
 			return -EBADMSG;
 		return 0;

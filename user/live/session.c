@@ -19,10 +19,12 @@
 #include "bpf/double_id.h"
 #include "lib/id_set.h"
 #include "lib/exit_status.h"
+#include "live/hold.h"
 #include "live/ingest.h"
 #include "model/js_infer.h"
 #include "resolve/layout_cache.h"
 #include "lib/log.h"
+#include "lib/mono_time.h"
 #include "live/privs.h"
 #include "resolve/resolve_uv.h"
 #include "resolve/proc.h"
@@ -55,6 +57,7 @@ struct watch_filter {
 	size_t nwatched;
 	struct capture_summary *summary;
 	struct id_set late_unseen; /* uv objects with late_probe not yet seen running */
+	struct hold_guard *hold;   /* a started command's stops; NULL with -p */
 };
 
 static int watch_on_event(void *ctx, const struct event *e)
@@ -63,6 +66,9 @@ static int watch_on_event(void *ctx, const struct event *e)
 	int err;
 
 	if (e->kind == EV_UV_NEWCB) {
+		/* held: the process waits for this probe, resumed after the batch */
+		if (e->flags & EVF_HELD)
+			hold_begin(w->hold, e->ts_ns);
 		err = tracer_watch_uv_callback(w->tracer, e->pid, e->caller);
 		if (err) {
 			w->summary->uv_callbacks_unprobed++;
@@ -85,12 +91,14 @@ static int watch_on_event(void *ctx, const struct event *e)
 	}
 	if (e->kind != EV_THREAD_ENV)
 		return w->next.on_event(w->next.ctx, e);
+	if (e->flags & THREAD_ENV_STOPPED)
+		hold_begin(w->hold, e->ts_ns);
 	for (size_t i = 0; i < w->nwatched; i++)
 		if (w->watched[i] == (pid_t)e->tid)
-			goto resume;
+			return 0;
 	if (w->nwatched == sizeof(w->watched) / sizeof(w->watched[0])) {
 		w->summary->js_unwatched_threads++;
-		goto resume;
+		return 0;
 	}
 	w->watched[w->nwatched++] = e->tid;
 	err = tracer_watch_thread(w->tracer, e->tid, e->exec);
@@ -109,9 +117,6 @@ static int watch_on_event(void *ctx, const struct event *e)
 			w->summary->js_ids_before_armed +=
 				id_from_double_bits(counter_bits) - id_from_double_bits(e->id);
 	}
-resume:
-	if (e->flags & THREAD_ENV_STOPPED)
-		kill(e->pid, SIGCONT);
 	return 0;
 }
 
@@ -119,6 +124,8 @@ static void watch_flush(void *ctx)
 {
 	struct watch_filter *w = ctx;
 
+	/* every stop of the batch was acted on: one SIGCONT ends them all */
+	hold_release(w->hold);
 	if (w->next.flush)
 		w->next.flush(w->next.ctx);
 }
@@ -134,14 +141,6 @@ static void prescan_uv_callbacks(struct tracer *t, const struct session_opts *o,
 		return;
 	}
 	tracer_prescan_process(t, pid);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /* execvp's lookup, done here so the binary can be resolved before exec. */
@@ -385,6 +384,12 @@ static int session_start(struct session *s)
 			elog("cannot start %s: %s", o->argv[0], strerror(-err));
 			return exit_failure(err);
 		}
+		/* before any probe exists, so the guard holds none of them */
+		if ((r->uv_on || (r->node_on && o->js == JS_EXACT)) &&
+		    (err = hold_guard_start(r->pid, &s->watch.hold))) {
+			elog("cannot start the hold guard: %s", strerror(-err));
+			return exit_failure(err);
+		}
 	}
 
 	{
@@ -398,7 +403,7 @@ static int session_start(struct session *s)
 			.js_exact = r->node_on && o->js == JS_EXACT,
 			/* only a command we started: its stops are reported to us, not
 			 * to a shell that would take them for Ctrl-Z */
-			.stop_to_arm = o->argv != NULL,
+			.stop_to_arm = s->watch.hold != NULL,
 		};
 
 		err = tracer_open(&to, &s->tracer, &why);
@@ -523,9 +528,9 @@ static int session_drain(struct session *s)
 }
 
 /*
- * Reads the probe counters, detaches everything and settles a started
- * command: killed if it never ran observed, otherwise left running (or
- * reaped). Returns ret, what the capture came to.
+ * Reads the probe counters, detaches everything, ends the hold guard and
+ * settles a started command: killed if it never ran observed, otherwise
+ * left running (or reaped). Returns ret, what the capture came to.
  */
 static int session_finish(struct session *s, int ret)
 {
@@ -533,18 +538,30 @@ static int session_finish(struct session *s, int ret)
 	struct session_result *r = s->r;
 
 	if (s->tracer) {
+		int why_failed;
+
 		tracer_read_stats(s->tracer, &r->stats);
 		r->summary.lost = r->stats.ringbuf_drops;
 		r->summary.read_errors = r->stats.read_errors;
 		r->summary.bad_ids = r->stats.bad_ids;
+		r->summary.uv_probe_failures = tracer_late_failures(s->tracer, &why_failed);
+		r->probe_failure_err = why_failed;
 	}
 	ingest_free(s->in);
 	js_infer_free(s->js);
 	id_set_free(&s->watch.late_unseen);
 	tracer_destroy(s->tracer);
-	/* a stop whose record was never read must not outlive us */
-	if (o->argv && o->js == JS_EXACT && r->pid > 0 && !r->target_exited)
-		kill(r->pid, SIGCONT);
+	/* no probe is left to stop it: a stop whose record was never read
+	 * ends here (the guard would end it if we died) */
+	{
+		struct hold_stats hs = {0};
+
+		hold_guard_finish(s->watch.hold, &hs);
+		r->summary.holds = hs.holds;
+		r->summary.held_ns = hs.held_ns;
+		r->summary.held_max_ns = hs.max_ns;
+		r->summary.hold_timeouts = hs.timeouts;
+	}
 	if (s->go_fd >= 0) {
 		/* never let the command run unobserved after a failed attach */
 		kill(r->pid, SIGKILL);
@@ -602,9 +619,24 @@ void session_report_stats(const struct session_result *r)
 		     "watchpoints were armed (their JS events are missing)",
 		     (unsigned long long)r->summary.js_unwatched_threads,
 		     (unsigned long long)r->summary.js_ids_before_armed);
-	if (r->summary.uv_callbacks_unprobed)
-		wlog("%llu libuv callbacks could not be probed: their runs are missing",
-		     (unsigned long long)r->summary.uv_callbacks_unprobed);
+	/* one line, not one per probe: when the target exits during an attach,
+	 * every site of the batch fails the same way */
+	if (r->summary.uv_callbacks_unprobed || r->summary.uv_probe_failures) {
+		char sites[160] = "";
+
+		if (r->summary.uv_probe_failures)
+			snprintf(sites, sizeof(sites), "; %llu probe sites refused (%s%s)",
+				 (unsigned long long)r->summary.uv_probe_failures,
+				 strerror(-r->probe_failure_err),
+				 r->target_exited ? "; the target had exited" : "");
+		wlog("libuv: %llu callbacks could not be probed, their runs are missing%s",
+		     (unsigned long long)r->summary.uv_callbacks_unprobed, sites);
+	}
+	if (r->summary.hold_timeouts)
+		wlog("%llu stops of the target outlasted %llu ms and were ended: what ran "
+		     "before its probes were in may be missing",
+		     (unsigned long long)r->summary.hold_timeouts,
+		     (unsigned long long)(HOLD_TIMEOUT_NS / 1000000));
 	if (r->summary.uv_late_unseen)
 		vlog("%llu libuv objects registered before their callback was probed were never "
 		     "seen running (a run may have been missed, or it is still pending)",

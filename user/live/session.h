@@ -61,7 +61,8 @@ struct session_result {
 	pid_t pid;		/* the traced process */
 	char binary[PATH_MAX];	/* its executable, as asyncscope opened it */
 	bool target_exited;
-	int target_status; /* wait status of a started command */
+	int target_status;     /* wait status of a started command */
+	int probe_failure_err; /* the first reason of summary.uv_probe_failures (-errno) */
 };
 
 /* Runs the capture. 0, or -errno having printed a one-line reason on

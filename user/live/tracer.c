@@ -23,6 +23,7 @@
 #include "resolve/x86_decode.h"
 #include "asyncscope.skel.h"
 #include "lib/log.h"
+#include "lib/mono_time.h"
 #include "live/uprobes.h"
 
 struct tracer {
@@ -36,6 +37,10 @@ struct tracer {
 		uint64_t off;
 	} * cbs, *scanned;
 	size_t ncbs, cbs_cap, nscanned, scanned_cap;
+	/* probe sites attached after start that the kernel refused (counted,
+	 * reported once at the end, not per site), and the first reason */
+	size_t late_failures;
+	int late_failure_err;
 	/* exact JS mode: two watchpoint links per watched thread */
 	struct bpf_link **watch_links;
 	size_t nwatch, watch_cap;
@@ -182,6 +187,7 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	skel->rodata->js_exact = l && o->js_exact;
 	skel->rodata->js_stop_to_arm = l && o->js_exact && o->stop_to_arm;
 	skel->rodata->uv_link_wraps = l && o->uv;
+	skel->rodata->uv_stop_to_probe = o->uv && o->stop_to_arm;
 	if (o->uv) {
 		struct stat st;
 
@@ -239,7 +245,7 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 		goto cleanup;
 	}
 	if ((l && (err = attach_node(t, o))) || (o->uv && (err = attach_uv(t, o))) ||
-	    (err = uprobes_commit(t->probes, NULL))) {
+	    (err = uprobes_commit(t->probes, NULL, NULL))) {
 		*err_msg = "attaching a uprobe failed";
 		goto cleanup;
 	}
@@ -332,9 +338,10 @@ static uint32_t kernel_dev(dev_t d)
 static int commit_uv_callbacks(struct tracer *t, size_t from, size_t *attached)
 {
 	__u8 probed = UV_CB_PROBED;
-	int err = uprobes_commit(t->probes, attached);
+	int err = uprobes_commit(t->probes, attached, &t->late_failures);
 
 	if (err) {
+		t->late_failure_err = t->late_failure_err ? t->late_failure_err : err;
 		t->ncbs = from;
 		return err;
 	}
@@ -353,6 +360,7 @@ int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path)
 {
 	struct cb_candidate *cands;
 	size_t n, ok = 0, from = t->ncbs;
+	uint64_t t0 = now_ns(), t1;
 	struct stat st;
 	int err;
 
@@ -367,10 +375,12 @@ int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path)
 	err = cb_scan(path, &cands, &n);
 	if (err)
 		return err;
+	t1 = now_ns();
 	for (size_t i = 0; i < n; i++)
 		attach_uv_callback(t, pid, path, cands[i].file_off);
 	err = commit_uv_callbacks(t, from, &ok);
-	vlog("%s: %zu libuv callbacks found in the code, %zu probed%s", path, n, ok / 2,
+	vlog("%s: %zu libuv callbacks found in the code (%.1f ms), %zu probed (%.1f ms)%s", path, n,
+	     (t1 - t0) / 1e6, ok / 2, (now_ns() - t1) / 1e6,
 	     err ? " (some failed: probed one by one when registered)" : "");
 	free(cands);
 	return 0;
@@ -427,6 +437,12 @@ int tracer_ringbuf_fd(const struct tracer *t)
 size_t tracer_nlinks(const struct tracer *t)
 {
 	return uprobes_count(t->probes);
+}
+
+size_t tracer_late_failures(const struct tracer *t, int *first_err)
+{
+	*first_err = t->late_failure_err;
+	return t->late_failures;
 }
 
 size_t tracer_nkernel_links(const struct tracer *t)

@@ -25,7 +25,11 @@ struct tracer_opts {
 	size_t ringbuf_bytes;		  /* rounded up to a power of two */
 	bool with_stacks;		  /* carry the async id stack on every event */
 	bool js_exact;			  /* report threads, for hardware watchpoints */
-	bool stop_to_arm;		  /* js_exact: SIGSTOP new threads until armed */
+	/* a command asyncscope started (its stops are reported to asyncscope,
+	 * not to a shell): SIGSTOP it until the probes are ready, at a new
+	 * thread (js_exact, watchpoints) and at a libuv callback's first
+	 * registration (uv, its probe) */
+	bool stop_to_arm;
 	bool aggregate; /* count into BPF maps; records only for captured processes */
 };
 
@@ -39,6 +43,12 @@ int tracer_ringbuf_fd(const struct tracer *t);
  */
 int tracer_watch_thread(struct tracer *t, pid_t tid, uint64_t id_fields);
 size_t tracer_nlinks(const struct tracer *t);
+/*
+ * Probe sites attached after start (uv callbacks) that the kernel refused,
+ * e.g. because the target exited during the attach; *first_err the first
+ * reason (-errno). Each was logged at debug level only.
+ */
+size_t tracer_late_failures(const struct tracer *t, int *first_err);
 /* Kernel links (BPF links and perf events) the tracer holds. */
 size_t tracer_nkernel_links(const struct tracer *t);
 /*

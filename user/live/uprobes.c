@@ -141,10 +141,12 @@ int uprobes_add(struct uprobes *u, struct bpf_program *prog, bool retprobe, pid_
 	return 0;
 }
 
-static void log_failure(const struct pending_site *s, int err)
+/* Each failure: an error, or a debug line when the caller counts them (quiet). */
+static void log_failure(const struct pending_site *s, int err, bool quiet)
 {
-	elog("cannot attach %s to %s+0x%llx (%s): %s", s->retprobe ? "uretprobe" : "uprobe",
-	     s->path, (unsigned long long)s->off, s->what, strerror(-err));
+	log_msg(quiet ? 2 : -1, "cannot attach %s to %s+0x%llx (%s): %s",
+		s->retprobe ? "uretprobe" : "uprobe", s->path, (unsigned long long)s->off, s->what,
+		strerror(-err));
 }
 
 static int attach_perf(struct uprobes *u, const struct pending_site *s)
@@ -210,7 +212,8 @@ static int cmp_sites(const void *pa, const void *pb)
 }
 
 /* Attaches sites one by one (perf uprobes, or multi links of one). */
-static int attach_each(struct uprobes *u, const struct pending_site *sites, size_t n, size_t *ok)
+static int attach_each(struct uprobes *u, const struct pending_site *sites, size_t n, size_t *ok,
+		       size_t *failed)
 {
 	int first = 0;
 
@@ -218,8 +221,10 @@ static int attach_each(struct uprobes *u, const struct pending_site *sites, size
 		int err = u->multi ? attach_multi(u, &sites[i], 1) : attach_perf(u, &sites[i]);
 
 		if (err) {
-			log_failure(&sites[i], err);
+			log_failure(&sites[i], err, failed != NULL);
 			first = first ? first : err;
+			if (failed)
+				++*failed;
 			continue;
 		}
 		dlog("attached %s%s at %s+0x%llx (%s)", bpf_program__name(sites[i].prog),
@@ -230,7 +235,7 @@ static int attach_each(struct uprobes *u, const struct pending_site *sites, size
 	return first;
 }
 
-int uprobes_commit(struct uprobes *u, size_t *attached)
+int uprobes_commit(struct uprobes *u, size_t *attached, size_t *failed)
 {
 	struct pending_site *p = u->pending;
 	size_t n = u->npending, ok = 0, uniq = 0;
@@ -257,7 +262,7 @@ int uprobes_commit(struct uprobes *u, size_t *attached)
 			ok += j - i;
 			continue;
 		}
-		err = attach_each(u, &p[i], j - i, &ok);
+		err = attach_each(u, &p[i], j - i, &ok, failed);
 		first = first ? first : err;
 	}
 	for (size_t i = 0; i < n; i++)

@@ -34,10 +34,12 @@ int uprobes_add(struct uprobes *u, struct bpf_program *prog, bool retprobe, pid_
 		const char *path, uint64_t file_off, uint64_t cookie, const char *what);
 /*
  * Attaches everything queued. A batch the kernel refuses is retried site by
- * site, so one bad site does not cost the others; each failure is logged.
- * Returns 0 or the first -errno; *attached (if not NULL) counts the sites now live.
+ * site, so one bad site does not cost the others. Each failure is logged as
+ * an error, or, when failed is not NULL, added to *failed for the caller to
+ * report (and logged at debug level only). Returns 0 or the first -errno;
+ * *attached (if not NULL) counts the sites now live.
  */
-int uprobes_commit(struct uprobes *u, size_t *attached);
+int uprobes_commit(struct uprobes *u, size_t *attached, size_t *failed);
 /* Sites attached so far. */
 size_t uprobes_count(const struct uprobes *u);
 /* Kernel link objects holding them (a multi link holds many sites). */

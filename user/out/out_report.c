@@ -81,7 +81,7 @@ void report_print_stats_text(FILE *out, const struct report_input *in)
 		const char *name = summary_fields[i].name;
 		uint64_t v = *summary_value((struct capture_summary *)sum, &summary_fields[i]);
 
-		if (!strcmp(name, "duration_ns") || !strncmp(name, "self_", 5) || !v)
+		if (!summary_fields[i].missed || !v)
 			continue;
 		fprintf(out, " %s %" PRIu64 ",", name, v);
 		any = true;
@@ -126,8 +126,7 @@ void report_print_stats_json(FILE *out, const struct report_input *in)
 	jsonw_name(&w, "not_seen");
 	jsonw_start_object(&w);
 	for (int i = 0; i < nsummary_fields; i++)
-		if (strcmp(summary_fields[i].name, "duration_ns") &&
-		    strncmp(summary_fields[i].name, "self_", 5))
+		if (summary_fields[i].missed)
 			jsonw_uint_field(
 				&w, summary_fields[i].name,
 				*summary_value((struct capture_summary *)sum, &summary_fields[i]));
