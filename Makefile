@@ -19,7 +19,7 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 
 # Debian packages the build, the demo and the tests need (see README).
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libuv1-dev \
-	libclang-rt-dev pkg-config make gcc binutils nodejs npm wrk cmake python3 python3-uvloop \
+	libclang-rt-dev pkg-config make gcc binutils nodejs npm wrk cmake python3 python3-uvloop neovim \
 	chromium
 
 CFLAGS ?= -g -O2

@@ -31,6 +31,13 @@ for p in $progs; do
 	fi
 done
 
+# a process asyncscope did not start is never stopped (SIGSTOP) for its probes
+never_held() { # capture.jsonl
+	node -e '
+	  const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
+	  process.exit(JSON.parse(l[l.length - 1]).holds === 0 ? 0 : 1);' "$1"
+}
+
 # attach to a running program (-p): it waits on stdin until the tracer is in
 run_attached() { # out program args...
 	out=$1
@@ -57,6 +64,7 @@ for p in echo fschain; do
 	else
 		fail "attached with -p: $(cat "$TMP/$p-p.txt")"
 	fi
+	check "$p with -p: never stopped for its probes" never_held "$TMP/$p-p.jsonl"
 done
 # kernels before 6.6 have no uprobe_multi links: the perf-event fallback
 # must see the same thing (and detach as cleanly)
@@ -76,6 +84,7 @@ if /usr/bin/python3 -c 'import uvloop' 2>/dev/null; then
 	else
 		fail "python3 + uvloop: $(cat "$TMP/uvloop.txt")"
 	fi
+	check "python3 + uvloop with -p: never stopped for its probes" never_held "$TMP/uvloop.jsonl"
 else
 	skip_or_fail "python3-uvloop is not installed (make deps installs it)"
 fi
