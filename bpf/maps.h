@@ -43,6 +43,7 @@ struct probe_stats {
 	__u64 live_map_full;   /* wraps not remembered for reset detection */
 	__u64 thread_map_full; /* threads whose scope stack could not be kept */
 	__u64 agg_map_full;    /* aggregation: a (process, type) or live id not kept */
+	__u64 stops_sent;      /* SIGSTOPs sent to a started command, each with its record */
 };
 
 /* Aggregation mode: the pid sets that hold anything (core.bpf.h pid_sets_used). */

@@ -62,8 +62,10 @@ static __always_inline int thread_hooks(struct thread_state *ts, __u64 hooks)
 		read_u64(id_fields + ASYNC_ID_COUNTER_OFF, &r->id);
 		/* the stop is taken on the way back to user space, before this
 		 * thread runs another line of JS */
-		if (js_stop_to_arm && !bpf_send_signal(SIGNAL_STOP))
+		if (js_stop_to_arm && !bpf_send_signal(SIGNAL_STOP)) {
 			r->dir = THREAD_ENV_STOPPED;
+			STAT_INC(stops_sent);
+		}
 		bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	}
 	return 0;

@@ -197,10 +197,12 @@ static __always_inline void note_cb(__u32 pid, __u64 cb, struct uv_obj *o)
 	r->h.layer = LAYER_UV;
 	r->cb = cb;
 	/* code in no file (JIT) cannot be probed: nothing to wait for */
-	if (uv_stop_to_probe && c.file.ino && !bpf_send_signal(SIGNAL_STOP))
+	if (uv_stop_to_probe && c.file.ino && !bpf_send_signal(SIGNAL_STOP)) {
 		r->flags = UVO_HELD;
-	else
+		STAT_INC(stops_sent);
+	} else {
 		o->flags |= UVO_LATE_CB;
+	}
 	/* wake the consumer now: the sooner the probe, the shorter the stop
 	 * (or the fewer runs missed) */
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);

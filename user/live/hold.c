@@ -184,20 +184,26 @@ void hold_begin(struct hold_guard *g, uint64_t stop_ns)
 		usleep(g->delay_ms * 1000);
 }
 
-void hold_release(struct hold_guard *g)
+static void release_now(struct hold_guard *g)
 {
-	if (!g || !g->since)
+	if (!g->since)
 		return;
 	resume(g->target, g->pidfd);
 	account(g, now_ns());
 	tell_guard(g, 0);
 }
 
+void hold_release(struct hold_guard *g, uint64_t stops_sent)
+{
+	if (g && g->stats.holds >= stops_sent)
+		release_now(g);
+}
+
 void hold_guard_finish(struct hold_guard *g, struct hold_stats *stats)
 {
 	if (!g)
 		return;
-	hold_release(g);
+	release_now(g);
 	if (stats)
 		*stats = g->stats;
 	close(g->ctl);

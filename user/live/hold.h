@@ -30,8 +30,13 @@ struct hold_stats {
 int hold_guard_start(pid_t target, struct hold_guard **out);
 /* A stop the probes sent at stop_ns (CLOCK_MONOTONIC) waits for release. */
 void hold_begin(struct hold_guard *g, uint64_t stop_ns);
-/* Resumes the target if a stop is pending (what it waited for is done). */
-void hold_release(struct hold_guard *g);
+/*
+ * Resumes the target if a stop is pending (what it waited for is done),
+ * unless the probes have sent more stops (stops_sent) than were seen: the
+ * record of another thread's stop is still unread, and a SIGCONT now would
+ * cancel that stop before its callback is probed. The next batch brings it.
+ */
+void hold_release(struct hold_guard *g, uint64_t stops_sent);
 /* Releases, ends the guard (which resumes the target once more), frees g; NULL-safe. */
 void hold_guard_finish(struct hold_guard *g, struct hold_stats *stats);
 

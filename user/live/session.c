@@ -125,7 +125,7 @@ static void watch_flush(void *ctx)
 	struct watch_filter *w = ctx;
 
 	/* every stop of the batch was acted on: one SIGCONT ends them all */
-	hold_release(w->hold);
+	hold_release(w->hold, tracer_stops_sent(w->tracer));
 	if (w->next.flush)
 		w->next.flush(w->next.ctx);
 }

@@ -450,6 +450,11 @@ size_t tracer_nkernel_links(const struct tracer *t)
 	return uprobes_links(t->probes) + t->nwatch;
 }
 
+uint64_t tracer_stops_sent(const struct tracer *t)
+{
+	return __atomic_load_n(&t->skel->bss->stats.stops_sent, __ATOMIC_ACQUIRE);
+}
+
 void tracer_read_stats(const struct tracer *t, struct probe_stats *s)
 {
 	memcpy(s, &t->skel->bss->stats, sizeof(*s));

@@ -64,6 +64,8 @@ int tracer_prescan_uv_callbacks(struct tracer *t, pid_t pid, const char *path);
 /* uv layer: the prescan above for every executable file pid has mapped now. */
 void tracer_prescan_process(struct tracer *t, pid_t pid);
 void tracer_read_stats(const struct tracer *t, struct probe_stats *s);
+/* SIGSTOPs the probes have sent so far (stop_to_arm), each announced by a record. */
+uint64_t tracer_stops_sent(const struct tracer *t);
 /* Aggregation mode: calls fn for every (process, layer, type) counted so far. */
 int tracer_agg_foreach(const struct tracer *t,
 		       void (*fn)(void *ctx, const struct agg_key *k, const struct agg_counts *c),
