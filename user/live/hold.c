@@ -53,12 +53,18 @@ static void close_fds(unsigned int lo, unsigned int hi)
  */
 static void guard_run(pid_t target, int ctl, int pidfd)
 {
-	unsigned int a = ctl < pidfd ? ctl : pidfd, b = ctl < pidfd ? pidfd : ctl;
 	uint64_t deadline = 0, msg;
-	int null = open("/dev/null", O_RDWR);
+	unsigned int a, b;
+	int null;
 
-	if (pidfd < 0)
-		a = b = ctl;
+	/* above stdin/stdout/stderr, which are pointed at /dev/null next */
+	if (ctl < 3)
+		ctl = fcntl(ctl, F_DUPFD, 3);
+	if (pidfd >= 0 && pidfd < 3)
+		pidfd = fcntl(pidfd, F_DUPFD, 3);
+	a = pidfd >= 0 && pidfd < ctl ? pidfd : ctl;
+	b = pidfd > ctl ? pidfd : ctl;
+	null = open("/dev/null", O_RDWR);
 	if (null >= 0) {
 		dup2(null, 0);
 		dup2(null, 1);
