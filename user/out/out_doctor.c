@@ -158,7 +158,7 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 		"hardware watchpoints (--js exact)\n",
 		l->sites[SITE_MICROTASKS].used ?
 			"" :
-			" (no RunMicrotasks symbol: microtasks typed as ticks)");
+			" (no microtask-run symbol: microtasks typed as ticks)");
 	fprintf(out, "promises    %s\n", doctor_promise_note(t));
 	if (t->uv)
 		print_uv_text(out, t);

@@ -32,6 +32,9 @@
 #define SYM_EMIT_DESTROY   "_ZN4node9AsyncWrap11EmitDestroyEb"
 #define SYM_PROVIDER_NAMES "_ZN4nodeL14provider_namesE"
 #define SYM_RUN_MICROTASKS "_ZN2v88internal14MicrotaskQueue13RunMicrotasksEPNS0_7IsolateE"
+/* what RunMicrotasks calls only when the queue is not empty */
+#define SYM_TRY_RUN_MICROTASKS \
+	"_ZN2v88internal9Execution16TryRunMicrotasksEPNS0_7IsolateEPNS0_14MicrotaskQueueE"
 
 /* The largest plausible offset of any field we derive. */
 #define MAX_FIELD_OFFSET 0x4000
@@ -54,6 +57,7 @@ enum found_idx {
 	F_EMIT_DESTROY,
 	F_PROVIDER_NAMES,
 	F_RUN_MICROTASKS,
+	F_TRY_RUN_MICROTASKS,
 	F_COUNT,
 };
 
@@ -112,6 +116,8 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 		keep(&sc->f[F_EMIT_DESTROY], s);
 	else if (!strcmp(n, SYM_RUN_MICROTASKS))
 		keep(&sc->f[F_RUN_MICROTASKS], s);
+	else if (!strcmp(n, SYM_TRY_RUN_MICROTASKS))
+		keep(&sc->f[F_TRY_RUN_MICROTASKS], s);
 	return 0;
 }
 
@@ -589,6 +595,24 @@ static bool func_calls(const struct func *f, uint64_t target)
 	return false;
 }
 
+/*
+ * Where microtask runs are marked: Execution::TryRunMicrotasks, which
+ * MicrotaskQueue::RunMicrotasks calls only when the queue holds something,
+ * so an empty checkpoint (most of them: one per callback scope) costs no
+ * probe hit; RunMicrotasks itself where the call is not found in its code.
+ */
+static enum found_idx microtask_site(struct elf_file *ef, const struct sym_scan *sc)
+{
+	const struct found_sym *try_run = &sc->f[F_TRY_RUN_MICROTASKS];
+	struct func run = {0};
+	bool calls_try = false;
+
+	if (try_run->found && !func_load(ef, &sc->f[F_RUN_MICROTASKS], &run))
+		calls_try = func_calls(&run, try_run->addr);
+	func_free(&run);
+	return calls_try ? F_TRY_RUN_MICROTASKS : F_RUN_MICROTASKS;
+}
+
 static int derive_all(struct derive *d)
 {
 	struct func reset = {0}, emit = {0}, ctor = {0}, scope = {0}, wrap_scope = {0}, pop = {0},
@@ -680,7 +704,8 @@ static int derive_all(struct derive *d)
 	    (err = set_site(d, SITE_EMIT_DESTROY, F_EMIT_DESTROY)))
 		goto out;
 	/* optional: without it the JS layer cannot tell microtasks from ticks */
-	if (sc->f[F_RUN_MICROTASKS].found && set_site(d, SITE_MICROTASKS, F_RUN_MICROTASKS))
+	if (sc->f[F_RUN_MICROTASKS].found &&
+	    set_site(d, SITE_MICROTASKS, microtask_site(d->ef, sc)))
 		d->out->error[0] = '\0';
 out:
 	func_free(&reset);
@@ -730,7 +755,7 @@ const char *node_site_role_name(enum node_site_role role)
 		[SITE_POP_CONTEXT] = "after (pop_async_context)",
 		[SITE_WRAP_DTOR] = "destroy (~AsyncWrap)",
 		[SITE_EMIT_DESTROY] = "destroy (EmitDestroy)",
-		[SITE_MICROTASKS] = "JS layer: microtask checkpoints",
+		[SITE_MICROTASKS] = "JS layer: microtask runs",
 	};
 
 	return role < SITE_COUNT ? names[role] : "?";

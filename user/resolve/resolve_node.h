@@ -23,7 +23,7 @@ enum node_site_role {
 	SITE_POP_CONTEXT,	/* after */
 	SITE_WRAP_DTOR,		/* destroy */
 	SITE_EMIT_DESTROY,	/* destroy on reuse (HTTP parser) */
-	SITE_MICROTASKS,	/* JS layer: V8 MicrotaskQueue::RunMicrotasks, entry + return */
+	SITE_MICROTASKS, /* JS layer: V8 running microtasks (TryRunMicrotasks), entry + return */
 	SITE_COUNT,
 };
 
