@@ -91,7 +91,10 @@ CORE_SHARED const volatile bool aggregate;
 CORE_SHARED __u32 pid_sets_used;
 CORE_SHARED const volatile __u64 wakeup_bytes;
 CORE_SHARED const volatile bool with_stacks; /* carry the async id stack on every event */
-CORE_SHARED const volatile bool js_exact;    /* report threads for hardware watchpoints */
+/* the saved pairs at pops too (--stacks shows them); the JS layer takes a
+ * pop's pairs from its push */
+CORE_SHARED const volatile bool stacks_at_pops;
+CORE_SHARED const volatile bool js_exact; /* report threads for hardware watchpoints */
 /* exact JS mode on a command asyncscope started: stop the process at each new
  * thread until user space has armed its watchpoints (then SIGCONT) */
 CORE_SHARED const volatile bool js_stop_to_arm;
@@ -109,13 +112,16 @@ static __always_inline __u32 current_tgid(void)
 
 /* The uprobes are attached per process (a second fence), or to every process
  * of a file (the daemon, which may exclude some). */
-static __always_inline int is_traced(void)
+static __always_inline int is_traced_tgid(__u32 tgid)
 {
-	__u32 tgid = current_tgid();
-
 	if (targ_tgid)
 		return tgid == targ_tgid;
 	return !(pid_sets_used & PID_SETS_IGNORED) || !bpf_map_lookup_elem(&ignored_pids, &tgid);
+}
+
+static __always_inline int is_traced(void)
+{
+	return is_traced_tgid(current_tgid());
 }
 
 /* Whether this event's record goes to the ring buffer (aggregation mode
@@ -254,81 +260,13 @@ static __always_inline __u64 wakeup_flag(void)
 									       BPF_RB_NO_WAKEUP;
 }
 
-/* Starts a node-layer record in the thread's scratch space. */
-static __always_inline struct ev_node *event_begin(struct thread_state *ts, __u16 kind, __u8 flags)
+/* The same, asked of one event in 32 (the low bits of its nanosecond
+ * timestamp pick it): the query costs the probe more than the rest of the
+ * record's delivery, and the quarter-full mark leaves three quarters of the
+ * ring for the few hundred records between two askings. */
+static __always_inline __u64 wakeup_flag_at(__u64 now)
 {
-	struct ev_node *e = &ts->scratch.n;
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
-	e->h.ts_ns = bpf_ktime_get_ns();
-	e->h.pid = pid_tgid >> 32;
-	e->h.tid = (__u32)pid_tgid;
-	e->h.kind = kind;
-	e->h.len = sizeof(*e);
-	e->h.layer = LAYER_NODE;
-	e->h.flags = flags;
-	e->h.pad = 0;
-	e->id = 0;
-	e->trigger = 0;
-	e->exec = 0;
-	e->env = 0;
-	e->wrap = 0;
-	e->provider = 0;
-	e->depth = 0;
-	e->caller = 0;
-	return e;
-}
-
-/* Number of bytes of n stack pairs, masked so the verifier sees the bound. */
-static __always_inline __u64 pair_bytes(__u64 n)
-{
-	asm volatile("%0 &= %1" : "+r"(n) : "i"(2 * NODE_MAX_STACK - 1));
-	if (n > NODE_MAX_STACK)
-		n = NODE_MAX_STACK;
-	return n * 2 * sizeof(__u64);
-}
-
-/*
- * Appends the thread's async id stack (when with_stacks is set) and writes
- * the record to the ring buffer. The stack buffer is reallocated past 16
- * pairs, so its data pointer is read anew every time.
- */
-static __always_inline void event_finish(struct thread_state *ts, struct ev_node *e)
-{
-	struct ev_stack *st = &ts->scratch.s;
-	__u64 size = sizeof(struct ev_node), stack_buf, cur[3], skip, bytes;
-	__u32 depth, n, init_hooks;
-
-	if (!record_wanted())
-		return;
-	/* exec, trigger and id counter are the first three async_id_fields;
-	 * fields_[kInit] is the first of fields_ */
-	if (with_stacks && ts->fields &&
-	    !bpf_probe_read_user(cur, sizeof(cur), (void *)ts->id_fields) &&
-	    !bpf_probe_read_user(&init_hooks, sizeof(init_hooks), (void *)ts->fields) &&
-	    !bpf_probe_read_user(&depth, sizeof(depth),
-				 (void *)(ts->fields + node_off.fields_stack_len)) &&
-	    !bpf_probe_read_user(&stack_buf, sizeof(stack_buf),
-				 (void *)(ts->hooks + node_off.hooks_stack))) {
-		n = depth < NODE_MAX_STACK ? depth : NODE_MAX_STACK;
-		skip = (__u64)(depth - n) * 2 * sizeof(__u64);
-		bytes = pair_bytes(n);
-		if (!bpf_probe_read_user(st->pairs, bytes, (void *)(stack_buf + skip))) {
-			st->exec_bits = cur[0];
-			st->trigger_bits = cur[1];
-			st->counter_bits = cur[2];
-			st->init_hooks = init_hooks;
-			st->depth = depth;
-			st->npairs = bytes / (2 * sizeof(__u64));
-			e->h.flags |= EVF_STACK;
-			size = sizeof(struct ev_node) + offsetof(struct ev_stack, pairs) + bytes;
-		} else {
-			STAT_INC(read_errors);
-		}
-	}
-	e->h.len = size;
-	if (bpf_ringbuf_output(&events, e, size & 0x7ff, wakeup_flag()))
-		STAT_INC(ringbuf_drops);
+	return (now & 31) ? BPF_RB_NO_WAKEUP : wakeup_flag();
 }
 
 #endif /* __ASYNCSCOPE_CORE_BPF_H */

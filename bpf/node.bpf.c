@@ -11,6 +11,12 @@
  * Ids are doubles passed in xmm registers, which a uprobe cannot read, so
  * they are read from the objects they live in. Every offset comes from
  * node_off, derived from the target binary at attach time.
+ *
+ * Each read of target memory costs more than anything else a probe does
+ * (~100-180 ns a call on the VMs we measure on, whatever its size up to a
+ * few hundred bytes), so neighbouring fields are read in one call, pointers
+ * that never change are kept per thread, and each probe takes the clock and
+ * its pid once.
  */
 #include "core.bpf.h"
 #include "agg.bpf.h"
@@ -18,13 +24,87 @@
 /* Ids 0 (no resource) and 1 (the bootstrap/main context) never get hooks. */
 #define FIRST_RESOURCE_ID 2
 
-static __always_inline int wrap_env(__u64 wrap, __u64 *env)
-{
-	__u64 realm;
+/* What one event knows of its thread: who, when, and the AsyncHooks state. */
+struct node_probe {
+	__u64 pid_tgid;
+	__u64 now;
+	__u64 cur[3];	  /* async_id_fields[0..2]: exec, trigger, id counter (bits) */
+	__u32 depth;	  /* fields_[kStackLength] */
+	__u32 init_hooks; /* fields_[kInit] */
+	bool have_stack;  /* cur, depth and init_hooks were read: a stack can be sent */
+};
 
-	if (read_u64(wrap + node_off.wrap_realm, &realm))
+static __always_inline void probe_start(struct node_probe *p)
+{
+	p->pid_tgid = bpf_get_current_pid_tgid();
+	p->now = bpf_ktime_get_ns();
+	p->have_stack = false;
+}
+
+static __always_inline int read_fields(const struct thread_state *ts, struct node_probe *p);
+static __always_inline int read_ids(const struct thread_state *ts, struct node_probe *p);
+
+/* With stacks on: the current context, counter and depth for the record. A
+ * failed read costs the record its stack, not the event. */
+static __always_inline void probe_stack(const struct thread_state *ts, struct node_probe *p)
+{
+	if (with_stacks && ts->id_fields)
+		p->have_stack = !read_fields(ts, p) && !read_ids(ts, p);
+}
+
+/*
+ * An AsyncWrap's realm_, provider_type_, async_id_ and trigger_async_id_,
+ * read in one call when they lie within 64 bytes (they are neighbours in
+ * every node we resolve; node_off is .rodata, so the verifier keeps one
+ * branch), else field by field.
+ */
+struct wrap_fields {
+	__u64 realm;
+	__u64 ids[2];
+	__u32 provider;
+};
+
+#define MIN3(a, b, c) ((a) < (b) ? ((a) < (c) ? (a) : (c)) : ((b) < (c) ? (b) : (c)))
+#define MAX3(a, b, c) ((a) > (b) ? ((a) > (c) ? (a) : (c)) : ((b) > (c) ? (b) : (c)))
+#define WRAP_WINDOW   64
+
+static __always_inline int read_wrap(__u64 wrap, struct wrap_fields *w)
+{
+	__u32 lo = MIN3(node_off.wrap_realm, node_off.wrap_provider, node_off.wrap_async_id);
+	__u32 hi = MAX3(node_off.wrap_realm + 8, node_off.wrap_provider + 4,
+			node_off.wrap_async_id + 16);
+	__u8 buf[WRAP_WINDOW];
+
+	if (hi - lo <= WRAP_WINDOW) {
+		if (bpf_probe_read_user(buf, hi - lo, (const void *)(wrap + lo)))
+			goto fail;
+		__builtin_memcpy(&w->realm, buf + ((node_off.wrap_realm - lo) & 0x3f), 8);
+		__builtin_memcpy(&w->provider, buf + ((node_off.wrap_provider - lo) & 0x3f), 4);
+		__builtin_memcpy(w->ids, buf + ((node_off.wrap_async_id - lo) & 0x3f), 16);
+		return 0;
+	}
+	if (bpf_probe_read_user(&w->realm, 8, (const void *)(wrap + node_off.wrap_realm)) ||
+	    bpf_probe_read_user(&w->provider, 4, (const void *)(wrap + node_off.wrap_provider)) ||
+	    bpf_probe_read_user(w->ids, 16, (const void *)(wrap + node_off.wrap_async_id)))
+		goto fail;
+	return 0;
+fail:
+	STAT_INC(read_errors);
+	return -1;
+}
+
+/* The Environment of a realm; the thread keeps the last pair it read. */
+static __always_inline int realm_env(struct thread_state *ts, __u64 realm, __u64 *env)
+{
+	if (realm && realm == ts->realm) {
+		*env = ts->env;
+		return 0;
+	}
+	if (read_u64(realm + node_off.realm_env, env))
 		return -1;
-	return read_u64(realm + node_off.realm_env, env);
+	ts->realm = realm;
+	ts->env = *env;
+	return 0;
 }
 
 /* Points ts at the data of this AsyncHooks' fields_ and async_id_fields_. */
@@ -71,45 +151,159 @@ static __always_inline int thread_hooks(struct thread_state *ts, __u64 hooks)
 	return 0;
 }
 
-/* fields_[kStackLength]: how many contexts are on the async id stack. */
-static __always_inline int stack_depth(const struct thread_state *ts, __u32 *depth)
+/* fields_[kInit] and fields_[kStackLength]: one read of the first 32 bytes
+ * (kStackLength is index 7 in every node with async_hooks). */
+static __always_inline int read_fields(const struct thread_state *ts, struct node_probe *p)
 {
-	return read_u32(ts->fields + node_off.fields_stack_len, depth);
+	__u32 f[8];
+
+	if (node_off.fields_stack_len + sizeof(__u32) <= sizeof(f)) {
+		if (bpf_probe_read_user(f, sizeof(f), (const void *)ts->fields)) {
+			STAT_INC(read_errors);
+			return -1;
+		}
+		p->init_hooks = f[0];
+		p->depth = f[(node_off.fields_stack_len / sizeof(__u32)) & 7];
+		return 0;
+	}
+	if (read_u32(ts->fields, &p->init_hooks) ||
+	    read_u32(ts->fields + node_off.fields_stack_len, &p->depth))
+		return -1;
+	return 0;
 }
 
-static __always_inline void emit_destroy(struct thread_state *ts, __u64 id, __u64 env, __u64 wrap,
-					 __u8 flags)
+/* async_id_fields[0], and with stacks [1] and [2] too, in one read. */
+static __always_inline int read_ids(const struct thread_state *ts, struct node_probe *p)
+{
+	if (bpf_probe_read_user(p->cur, with_stacks ? sizeof(p->cur) : sizeof(p->cur[0]),
+				(const void *)ts->id_fields)) {
+		STAT_INC(read_errors);
+		return -1;
+	}
+	return 0;
+}
+
+/* Starts a node-layer record in the thread's scratch space. */
+static __always_inline struct ev_node *
+event_begin(struct thread_state *ts, const struct node_probe *p, __u16 kind, __u8 flags)
+{
+	struct ev_node *e = &ts->scratch.n;
+
+	e->h.ts_ns = p->now;
+	e->h.pid = p->pid_tgid >> 32;
+	e->h.tid = (__u32)p->pid_tgid;
+	e->h.kind = kind;
+	e->h.len = sizeof(*e);
+	e->h.layer = LAYER_NODE;
+	e->h.flags = flags;
+	e->h.pad = 0;
+	e->id = 0;
+	e->trigger = 0;
+	e->exec = 0;
+	e->env = 0;
+	e->wrap = 0;
+	e->provider = 0;
+	e->depth = 0;
+	e->caller = 0;
+	return e;
+}
+
+/* Number of bytes of n stack pairs, masked so the verifier sees the bound. */
+static __always_inline __u64 pair_bytes(__u64 n)
+{
+	asm volatile("%0 &= %1" : "+r"(n) : "i"(2 * NODE_MAX_STACK - 1));
+	if (n > NODE_MAX_STACK)
+		n = NODE_MAX_STACK;
+	return n * 2 * sizeof(__u64);
+}
+
+/*
+ * Appends the thread's async id stack (with stacks on) to the record and
+ * sends it. p holds the current context, counter and depth, already read.
+ * With pairs, the innermost saved pairs are read too, from the stack buffer
+ * whose pointer is read anew every time (node reallocates it past 16 pairs).
+ * A pop leaves them out unless --stacks asked for them: they are the pairs
+ * its push carried, since nothing below an open scope changes.
+ */
+static __always_inline void event_finish(struct thread_state *ts, struct ev_node *e,
+					 const struct node_probe *p, bool pairs)
+{
+	struct ev_stack *st = &ts->scratch.s;
+	__u64 size = sizeof(struct ev_node), stack_buf, skip, bytes = 0;
+	__u32 n;
+
+	if (!record_wanted())
+		return;
+	if (with_stacks && p->have_stack) {
+		if (pairs && p->depth > 0) {
+			n = p->depth < NODE_MAX_STACK ? p->depth : NODE_MAX_STACK;
+			skip = (__u64)(p->depth - n) * 2 * sizeof(__u64);
+			bytes = pair_bytes(n);
+			if (read_u64(ts->hooks + node_off.hooks_stack, &stack_buf) ||
+			    bpf_probe_read_user(st->pairs, bytes, (void *)(stack_buf + skip))) {
+				STAT_INC(read_errors);
+				goto send;
+			}
+		}
+		st->exec_bits = p->cur[0];
+		st->trigger_bits = p->cur[1];
+		st->counter_bits = p->cur[2];
+		st->init_hooks = p->init_hooks;
+		st->depth = p->depth;
+		st->npairs = bytes / (2 * sizeof(__u64));
+		e->h.flags |= EVF_STACK;
+		size = sizeof(struct ev_node) + offsetof(struct ev_stack, pairs) + bytes;
+	}
+send:
+	e->h.len = size;
+	if (size == sizeof(struct ev_node)) {
+		/* fixed size: straight into the ring, cheaper than copying through output */
+		struct ev_node *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+
+		if (!r) {
+			STAT_INC(ringbuf_drops);
+			return;
+		}
+		__builtin_memcpy(r, e, sizeof(*r));
+		bpf_ringbuf_submit(r, wakeup_flag_at(p->now));
+		return;
+	}
+	if (bpf_ringbuf_output(&events, e, size & 0x7ff, wakeup_flag_at(p->now)))
+		STAT_INC(ringbuf_drops);
+}
+
+static __always_inline void emit_destroy(struct thread_state *ts, const struct node_probe *p,
+					 __u64 id, __u64 env, __u64 wrap, __u8 flags)
 {
 	struct ev_node *e;
 
 	if (aggregate)
 		agg_destroy(LAYER_NODE, env, id);
-	e = event_begin(ts, EV_DESTROY, flags);
+	e = event_begin(ts, p, EV_DESTROY, flags);
 	e->id = id;
 	e->env = env;
 	e->wrap = wrap;
-	event_finish(ts, e);
+	event_finish(ts, e, p, true);
 }
 
-static __always_inline int emit_init(__u64 wrap)
+static __always_inline int emit_init(struct node_probe *p, __u64 wrap)
 {
-	struct live_key key = {.pid = current_tgid(), .wrap = wrap};
-	__u64 ids[2], env, exec_bits, id, *old;
+	struct live_key key = {.pid = p->pid_tgid >> 32, .wrap = wrap};
 	struct thread_state *ts;
-	__u32 provider;
+	struct wrap_fields w;
+	__u64 env, id, *old;
 	struct ev_node *e;
 
-	if (read_u32(wrap + node_off.wrap_provider, &provider))
+	if (read_wrap(wrap, &w))
 		return 0;
-	if (bpf_probe_read_user(ids, sizeof(ids), (const void *)(wrap + node_off.wrap_async_id))) {
-		STAT_INC(read_errors);
-		return 0;
-	}
 	ts = thread_get();
-	if (!ts || wrap_env(wrap, &env) || thread_hooks(ts, env + node_off.env_async_hooks) ||
-	    read_u64(ts->id_fields, &exec_bits))
+	if (!ts || realm_env(ts, w.realm, &env) || thread_hooks(ts, env + node_off.env_async_hooks))
 		return 0;
-	id = id_from_double_bits(ids[0]);
+	/* the exec id is async_id_fields[0], so read with or without stacks */
+	if (read_ids(ts, p))
+		return 0;
+	p->have_stack = with_stacks && !read_fields(ts, p);
+	id = id_from_double_bits(w.ids[0]);
 	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID) {
 		STAT_INC(bad_ids);
 		return 0;
@@ -118,29 +312,34 @@ static __always_inline int emit_init(__u64 wrap)
 	/* A wrap we saw with another id was reused (HTTP agent sockets). */
 	old = bpf_map_lookup_elem(&live_wraps, &key);
 	if (old && *old != id)
-		emit_destroy(ts, *old, env, wrap, EVF_RESET);
-	if (bpf_map_update_elem(&live_wraps, &key, &id, BPF_ANY))
-		STAT_INC(live_map_full);
+		emit_destroy(ts, p, *old, env, wrap, EVF_RESET);
+	if (!old || *old != id) {
+		if (bpf_map_update_elem(&live_wraps, &key, &id, BPF_ANY))
+			STAT_INC(live_map_full);
+	}
 
 	if (aggregate)
-		agg_init(LAYER_NODE, env, id, provider, bpf_ktime_get_ns());
-	e = event_begin(ts, EV_INIT, 0);
+		agg_init(LAYER_NODE, env, id, w.provider, p->now);
+	e = event_begin(ts, p, EV_INIT, 0);
 	e->id = id;
-	e->trigger = id_from_double_bits(ids[1]);
-	e->exec = id_from_double_bits(exec_bits);
+	e->trigger = id_from_double_bits(w.ids[1]);
+	e->exec = id_from_double_bits(p->cur[0]);
 	e->env = env;
 	e->wrap = wrap;
-	e->provider = provider;
-	event_finish(ts, e);
+	e->provider = w.provider;
+	event_finish(ts, e, p, true);
 	return 0;
 }
 
 SEC("uprobe")
 int BPF_UPROBE(node_trace_async_start, __u64 wrap)
 {
-	if (!is_traced())
+	struct node_probe p;
+
+	probe_start(&p);
+	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
-	return emit_init(wrap);
+	return emit_init(&p, wrap);
 }
 
 /* Builds without EmitTraceAsyncStart: ids exist only once AsyncReset returns. */
@@ -169,10 +368,12 @@ SEC("uretprobe")
 int BPF_URETPROBE(node_async_reset_exit)
 {
 	struct thread_state *ts;
+	struct node_probe p;
 	__u64 wrap = 0;
 	__u32 n;
 
-	if (!is_traced())
+	probe_start(&p);
+	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
 	ts = thread_peek();
 	if (!ts || ts->nresets == 0)
@@ -181,27 +382,25 @@ int BPF_URETPROBE(node_async_reset_exit)
 	if (n < RESET_NEST_MAX)
 		wrap = ts->reset_wraps[n & (RESET_NEST_MAX - 1)];
 	if (wrap)
-		emit_init(wrap);
+		emit_init(&p, wrap);
 	return 0;
 }
 
 /* Records the scope on the thread's stack and reports `before`. */
-static __always_inline int scope_push(__u64 env, __u64 id_bits, __u64 trigger_bits, __u64 caller)
+static __always_inline int scope_push(struct thread_state *ts, struct node_probe *p, __u64 env,
+				      const __u64 ids[2], __u64 caller)
 {
-	__u64 id = id_from_double_bits(id_bits), now = bpf_ktime_get_ns();
-	struct thread_state *ts;
+	__u64 id = id_from_double_bits(ids[0]);
 	struct ev_node *e;
-	__u32 depth;
 	__u64 n;
 
-	ts = thread_get();
-	if (!ts || thread_hooks(ts, env + node_off.env_async_hooks) || stack_depth(ts, &depth))
+	if (thread_hooks(ts, env + node_off.env_async_hooks) || read_fields(ts, p))
 		return 0;
-	thread_note_depth(ts, depth);
+	thread_note_depth(ts, p->depth);
 	n = ts->nframes;
 	/* frames at or above this depth belong to scopes that never popped */
 	for (int i = 0; i < NODE_MAX_FRAMES && n > 0; i++) {
-		if (ts->frames[frame_idx(n - 1)].depth < depth)
+		if (ts->frames[frame_idx(n - 1)].depth < p->depth)
 			break;
 		n--;
 		STAT_INC(stale_frames);
@@ -210,8 +409,8 @@ static __always_inline int scope_push(__u64 env, __u64 id_bits, __u64 trigger_bi
 		struct scope_frame *f = &ts->frames[frame_idx(n)];
 
 		f->id = id;
-		f->ts_ns = now;
-		f->depth = depth;
+		f->ts_ns = p->now;
+		f->depth = p->depth;
 		n++;
 	} else {
 		STAT_INC(frame_overflow);
@@ -223,15 +422,15 @@ static __always_inline int scope_push(__u64 env, __u64 id_bits, __u64 trigger_bi
 	if (id < FIRST_RESOURCE_ID && !with_stacks)
 		return 0;
 	if (aggregate && id >= FIRST_RESOURCE_ID)
-		agg_before(LAYER_NODE, env, id, now);
-	e = event_begin(ts, EV_BEFORE, id < FIRST_RESOURCE_ID ? EVF_PHASE : 0);
-	e->h.ts_ns = now;
+		agg_before(LAYER_NODE, env, id, p->now);
+	p->have_stack = with_stacks && !read_ids(ts, p);
+	e = event_begin(ts, p, EV_BEFORE, id < FIRST_RESOURCE_ID ? EVF_PHASE : 0);
 	e->id = id;
-	e->trigger = id_from_double_bits(trigger_bits);
+	e->trigger = id_from_double_bits(ids[1]);
 	e->env = env;
-	e->depth = depth;
+	e->depth = p->depth;
 	e->caller = caller;
-	event_finish(ts, e);
+	event_finish(ts, e, p, true);
 	return 0;
 }
 
@@ -239,57 +438,68 @@ static __always_inline int scope_push(__u64 env, __u64 id_bits, __u64 trigger_bi
 SEC("uprobe")
 int BPF_UPROBE(node_scope_enter)
 {
-	__u64 env, ids[2];
+	struct thread_state *ts;
+	struct node_probe p;
+	__u64 ids[2];
 
-	if (!is_traced())
+	probe_start(&p);
+	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
-	env = arg_slot(ctx, node_off.ics_env_arg);
 	if (bpf_probe_read_user(ids, sizeof(ids),
 				(const void *)arg_slot(ctx, node_off.ics_ctx_arg))) {
 		STAT_INC(read_errors);
 		return 0;
 	}
-	return scope_push(env, ids[0], ids[1], return_address(ctx));
+	ts = thread_get();
+	if (!ts)
+		return 0;
+	return scope_push(ts, &p, arg_slot(ctx, node_off.ics_env_arg), ids, return_address(ctx));
 }
 
 /* InternalCallbackScope(AsyncWrap*, flags), probed only where it inlines the above. */
 SEC("uprobe")
 int BPF_UPROBE(node_wrap_scope_enter, __u64 self, __u64 wrap)
 {
-	__u64 env, ids[2];
+	struct thread_state *ts;
+	struct wrap_fields w;
+	struct node_probe p;
+	__u64 env;
 
-	if (!is_traced())
+	probe_start(&p);
+	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
-	if (bpf_probe_read_user(ids, sizeof(ids), (const void *)(wrap + node_off.wrap_async_id))) {
-		STAT_INC(read_errors);
+	if (read_wrap(wrap, &w))
 		return 0;
-	}
-	if (wrap_env(wrap, &env))
+	ts = thread_get();
+	if (!ts || realm_env(ts, w.realm, &env))
 		return 0;
-	return scope_push(env, ids[0], ids[1], return_address(ctx));
+	return scope_push(ts, &p, env, w.ids, return_address(ctx));
 }
 
 /* AsyncHooks::pop_async_context(double): the popped id is async_id_fields[0]. */
 SEC("uprobe")
 int BPF_UPROBE(node_pop_context, __u64 hooks)
 {
-	__u64 id_bits, id, frame_id = 0, started = 0;
+	__u64 id, frame_id = 0, started = 0;
 	struct thread_state *ts;
 	struct ev_node *e;
+	struct node_probe p;
 	__u32 depth, flags = 0;
 	int matched = 0;
 	__u64 n;
 
-	if (!is_traced())
+	probe_start(&p);
+	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
 	ts = thread_get();
-	if (!ts || thread_hooks(ts, hooks) || stack_depth(ts, &depth) || depth == 0)
+	if (!ts || thread_hooks(ts, hooks) || read_fields(ts, &p) || p.depth == 0)
 		return 0;
-	if (read_u64(ts->id_fields, &id_bits))
+	if (read_ids(ts, &p))
 		return 0;
-	id = id_from_double_bits(id_bits);
-	thread_note_depth(ts, depth);
-	depth--; /* depth of the scope being closed, as recorded at its push */
+	p.have_stack = true;
+	id = id_from_double_bits(p.cur[0]);
+	thread_note_depth(ts, p.depth);
+	depth = p.depth - 1; /* depth of the scope being closed, as recorded at its push */
 
 	n = ts->nframes;
 	for (int i = 0; i < NODE_MAX_FRAMES && n > 0; i++) {
@@ -322,12 +532,12 @@ int BPF_UPROBE(node_pop_context, __u64 hooks)
 		return 0;
 	if (aggregate)
 		agg_after(LAYER_NODE, hooks - node_off.env_async_hooks, id,
-			  matched ? bpf_ktime_get_ns() - started : ~0ULL, n == 0);
-	e = event_begin(ts, EV_AFTER, flags);
+			  matched ? p.now - started : ~0ULL, n == 0);
+	e = event_begin(ts, &p, EV_AFTER, flags);
 	e->id = id;
 	e->env = hooks - node_off.env_async_hooks;
 	e->depth = depth;
-	event_finish(ts, e);
+	event_finish(ts, e, &p, stacks_at_pops);
 	return 0;
 }
 
@@ -336,43 +546,56 @@ int BPF_UPROBE(node_pop_context, __u64 hooks)
 SEC("uprobe")
 int BPF_UPROBE(node_destroy, __u64 wrap)
 {
-	struct live_key key = {.pid = current_tgid(), .wrap = wrap};
-	__u64 id_bits, id, env = 0;
+	struct live_key key = {.wrap = wrap};
 	struct thread_state *ts;
+	struct wrap_fields w;
+	struct node_probe p;
+	__u64 id, env = 0;
 
-	if (!is_traced())
+	probe_start(&p);
+	key.pid = p.pid_tgid >> 32;
+	if (!is_traced_tgid(key.pid))
 		return 0;
-	if (read_u64(wrap + node_off.wrap_async_id, &id_bits))
+	if (read_wrap(wrap, &w))
 		return 0;
-	id = id_from_double_bits(id_bits);
+	id = id_from_double_bits(w.ids[0]);
 	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID)
 		return 0;
 	bpf_map_delete_elem(&live_wraps, &key);
 	ts = thread_get();
 	if (!ts)
 		return 0;
-	wrap_env(wrap, &env);
-	emit_destroy(ts, id, env, wrap, 0);
+	realm_env(ts, w.realm, &env);
+	probe_stack(ts, &p);
+	emit_destroy(ts, &p, id, env, wrap, 0);
 	return 0;
 }
 
 /*
- * V8's MicrotaskQueue::RunMicrotasks: promise reactions and queueMicrotask
- * callbacks run inside, ticks outside. Attached only with the JS layer on;
- * the records are phase markers that never reach the output.
+ * V8 running microtasks: promise reactions and queueMicrotask callbacks run
+ * inside, ticks outside. Probed on Execution::TryRunMicrotasks, which V8
+ * calls only when the queue holds something (MicrotaskQueue::RunMicrotasks,
+ * the fallback, is entered at every checkpoint, empty or not). Attached only
+ * with the JS layer on; the records are phase markers that never reach the
+ * output.
  */
 static __always_inline int microtasks_marker(__u16 kind)
 {
 	struct thread_state *ts;
 	struct ev_node *e;
+	struct node_probe p;
 
-	if (!is_traced() || !with_stacks)
+	if (!with_stacks)
+		return 0;
+	probe_start(&p);
+	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
 	ts = thread_get();
 	if (!ts || !ts->hooks)
 		return 0; /* no scope seen on this thread yet: nothing to relate it to */
-	e = event_begin(ts, kind, EVF_PHASE | EVF_MICROTASKS);
-	event_finish(ts, e);
+	probe_stack(ts, &p);
+	e = event_begin(ts, &p, kind, EVF_PHASE | EVF_MICROTASKS);
+	event_finish(ts, e, &p, true);
 	return 0;
 }
 

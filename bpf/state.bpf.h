@@ -28,6 +28,10 @@ struct thread_state {
 	__u64 hooks;
 	__u64 fields;
 	__u64 id_fields;
+	/* the last realm whose Environment was read: wraps of a thread nearly
+	 * always share one, so realm_->env_ is read once */
+	__u64 realm;
+	__u64 env;
 	__u32 initialized;
 	__u32 js_depth; /* exact mode: id-stack depth after the last switch, ~0 unknown */
 	__u32 nframes;
