@@ -91,15 +91,18 @@ CORE_SHARED const volatile bool aggregate;
 CORE_SHARED __u32 pid_sets_used;
 CORE_SHARED const volatile __u64 wakeup_bytes;
 CORE_SHARED const volatile bool with_stacks; /* carry the async id stack on every event */
-/* the saved pairs at pops too (--stacks shows them); the JS layer takes a
- * pop's pairs from its push */
-CORE_SHARED const volatile bool stacks_at_pops;
+/* every record carries its saved pairs (--stacks shows them); otherwise the
+ * JS layer takes them from the record of the scope they sit under */
+CORE_SHARED const volatile bool full_stacks;
 CORE_SHARED const volatile bool js_exact; /* report threads for hardware watchpoints */
 /* exact JS mode on a command asyncscope started: stop the process at each new
  * thread until user space has armed its watchpoints (then SIGCONT) */
 CORE_SHARED const volatile bool js_stop_to_arm;
 
 #define SIGNAL_STOP 19 /* SIGSTOP on every Linux architecture we build for */
+/* make bench's trap floor: every node-layer program returns at once, so
+ * what remains is the cost of the uprobe hits themselves */
+CORE_SHARED const volatile bool empty_programs;
 CORE_SHARED const volatile struct node_offsets node_off;
 CORE_SHARED struct probe_stats stats;
 

@@ -41,15 +41,32 @@ static __always_inline void probe_start(struct node_probe *p)
 	p->have_stack = false;
 }
 
-static __always_inline int read_fields(const struct thread_state *ts, struct node_probe *p);
-static __always_inline int read_ids(const struct thread_state *ts, struct node_probe *p);
+static __always_inline int read_fields(struct thread_state *ts, struct node_probe *p);
+static __always_inline int read_ids(struct thread_state *ts, struct node_probe *p);
+
+/*
+ * The current context of a record whose depth is known. At depth 0 it is
+ * the base context, (0, 0), never a pushed frame (nothing is pushed), so it
+ * is not read, unless --stacks is to show it; the id counter is then the
+ * last one read on the thread, a lower bound the JS layer does not consult
+ * at resource events.
+ */
+static __always_inline int read_current(struct thread_state *ts, struct node_probe *p)
+{
+	if (p->depth == 0 && !full_stacks) {
+		p->cur[0] = p->cur[1] = 0;
+		p->cur[2] = ts->counter_bits;
+		return 0;
+	}
+	return read_ids(ts, p);
+}
 
 /* With stacks on: the current context, counter and depth for the record. A
  * failed read costs the record its stack, not the event. */
-static __always_inline void probe_stack(const struct thread_state *ts, struct node_probe *p)
+static __always_inline void probe_stack(struct thread_state *ts, struct node_probe *p)
 {
 	if (with_stacks && ts->id_fields)
-		p->have_stack = !read_fields(ts, p) && !read_ids(ts, p);
+		p->have_stack = !read_fields(ts, p) && !read_current(ts, p);
 }
 
 /*
@@ -153,7 +170,7 @@ static __always_inline int thread_hooks(struct thread_state *ts, __u64 hooks)
 
 /* fields_[kInit] and fields_[kStackLength]: one read of the first 32 bytes
  * (kStackLength is index 7 in every node with async_hooks). */
-static __always_inline int read_fields(const struct thread_state *ts, struct node_probe *p)
+static __always_inline int read_fields(struct thread_state *ts, struct node_probe *p)
 {
 	__u32 f[8];
 
@@ -164,22 +181,24 @@ static __always_inline int read_fields(const struct thread_state *ts, struct nod
 		}
 		p->init_hooks = f[0];
 		p->depth = f[(node_off.fields_stack_len / sizeof(__u32)) & 7];
-		return 0;
-	}
-	if (read_u32(ts->fields, &p->init_hooks) ||
-	    read_u32(ts->fields + node_off.fields_stack_len, &p->depth))
+	} else if (read_u32(ts->fields, &p->init_hooks) ||
+		   read_u32(ts->fields + node_off.fields_stack_len, &p->depth)) {
 		return -1;
+	}
+	ts->init_hooks = p->init_hooks; /* a matched pop reports the last one read */
 	return 0;
 }
 
 /* async_id_fields[0], and with stacks [1] and [2] too, in one read. */
-static __always_inline int read_ids(const struct thread_state *ts, struct node_probe *p)
+static __always_inline int read_ids(struct thread_state *ts, struct node_probe *p)
 {
 	if (bpf_probe_read_user(p->cur, with_stacks ? sizeof(p->cur) : sizeof(p->cur[0]),
 				(const void *)ts->id_fields)) {
 		STAT_INC(read_errors);
 		return -1;
 	}
+	if (with_stacks)
+		ts->counter_bits = p->cur[2];
 	return 0;
 }
 
@@ -218,12 +237,23 @@ static __always_inline __u64 pair_bytes(__u64 n)
 }
 
 /*
+ * Whether a record at this depth needs the saved pairs read: not when the
+ * innermost of the thread's n open scopes sits right below it (no JS frame
+ * between them), since that scope's record carried them and nothing below
+ * an open scope changes; always with --stacks, which shows them.
+ */
+static __always_inline bool pairs_needed(const struct thread_state *ts, __u32 depth, __u64 n)
+{
+	if (full_stacks)
+		return true;
+	return !(n > 0 && n <= NODE_MAX_FRAMES && ts->frames[frame_idx(n - 1)].depth + 1 == depth);
+}
+
+/*
  * Appends the thread's async id stack (with stacks on) to the record and
  * sends it. p holds the current context, counter and depth, already read.
  * With pairs, the innermost saved pairs are read too, from the stack buffer
  * whose pointer is read anew every time (node reallocates it past 16 pairs).
- * A pop leaves them out unless --stacks asked for them: they are the pairs
- * its push carried, since nothing below an open scope changes.
  */
 static __always_inline void event_finish(struct thread_state *ts, struct ev_node *e,
 					 const struct node_probe *p, bool pairs)
@@ -283,7 +313,7 @@ static __always_inline void emit_destroy(struct thread_state *ts, const struct n
 	e->id = id;
 	e->env = env;
 	e->wrap = wrap;
-	event_finish(ts, e, p, true);
+	event_finish(ts, e, p, pairs_needed(ts, p->depth, ts->nframes));
 }
 
 static __always_inline int emit_init(struct node_probe *p, __u64 wrap)
@@ -327,7 +357,7 @@ static __always_inline int emit_init(struct node_probe *p, __u64 wrap)
 	e->env = env;
 	e->wrap = wrap;
 	e->provider = w.provider;
-	event_finish(ts, e, p, true);
+	event_finish(ts, e, p, pairs_needed(ts, p->depth, ts->nframes));
 	return 0;
 }
 
@@ -336,6 +366,8 @@ int BPF_UPROBE(node_trace_async_start, __u64 wrap)
 {
 	struct node_probe p;
 
+	if (empty_programs)
+		return 0;
 	probe_start(&p);
 	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
@@ -349,6 +381,8 @@ int BPF_UPROBE(node_async_reset_enter, __u64 wrap)
 	struct thread_state *ts;
 	__u32 n;
 
+	if (empty_programs)
+		return 0;
 	if (!is_traced())
 		return 0;
 	/* AsyncReset(..., bool silent): a silent reset reports no init to JS. */
@@ -372,6 +406,8 @@ int BPF_URETPROBE(node_async_reset_exit)
 	__u64 wrap = 0;
 	__u32 n;
 
+	if (empty_programs)
+		return 0;
 	probe_start(&p);
 	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
@@ -392,6 +428,7 @@ static __always_inline int scope_push(struct thread_state *ts, struct node_probe
 {
 	__u64 id = id_from_double_bits(ids[0]);
 	struct ev_node *e;
+	bool pairs;
 	__u64 n;
 
 	if (thread_hooks(ts, env + node_off.env_async_hooks) || read_fields(ts, p))
@@ -405,6 +442,7 @@ static __always_inline int scope_push(struct thread_state *ts, struct node_probe
 		n--;
 		STAT_INC(stale_frames);
 	}
+	pairs = pairs_needed(ts, p->depth, n);
 	if (n < NODE_MAX_FRAMES) {
 		struct scope_frame *f = &ts->frames[frame_idx(n)];
 
@@ -423,14 +461,16 @@ static __always_inline int scope_push(struct thread_state *ts, struct node_probe
 		return 0;
 	if (aggregate && id >= FIRST_RESOURCE_ID)
 		agg_before(LAYER_NODE, env, id, p->now);
-	p->have_stack = with_stacks && !read_ids(ts, p);
+	/* phase markers need the id counter as it is (ids issued before the phase) */
+	p->have_stack =
+		with_stacks && !(id < FIRST_RESOURCE_ID ? read_ids(ts, p) : read_current(ts, p));
 	e = event_begin(ts, p, EV_BEFORE, id < FIRST_RESOURCE_ID ? EVF_PHASE : 0);
 	e->id = id;
 	e->trigger = id_from_double_bits(ids[1]);
 	e->env = env;
 	e->depth = p->depth;
 	e->caller = caller;
-	event_finish(ts, e, p, true);
+	event_finish(ts, e, p, pairs);
 	return 0;
 }
 
@@ -442,6 +482,8 @@ int BPF_UPROBE(node_scope_enter)
 	struct node_probe p;
 	__u64 ids[2];
 
+	if (empty_programs)
+		return 0;
 	probe_start(&p);
 	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
@@ -465,6 +507,8 @@ int BPF_UPROBE(node_wrap_scope_enter, __u64 self, __u64 wrap)
 	struct node_probe p;
 	__u64 env;
 
+	if (empty_programs)
+		return 0;
 	probe_start(&p);
 	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
@@ -476,68 +520,100 @@ int BPF_UPROBE(node_wrap_scope_enter, __u64 self, __u64 wrap)
 	return scope_push(ts, &p, env, w.ids, return_address(ctx));
 }
 
-/* AsyncHooks::pop_async_context(double): the popped id is async_id_fields[0]. */
-SEC("uprobe")
-int BPF_UPROBE(node_pop_context, __u64 hooks)
+/*
+ * A pop no open scope of ours has the id of: match it by depth, as a scope
+ * whose push we saw but whose id reads differently (counted in bad_ids), a
+ * scope opened before we attached, or a push without a callback scope (e.g.
+ * PromiseRejectCallback), which is not reported. Returns the index of the
+ * frame it closes, NODE_MAX_FRAMES if none, -1 to drop the pop.
+ */
+static __always_inline int pop_by_depth(struct thread_state *ts, struct node_probe *p, __u32 *depth)
 {
-	__u64 id, frame_id = 0, started = 0;
-	struct thread_state *ts;
-	struct ev_node *e;
-	struct node_probe p;
-	__u32 depth, flags = 0;
-	int matched = 0;
-	__u64 n;
+	__u64 n = ts->nframes;
 
-	probe_start(&p);
-	if (!is_traced_tgid(p.pid_tgid >> 32))
-		return 0;
-	ts = thread_get();
-	if (!ts || thread_hooks(ts, hooks) || read_fields(ts, &p) || p.depth == 0)
-		return 0;
-	if (read_ids(ts, &p))
-		return 0;
-	p.have_stack = true;
-	id = id_from_double_bits(p.cur[0]);
-	thread_note_depth(ts, p.depth);
-	depth = p.depth - 1; /* depth of the scope being closed, as recorded at its push */
-
-	n = ts->nframes;
+	if (read_fields(ts, p) || p->depth == 0)
+		return -1;
+	thread_note_depth(ts, p->depth);
+	*depth = p->depth - 1; /* depth of the scope being closed, as recorded at its push */
 	for (int i = 0; i < NODE_MAX_FRAMES && n > 0; i++) {
-		if (ts->frames[frame_idx(n - 1)].depth <= depth)
+		if (ts->frames[frame_idx(n - 1)].depth <= *depth)
 			break;
 		n--;
 		STAT_INC(stale_frames);
 	}
-	if (n > 0 && ts->frames[frame_idx(n - 1)].depth == depth) {
-		n--;
-		frame_id = ts->frames[frame_idx(n)].id;
-		started = ts->frames[frame_idx(n)].ts_ns;
-		matched = 1;
-	}
 	ts->nframes = n;
-
-	if (!matched) {
-		/* A scope opened before we attached closes now; anything else was
-		 * pushed without a callback scope (e.g. PromiseRejectCallback). */
-		if (depth >= ts->first_depth) {
-			STAT_INC(foreign_pops);
-			return 0;
-		}
-		flags = EVF_UNMATCHED;
-		frame_id = id;
-	}
-	if (frame_id != id)
+	if (n > 0 && ts->frames[frame_idx(n - 1)].depth == *depth) {
 		STAT_INC(bad_ids);
+		return n - 1;
+	}
+	if (*depth >= ts->first_depth) {
+		STAT_INC(foreign_pops);
+		return -1;
+	}
+	return NODE_MAX_FRAMES;
+}
+
+/*
+ * AsyncHooks::pop_async_context(double): the popped id is async_id_fields[0].
+ * It closes the innermost open scope with that id (scopes above it never
+ * popped: their constructor failed), so the common pop reads the id alone;
+ * the stack depth is read only when no open scope has it.
+ */
+SEC("uprobe")
+int BPF_UPROBE(node_pop_context, __u64 hooks)
+{
+	__u64 id, started = 0, n;
+	struct thread_state *ts;
+	int k = NODE_MAX_FRAMES;
+	struct node_probe p;
+	struct ev_node *e;
+	__u32 depth = 0;
+
+	if (empty_programs)
+		return 0;
+	probe_start(&p);
+	if (!is_traced_tgid(p.pid_tgid >> 32))
+		return 0;
+	ts = thread_get();
+	if (!ts || thread_hooks(ts, hooks) || read_ids(ts, &p))
+		return 0;
+	id = id_from_double_bits(p.cur[0]);
+
+	n = ts->nframes;
+	for (int i = 0; i < NODE_MAX_FRAMES; i++) {
+		if (i >= n)
+			break;
+		if (ts->frames[frame_idx(n - 1 - i)].id == id) {
+			k = n - 1 - i;
+			break;
+		}
+	}
+	if (k < NODE_MAX_FRAMES) {
+		if (n - 1 - k)
+			__sync_fetch_and_add(&stats.stale_frames, n - 1 - k);
+		depth = ts->frames[frame_idx(k)].depth;
+		p.depth = depth + 1;
+		p.init_hooks = ts->init_hooks;
+	} else {
+		k = pop_by_depth(ts, &p, &depth);
+		if (k < 0)
+			return 0;
+	}
+	if (k < NODE_MAX_FRAMES) {
+		started = ts->frames[frame_idx(k)].ts_ns;
+		ts->nframes = k;
+	}
+	p.have_stack = true;
 	if (id < FIRST_RESOURCE_ID || id == ASYNC_ID_INVALID)
 		return 0;
 	if (aggregate)
 		agg_after(LAYER_NODE, hooks - node_off.env_async_hooks, id,
-			  matched ? p.now - started : ~0ULL, n == 0);
-	e = event_begin(ts, &p, EV_AFTER, flags);
+			  k < NODE_MAX_FRAMES ? p.now - started : ~0ULL, ts->nframes == 0);
+	e = event_begin(ts, &p, EV_AFTER, k < NODE_MAX_FRAMES ? 0 : EVF_UNMATCHED);
 	e->id = id;
 	e->env = hooks - node_off.env_async_hooks;
 	e->depth = depth;
-	event_finish(ts, e, &p, stacks_at_pops);
+	event_finish(ts, e, &p, full_stacks);
 	return 0;
 }
 
@@ -552,6 +628,8 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
 	struct node_probe p;
 	__u64 id, env = 0;
 
+	if (empty_programs)
+		return 0;
 	probe_start(&p);
 	key.pid = p.pid_tgid >> 32;
 	if (!is_traced_tgid(key.pid))
@@ -585,7 +663,7 @@ static __always_inline int microtasks_marker(__u16 kind)
 	struct ev_node *e;
 	struct node_probe p;
 
-	if (!with_stacks)
+	if (empty_programs || !with_stacks)
 		return 0;
 	probe_start(&p);
 	if (!is_traced_tgid(p.pid_tgid >> 32))
@@ -595,7 +673,7 @@ static __always_inline int microtasks_marker(__u16 kind)
 		return 0; /* no scope seen on this thread yet: nothing to relate it to */
 	probe_stack(ts, &p);
 	e = event_begin(ts, &p, kind, EVF_PHASE | EVF_MICROTASKS);
-	event_finish(ts, e, &p, true);
+	event_finish(ts, e, &p, pairs_needed(ts, p.depth, ts->nframes));
 	return 0;
 }
 

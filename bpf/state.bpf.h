@@ -40,7 +40,8 @@ struct thread_state {
 	__u32 first_depth;
 	struct scope_frame frames[NODE_MAX_FRAMES];
 	__u32 nresets;
-	__u32 pad;
+	__u32 init_hooks;		   /* fields_[kInit] when last read */
+	__u64 counter_bits;		   /* async_id_fields[kAsyncIdCounter] when last read */
 	__u64 reset_wraps[RESET_NEST_MAX]; /* AsyncReset entries awaiting return */
 	/* uv layer: the loop this thread runs (any known handle's ->loop) */
 	__u64 uv_loop;

@@ -400,7 +400,7 @@ static int session_start(struct session *s)
 			.uv = r->uv_on ? &r->uv : NULL,
 			.ringbuf_bytes = o->ringbuf_bytes,
 			.with_stacks = r->node_on && (o->with_stacks || o->js != JS_OFF),
-			.stacks_at_pops = r->node_on && o->with_stacks,
+			.full_stacks = r->node_on && o->with_stacks,
 			.js_exact = r->node_on && o->js == JS_EXACT,
 			/* only a command we started: its stops are reported to us, not
 			 * to a shell that would take them for Ctrl-Z */

@@ -184,7 +184,13 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	if (l)
 		skel->rodata->node_off = l->off;
 	skel->rodata->with_stacks = l && (o->with_stacks || o->js_exact);
-	skel->rodata->stacks_at_pops = l && o->stacks_at_pops;
+	skel->rodata->full_stacks = l && o->full_stacks;
+	/* make bench only: the cost of the probe hits alone, no events */
+	if (l && getenv("ASYNCSCOPE_BENCH_EMPTY_PROGRAMS")) {
+		skel->rodata->empty_programs = true;
+		wlog("ASYNCSCOPE_BENCH_EMPTY_PROGRAMS is set: the node-layer probes run empty "
+		     "programs and report nothing");
+	}
 	skel->rodata->js_exact = l && o->js_exact;
 	skel->rodata->js_stop_to_arm = l && o->js_exact && o->stop_to_arm;
 	skel->rodata->uv_link_wraps = l && o->uv;

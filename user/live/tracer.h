@@ -24,7 +24,7 @@ struct tracer_opts {
 	const struct uv_layout *uv;	  /* uv layer (probes in uv->path), NULL if off */
 	size_t ringbuf_bytes;		  /* rounded up to a power of two */
 	bool with_stacks;		  /* carry the async id stack on every event */
-	bool stacks_at_pops;		  /* the saved pairs at pops too (--stacks) */
+	bool full_stacks;		  /* saved pairs on every record (--stacks) */
 	bool js_exact;			  /* report threads, for hardware watchpoints */
 	/* a command asyncscope started (its stops are reported to asyncscope,
 	 * not to a shell): SIGSTOP it until the probes are ready, at a new
