@@ -10,7 +10,7 @@
 // the load generator and asyncscope to CPU 0. Tracers attach with -p to a
 // workload that waits on stdin, so only the work itself is timed.
 //
-//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,fsstat,timers,awaits,uvstat,ingest,report,daemon]
+//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,probes,fsstat,timers,awaits,uvstat,ingest,report,daemon]
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
@@ -55,12 +55,15 @@ function configs(node, withExact = true, withDaemon = false) {
   list.push(
     { name: 'AsyncLocalStorage', node: ['-r', path.join(P, 'als.js')] },
     { name: 'trace events node.async_hooks', node: ['--trace-event-categories', 'node.async_hooks', '--trace-event-file-pattern', path.join(TMP, 'te-${pid}.log')] },
+    // the uprobe hits alone: the default mode's sites with empty programs
+    { name: 'trap floor (empty programs on the default sites)', node: [], tracer: ['--js', 'default'],
+      env: { ASYNCSCOPE_BENCH_EMPTY_PROGRAMS: '1' }, floor: true },
     { name: 'asyncscope node layer', node: [], tracer: ['--js', 'off'] },
   );
   // the daemon's aggregation mode: the same probes as the node layer, counted in BPF maps
   if (withDaemon) list.push({ name: 'asyncscope daemon (aggregation)', node: [], daemon: true });
   list.push(
-    { name: 'asyncscope node + js default', node: [], tracer: ['--js', 'default'] },
+    { name: 'asyncscope trace, default (node + js default)', node: [], tracer: ['--js', 'default'] },
   );
   if (withExact) {
     list.push({ name: 'asyncscope node + js exact', node: [], tracer: ['--js', 'exact'] });
@@ -108,7 +111,7 @@ const exited = (child) => new Promise((resolve) => {
 // Starts the tracer on pid (CPU 0) and resolves once its probes are in place.
 async function startTracer(cfg, pid, out) {
   const t = spawn('taskset', ['-c', '0', ASYNCSCOPE, 'trace', ...cfg.tracer, '-o', out, '-p', String(pid)],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...(cfg.env || {}) } });
   const next = lineReader(t.stderr);
   await next(/attached \d+ probes/);
   return t;
@@ -120,6 +123,39 @@ function readSummary(file) {
     const size = fs.statSync(file).size;
     return s.event === 'summary' ? { ...s, bytes: size } : null;
   } catch (e) { return null; }
+}
+
+// CPU time of a process, all its threads, in ns (schedstat: ns resolution).
+// Probe programs run in the thread that hit the probe, so they count here.
+function processCpuNs(pid) {
+  let ns = 0;
+  try {
+    for (const t of fs.readdirSync(`/proc/${pid}/task`)) {
+      try { ns += Number(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]); } catch (e) { /* thread gone */ }
+    }
+  } catch (e) { return NaN; }
+  return ns;
+}
+
+// BPF programs' run counts and times (kernel.bpf_stats_enabled), by id.
+function bpfProgStats() {
+  const r = spawnSync('bpftool', ['prog', 'show', '-j'], { encoding: 'utf8' });
+  const m = new Map();
+  try { for (const p of JSON.parse(r.stdout)) if (p.name) m.set(p.id, { name: p.name, cnt: p.run_cnt || 0, ns: p.run_time_ns || 0 }); } catch (e) { /* none */ }
+  return m;
+}
+const PROBE_PROGRAM = /^(node_|uv_|js_)/;
+function bpfDelta(before, after) {
+  const rows = new Map();
+  for (const [id, a] of after) {
+    const b = before.get(id);
+    if (!b || !PROBE_PROGRAM.test(a.name) || a.cnt === b.cnt) continue;
+    const r = rows.get(a.name) || { cnt: 0, ns: 0 };
+    r.cnt += a.cnt - b.cnt;
+    r.ns += a.ns - b.ns;
+    rows.set(a.name, r);
+  }
+  return rows;
 }
 
 // One run of a timed workload: {value (ms), ops, summary}. node null: workload is a program.
@@ -180,8 +216,9 @@ function daemonSummary(text, pid) {
   };
 }
 
-// One run of the HTTP benchmark: {value (req/s), ops (requests), summary}
-async function runHttp(node, cfg, seconds) {
+// One run of the HTTP benchmark: {value (req/s), ops (requests), cpu_ns_per_op,
+// summary, progs (with opts.bpfStats: what each probe program ran)}
+async function runHttp(node, cfg, seconds, conns, opts = {}) {
   const daemon = cfg.daemon ? await startDaemon() : null;
   const child = spawn('taskset', ['-c', '1', node, ...cfg.node, path.join(W, 'http.js')],
     { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -196,8 +233,12 @@ async function runHttp(node, cfg, seconds) {
     daemonBase = daemonSummary(await scrape(daemon.port), pid);
   }
   const url = `http://127.0.0.1:${port}/`;
-  spawnSync('taskset', ['-c', '0', 'wrk', '-t1', '-c32', '-d1s', url], { encoding: 'utf8', timeout: 3000 }); // warm-up
-  const r = spawnSync('taskset', ['-c', '0', 'wrk', '-t1', '-c32', `-d${seconds}s`, url], { encoding: 'utf8' });
+  spawnSync('taskset', ['-c', '0', 'wrk', '-t1', `-c${conns}`, '-d1s', url], { encoding: 'utf8', timeout: 3000 }); // warm-up
+  const progs0 = opts.bpfStats ? bpfProgStats() : null;
+  const cpu0 = processCpuNs(pid);
+  const r = spawnSync('taskset', ['-c', '0', 'wrk', '-t1', `-c${conns}`, `-d${seconds}s`, url], { encoding: 'utf8' });
+  const cpu1 = processCpuNs(pid);
+  const progs = opts.bpfStats ? bpfDelta(progs0, bpfProgStats()) : null;
   const rps = Number((r.stdout.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]);
   const reqs = Number((r.stdout.match(/(\d+) requests in/) || [])[1]);
   let summary = null;
@@ -215,7 +256,7 @@ async function runHttp(node, cfg, seconds) {
     fs.rmSync(out, { force: true });
   }
   // events per request over the whole traced window (warm-up included)
-  return { value: rps, ops: reqs, summary, traced_window_requests: null };
+  return { value: rps, ops: reqs, cpu_ns_per_op: (cpu1 - cpu0) / reqs, summary, progs };
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
@@ -240,6 +281,12 @@ async function benchmark(title, unit, higherIsBetter, node, cfgs, runOne) {
       const sums = runs[c].map((x) => x.summary).filter(Boolean);
       const med = vals.length ? median(vals) : NaN;
       const row = { config: cfg.name, median: med, min: Math.min(...vals), max: Math.max(...vals), n: vals.length, ratio: med / bare };
+      const cpus = runs[c].map((x) => x.cpu_ns_per_op).filter((v) => Number.isFinite(v));
+      if (cpus.length) {
+        row.cpu_us_per_op = median(cpus) / 1000;
+        const bareCpu = median(runs[0].map((x) => x.cpu_ns_per_op).filter((v) => Number.isFinite(v)));
+        row.cpu_ratio = median(cpus) / bareCpu;
+      }
       if (sums.length) {
         const ops = median(runs[c].map((x) => x.ops));
         const events = median(sums.map((s) => s.events));
@@ -297,11 +344,21 @@ function markdown(results, meta) {
       out.push('');
       continue;
     }
-    out.push(`| configuration | ${r.unit} median [min–max] | vs bare | events/op | target ns/event | lost | asyncscope CPU ms | events per asyncscope CPU-s | peak RSS MiB | bytes/event (JSONL) |`);
-    out.push('|---|---|---|---|---|---|---|---|---|---|');
+    if (r.probes) {
+      out.push('| configuration | hits/request | BPF µs/request | program | runs/request | ns/run |', '|---|---|---|---|---|---|');
+      for (const c of r.probes) {
+        c.programs.forEach((x, i) => out.push(`| ${i ? '' : c.config} | ${i ? '' : fmt(c.hits_per_op, 2)} | ${i ? '' : fmt(c.bpf_ns_per_op / 1000, 2)} | ${x.name} | ${fmt(x.runs_per_op, 2)} | ${fmt(x.ns_per_run, 0)} |`));
+      }
+      out.push('');
+      continue;
+    }
+    const withCpu = r.rows.some((row) => row.cpu_us_per_op != null);
+    out.push(`| configuration | ${r.unit} median [min–max] | vs bare |${withCpu ? ' target CPU µs/op (vs bare) |' : ''} events/op | target ns/event | lost | asyncscope CPU ms | events per asyncscope CPU-s | peak RSS MiB | bytes/event (JSONL) |`);
+    out.push(`|---|---|---|${withCpu ? '---|' : ''}---|---|---|---|---|---|---|`);
     for (const row of r.rows) {
       const ratio = r.higher_is_better ? `${fmt((row.ratio - 1) * 100, 0)}%` : `${fmt(row.ratio, 2)}×`;
-      out.push(`| ${row.config} | ${fmt(row.median, r.higher_is_better ? 0 : 1)} [${fmt(row.min, r.higher_is_better ? 0 : 1)}–${fmt(row.max, r.higher_is_better ? 0 : 1)}] | ${ratio} | ${fmt(row.events_per_op, 2)} | ${row.ns_per_event == null ? '—' : fmt(row.ns_per_event, 0)} | ${row.lost ?? '—'} | ${fmt(row.self_cpu_ms, 0)} | ${row.events_per_cpu_s ? Math.round(row.events_per_cpu_s).toLocaleString('en-US') : '—'} | ${fmt(row.self_maxrss_mb, 0)} | ${fmt(row.bytes_per_event, 0)} |`);
+      const cpu = withCpu ? ` ${fmt(row.cpu_us_per_op, 1)} (${row.cpu_ratio >= 1 ? '+' : ''}${fmt((row.cpu_ratio - 1) * 100, 0)}%) |` : '';
+      out.push(`| ${row.config} | ${fmt(row.median, r.higher_is_better ? 0 : 1)} [${fmt(row.min, r.higher_is_better ? 0 : 1)}–${fmt(row.max, r.higher_is_better ? 0 : 1)}] | ${ratio} |${cpu} ${fmt(row.events_per_op, 2)} | ${row.ns_per_event == null ? '—' : fmt(row.ns_per_event, 0)} | ${row.lost ?? '—'} | ${fmt(row.self_cpu_ms, 0)} | ${row.events_per_cpu_s ? Math.round(row.events_per_cpu_s).toLocaleString('en-US') : '—'} | ${fmt(row.self_maxrss_mb, 0)} | ${fmt(row.bytes_per_event, 0)} |`);
     }
     out.push('');
   }
@@ -326,8 +383,42 @@ async function main() {
   if (want('http')) {
     for (const m of majors) {
       const node = nodeBin(m);
-      results.push(await benchmark(`HTTP keep-alive, node ${m} (wrk -t1 -c32, ${httpSeconds} s)`, 'req/s', true, node,
-        configs(node, m === majors[majors.length - 1], true), (cfg) => runHttp(node, cfg, httpSeconds)));
+      for (const conns of [8, 32]) {
+        results.push(await benchmark(`HTTP keep-alive, node ${m} (wrk -t1 -c${conns}, ${httpSeconds} s)`, 'req/s', true, node,
+          configs(node, m === majors[majors.length - 1] && conns === 32, true), (cfg) => runHttp(node, cfg, httpSeconds, conns)));
+      }
+    }
+  }
+  if (want('probes')) {
+    // where the probes' time goes: kernel.bpf_stats_enabled for one run of
+    // each observer configuration (stats cost a clock read per run, so the
+    // throughput rounds above run without them); run_time_ns / run_cnt is
+    // the program alone, the trap comes on top (see the trap floor rows)
+    const old = fs.readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim();
+    fs.writeFileSync('/proc/sys/kernel/bpf_stats_enabled', '1');
+    try {
+      for (const m of majors) {
+        const node = nodeBin(m);
+        const probes = [];
+        for (const cfg of configs(node, false, true).filter((c) => c.tracer || c.daemon)) {
+          const runs = [];
+          for (let r = 0; r < Math.min(opt.rounds, 3); r++) runs.push(await runHttp(node, cfg, httpSeconds, 8, { bpfStats: true }));
+          const ops = runs.reduce((a, x) => a + x.ops, 0);
+          const byName = new Map();
+          for (const x of runs) for (const [name, v] of x.progs) {
+            const t = byName.get(name) || { cnt: 0, ns: 0 };
+            t.cnt += v.cnt; t.ns += v.ns; byName.set(name, t);
+          }
+          const programs = [...byName].map(([name, v]) => ({ name, runs_per_op: v.cnt / ops, ns_per_run: v.ns / v.cnt }))
+            .filter((x) => x.runs_per_op >= 0.005).sort((a, b) => b.runs_per_op - a.runs_per_op);
+          probes.push({ config: cfg.name, programs, hits_per_op: programs.reduce((a, x) => a + x.runs_per_op, 0),
+            bpf_ns_per_op: programs.reduce((a, x) => a + x.runs_per_op * x.ns_per_run, 0) });
+        }
+        results.push({ title: `Probe programs, node ${m}: BPF time per run and runs per request (bpf_stats, HTTP keep-alive, wrk -c8)`, probes });
+        log(`probe programs, node ${m}: done`);
+      }
+    } finally {
+      fs.writeFileSync('/proc/sys/kernel/bpf_stats_enabled', old);
     }
   }
   const microNode = nodeBin(majors[majors.length - 1]);
