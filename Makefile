@@ -144,6 +144,18 @@ $(OUTPUT)/ingest-bench: tools/bench/ingest_bench.c $(OUTPUT)/synth.skel.h $(PURE
 	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) $(DEPFLAGS) -MF $@.d -MT $@ \
 		$(filter %.c %.o,$^) $(LDLIBS) -o $@
 
+# make bench's probe-cost measurement: a uprobe hit and each helper the
+# probes use, timed by bpf_stats (bpf/probe_cost.bpf.c, tools/bench/probe_cost.c)
+$(OUTPUT)/probe_cost.skel.h: $(OUTPUT)/bpf/probe_cost.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name probe_cost > $@
+
+$(OUTPUT)/probe-cost: tools/bench/probe_cost.c $(OUTPUT)/probe_cost.skel.h $(PURE_OBJS) \
+		$(OUTPUT)/user/live/uprobes.o
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) $(DEPFLAGS) -MF $@.d -MT $@ \
+		$(filter %.c %.o,$^) $(LDLIBS) -o $@
+
 # ---- tests -----------------------------------------------------------------
 
 # Every `void test_<module>__<case>(void)` in tests/unit is collected here, so
@@ -212,7 +224,7 @@ fuzz: $(OUTPUT)/fuzz/fuzz-capture
 
 # Side-by-side overhead benchmarks (root); writes bench/results.md and .json.
 # BENCH_ARGS="--rounds 5" or "--only http,fsstat" narrow or widen the run.
-bench: deps asyncscope $(OUTPUT)/ingest-bench
+bench: deps asyncscope $(OUTPUT)/ingest-bench $(OUTPUT)/probe-cost
 	$(Q)tools/fetch-node.sh all
 	$(Q)node tools/bench/bench.js $(BENCH_ARGS)
 

@@ -344,6 +344,14 @@ function markdown(results, meta) {
       out.push('');
       continue;
     }
+    if (r.parts) {
+      const empty = r.parts.find((x) => x.program === 'empty') || { bpf_ns: 0, hit_ns: 0 };
+      out.push('BPF ns/run is run_time_ns / run_cnt; hit ns is the wall time a probed call adds (trap, program, return), as the program runs in a hot loop.', '');
+      out.push('| program | BPF ns/run | over the empty program | hit ns | over the empty program |', '|---|---|---|---|---|');
+      for (const x of r.parts) out.push(`| ${x.program} | ${fmt(x.bpf_ns, 0)} | ${x.program === 'empty' ? '—' : '+' + fmt(x.bpf_ns - empty.bpf_ns, 0)} | ${fmt(x.hit_ns, 0)} | ${x.program === 'empty' ? '—' : fmt(x.hit_ns - empty.hit_ns, 0)} |`);
+      out.push('');
+      continue;
+    }
     if (r.probes) {
       out.push('| configuration | hits/request | BPF µs/request | program | runs/request | ns/run |', '|---|---|---|---|---|---|');
       for (const c of r.probes) {
@@ -397,6 +405,23 @@ async function main() {
     const old = fs.readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim();
     fs.writeFileSync('/proc/sys/kernel/bpf_stats_enabled', '1');
     try {
+      // the parts a probe is made of, one program each, on a C loop here
+      // (tools/bench/probe_cost.c): what is reachable per program at best
+      const parts = new Map();
+      for (let r = 0; r < opt.rounds; r++) {
+        const out = spawnSync('taskset', ['-c', '1', path.join(TOP, '.output/probe-cost'), '--calls', opt.quick ? '200000' : '1000000'], { encoding: 'utf8' });
+        if (out.status !== 0) { log(`probe-cost: ${out.stderr.trim()}`); continue; }
+        for (const l of out.stdout.trim().split('\n')) {
+          const x = JSON.parse(l);
+          if (!parts.has(x.program)) parts.set(x.program, { bpf: [], hit: [] });
+          parts.get(x.program).bpf.push(x.bpf_ns_per_run);
+          parts.get(x.program).hit.push(x.hit_ns);
+        }
+      }
+      if (parts.size) {
+        const rows = [...parts].map(([program, v]) => ({ program, bpf_ns: median(v.bpf), hit_ns: median(v.hit) }));
+        results.push({ title: 'Probe parts: one program per helper on a C loop (tools/bench/probe_cost.c, bpf_stats on, uprobe_multi, push %rbp sites)', parts: rows });
+      }
       for (const m of majors) {
         const node = nodeBin(m);
         const probes = [];
