@@ -73,6 +73,7 @@ unset ASYNCSCOPE_CACHE_DIR
 # a target that exits mid-trace: the tracer notices, writes the summary, exits 0
 "$node" -e 'setTimeout(() => require("fs").stat("/", () => {}), 1200)' &
 short=$!
+wait_exec "$short" "$node"
 "$ASYNCSCOPE" trace -p "$short" -o "$TMP/exit.jsonl" 2>"$TMP/exit.err"
 rc=$?
 check "target exiting mid-trace: exit 0 (got $rc)" [ "$rc" -eq 0 ]

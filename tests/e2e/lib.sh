@@ -51,6 +51,17 @@ require_bpf() {
 	[ -x "$ASYNCSCOPE" ] || skip_or_fail "asyncscope not built (run make)"
 }
 
+# wait_exec PID FILE: wait (up to 5 s) until PID runs FILE, so a process
+# just started in the background is not attached while still the forked shell
+wait_exec() {
+	want=$(readlink -f "$2")
+	i=0
+	while [ "$(readlink "/proc/$1/exe" 2>/dev/null)" != "$want" ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # node_bin MAJOR: path of the node binary for that major (fetched if needed)
 node_bin() {
 	"$TOP/tools/fetch-node.sh" "$1"
