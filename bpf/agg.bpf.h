@@ -53,7 +53,7 @@ static __always_inline void agg_hist_add(__u64 *hist, __u64 ns)
 static __always_inline void agg_init(__u16 layer, __u64 env, __u64 id, __u16 type, __u64 now)
 {
 	struct agg_id_key key = {.tgid = current_tgid(), .layer = layer, .env = env, .id = id};
-	struct agg_id val = {.init_ns = now, .type = type};
+	struct agg_id val = {.init_ns = now, .type = type, .epoch = sample_epoch};
 	struct agg_counts *c;
 
 	c = agg_counts_get(key.tgid, layer, type);
@@ -65,6 +65,20 @@ static __always_inline void agg_init(__u16 layer, __u64 env, __u64 id, __u16 typ
 		return;
 	}
 	__sync_fetch_and_add(&c->alive, 1);
+}
+
+/*
+ * Sampled mode: a resource made outside every window, first seen now (a
+ * libuv handle typed by itself at its callback): its type is kept for the
+ * events that follow, but no init is counted, since none happened now.
+ */
+static __always_inline void agg_adopt(__u16 layer, __u64 env, __u64 id, __u16 type)
+{
+	struct agg_id_key key = {.tgid = current_tgid(), .layer = layer, .env = env, .id = id};
+	struct agg_id val = {.type = type, .started = 1};
+
+	if (bpf_map_update_elem(&agg_ids, &key, &val, BPF_ANY))
+		STAT_INC(agg_map_full);
 }
 
 /* The counters of a live resource (or of its unknown type), and its id entry. */
@@ -87,9 +101,12 @@ static __always_inline void agg_before(__u16 layer, __u64 env, __u64 id, __u64 n
 	if (!c)
 		return;
 	__sync_fetch_and_add(&c->events[1], 1);
-	/* the queue delay: from init to its first callback */
-	if (v && !v->started && now >= v->init_ns) {
-		v->started = 1;
+	if (!v || v->started)
+		return;
+	v->started = 1;
+	/* the queue delay: from init to its first callback. Sampled: only with
+	 * its init in this window, else its first callback may have run unseen */
+	if ((!sampled || v->epoch == sample_epoch) && now >= v->init_ns) {
 		__sync_fetch_and_add(&c->queue_ns, now - v->init_ns);
 		__sync_fetch_and_add(&c->queue_n, 1);
 		agg_hist_add(c->queue_hist, now - v->init_ns);

@@ -86,6 +86,11 @@ CORE_SHARED PID_SET_MAP_DEF(16384) agg_pids SEC(".maps");
 CORE_SHARED const volatile __u32 targ_tgid;
 /* the daemon: add events into agg_types; send records only for capture_pids */
 CORE_SHARED const volatile bool aggregate;
+/* the daemon's sampled mode: the probes are attached for a window now and
+ * then, and count only while sample_epoch is not 0; user space gives each
+ * window a new epoch, so state left by an earlier one is known as such */
+CORE_SHARED const volatile bool sampled;
+CORE_SHARED __u32 sample_epoch;
 /* which of ignored_pids and capture_pids hold anything (enum pid_sets), kept
  * by user space: most of the time neither does, and no event looks them up */
 CORE_SHARED __u32 pid_sets_used;
@@ -117,6 +122,9 @@ static __always_inline __u32 current_tgid(void)
  * of a file (the daemon, which may exclude some). */
 static __always_inline int is_traced_tgid(__u32 tgid)
 {
+	/* probes still in place just before a window opens or after it closes */
+	if (sampled && !sample_epoch)
+		return 0;
 	if (targ_tgid)
 		return tgid == targ_tgid;
 	return !(pid_sets_used & PID_SETS_IGNORED) || !bpf_map_lookup_elem(&ignored_pids, &tgid);
@@ -221,6 +229,23 @@ static __always_inline __u64 return_address(struct pt_regs *ctx)
 
 #define DEPTH_UNKNOWN 0xffffffffu
 
+/*
+ * Sampled mode: a thread first seen in this window starts afresh, as if the
+ * probes had just been attached. Scopes, AsyncResets and libuv callbacks it
+ * entered in an earlier window ended unseen (or end now without a start):
+ * matching them with what happens now would make durations of garbage.
+ */
+static __always_inline void thread_window(struct thread_state *ts)
+{
+	if (!sampled || ts->epoch == sample_epoch)
+		return;
+	ts->epoch = sample_epoch;
+	ts->nframes = 0;
+	ts->first_depth = DEPTH_UNKNOWN;
+	ts->nresets = 0;
+	ts->nuv = 0;
+}
+
 static __always_inline struct thread_state *thread_get(void)
 {
 	struct thread_state *ts;
@@ -236,13 +261,18 @@ static __always_inline struct thread_state *thread_get(void)
 		ts->first_depth = DEPTH_UNKNOWN;
 		ts->js_depth = DEPTH_UNKNOWN;
 	}
+	thread_window(ts);
 	return ts;
 }
 
 /* The thread state if it exists, without creating it. */
 static __always_inline struct thread_state *thread_peek(void)
 {
-	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+	struct thread_state *ts = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), 0, 0);
+
+	if (ts)
+		thread_window(ts);
+	return ts;
 }
 
 /* Remembers the id-stack depth at the first scope event seen on a thread. */

@@ -599,6 +599,10 @@ int BPF_UPROBE(node_pop_context, __u64 hooks)
 		if (k < 0)
 			return 0;
 	}
+	/* sampled mode: its before fell outside the window; an after is counted
+	 * only with its before, so the two stay paired */
+	if (sampled && k >= NODE_MAX_FRAMES)
+		return 0;
 	if (k < NODE_MAX_FRAMES) {
 		started = ts->frames[frame_idx(k)].ts_ns;
 		ts->nframes = k;

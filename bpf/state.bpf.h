@@ -47,7 +47,9 @@ struct thread_state {
 	__u64 uv_loop;
 	/* uv layer: the libuv callbacks running on this thread, innermost last */
 	__u32 nuv;
-	__u32 pad2;
+	/* the daemon's sampled mode: the window this state was built in (a
+	 * later window starts the thread afresh, see thread_get) */
+	__u32 epoch;
 	struct uv_frame {
 		__u64 id;
 		__u64 obj;
@@ -78,7 +80,7 @@ struct agg_id {
 	__u64 init_ns;
 	__u16 type;
 	__u16 started; /* its first callback was counted in the queue delay */
-	__u32 pad;
+	__u32 epoch;   /* sampled mode: the window of its init (0: init not seen) */
 };
 
 #endif /* __ASYNCSCOPE_STATE_BPF_H */

@@ -25,6 +25,8 @@ struct uv_obj {
 	__u64 close_cb; /* uv_close's callback: completes the handle */
 	__u32 type;	/* enum uv_obj_type */
 	__u32 flags;	/* enum uv_obj_flags */
+	__u32 epoch;	/* sampled mode: the window it was last seen in */
+	__u32 pad;
 };
 
 struct {
@@ -147,6 +149,23 @@ static __always_inline void emit_uv(__u16 kind, const struct uv_obj *o, __u64 ob
 			return;
 	}
 	emit_uv_record(kind, o, obj, trigger, wrap_id);
+}
+
+/*
+ * An object made before attach (or, sampled, outside every window), taken
+ * in when first seen: reported as an init, except that in sampled mode
+ * none is counted, since it was not made now; its type is kept.
+ */
+static __always_inline void emit_uv_taken_in(struct uv_obj *o, __u64 obj, __u64 trigger,
+					     __u64 wrap_id)
+{
+	if (!aggregate || !sampled) {
+		emit_uv(EV_INIT, o, obj, trigger, wrap_id);
+		return;
+	}
+	agg_adopt(LAYER_UV, 0, o->id, o->type);
+	if (record_wanted())
+		emit_uv_record(EV_INIT, o, obj, trigger, wrap_id);
 }
 
 /*
@@ -295,7 +314,7 @@ static __always_inline __u32 uv_handle_type_to_ours(__u32 t)
 static __always_inline struct uv_obj *uv_new(__u32 pid, __u64 obj, __u32 type, __u64 cb)
 {
 	struct uv_key k = {.pid = pid, .addr = obj};
-	struct uv_obj o = {.type = type, .cb = cb}, *old;
+	struct uv_obj o = {.type = type, .cb = cb, .epoch = sample_epoch}, *old;
 	__u64 *next, first = 1;
 
 	next = bpf_map_lookup_elem(&uv_next_id, &pid);
@@ -307,7 +326,9 @@ static __always_inline struct uv_obj *uv_new(__u32 pid, __u64 obj, __u32 type, _
 	}
 	o.id = __sync_fetch_and_add(next, 1);
 	old = bpf_map_lookup_elem(&uv_objs, &k);
-	if (old) /* a request reused before we saw it finish: it did */
+	/* a request reused before we saw it finish: it did (sampled: if seen in
+	 * this window; else its end fell between windows, when it is unknown) */
+	if (old && (!sampled || old->epoch == sample_epoch))
 		emit_uv(EV_DESTROY, old, obj, 0, 0);
 	if (bpf_map_update_elem(&uv_objs, &k, &o, BPF_ANY)) {
 		STAT_INC(live_map_full);
@@ -348,8 +369,10 @@ int uv_api(struct pt_regs *ctx)
 		/* seen already: a wrapper calling a probed function; but a closed
 		 * handle whose close callback went unseen (probed late) is gone,
 		 * its memory initialised anew: uv_new ends the old one */
-		if (o && o->type == type && !(o->flags & UVO_CLOSING))
+		if (o && o->type == type && !(o->flags & UVO_CLOSING)) {
+			o->epoch = sample_epoch;
 			return 0;
+		}
 		o = uv_new(pid, obj, type, cb);
 		if (!o)
 			return 0;
@@ -367,11 +390,12 @@ int uv_api(struct pt_regs *ctx)
 			if (called_by_libuv(ctx))
 				o->flags |= UVO_INTERNAL;
 			note_cb(pid, cb, o);
-			emit_uv(EV_INIT, o, obj, current_uv_id(ts),
-				owning_wrap_id(pid, obj, o->type));
+			emit_uv_taken_in(o, obj, current_uv_id(ts),
+					 owning_wrap_id(pid, obj, o->type));
 			return 0;
 		}
 		o->cb = cb;
+		o->epoch = sample_epoch;
 		note_cb(pid, cb, o);
 		return 0;
 	case UVR_SUBMIT:
@@ -388,6 +412,7 @@ int uv_api(struct pt_regs *ctx)
 	case UVR_CLOSE:
 		if (!o)
 			return 0;
+		o->epoch = sample_epoch;
 		if (!cb) {
 			/* no close callback: nothing later tells us it is gone */
 			emit_uv(EV_DESTROY, o, obj, 0, 0);
@@ -438,6 +463,10 @@ int BPF_UPROBE(uv_cb_enter, __u64 obj)
 	f->done = 0;
 	f->ts_ns = bpf_ktime_get_ns();
 	o = bpf_map_lookup_elem(&uv_objs, &k);
+	/* sampled: an object last seen in an earlier window whose callback
+	 * this is not was freed unseen, and its address reused: a new one */
+	if (o && sampled && o->epoch != sample_epoch && fn != o->cb && fn != o->close_cb)
+		o = NULL;
 	if (!o) {
 		/* a handle of this thread's loop made before attach: take it in
 		 * now, typed by the handle itself */
@@ -454,8 +483,9 @@ int BPF_UPROBE(uv_cb_enter, __u64 obj)
 		if (!o)
 			return 0;
 		o->flags |= UVO_ADOPTED;
-		emit_uv(EV_INIT, o, obj, current_uv_id(ts), 0);
+		emit_uv_taken_in(o, obj, current_uv_id(ts), 0);
 	}
+	o->epoch = sample_epoch;
 	/* only the callback registered for it: not an alloc_cb, nor a work_cb
 	 * running on a threadpool thread */
 	if (fn != o->cb && fn != o->close_cb)

@@ -118,6 +118,9 @@ static int attach_uv(struct tracer *t, const struct tracer_opts *o)
 	return 0;
 }
 
+/* sampled mode: live resources remembered per probed file (LRU) */
+#define SAMPLED_LIVE_MAX 65536
+
 static int shrink_unused_maps(struct asyncscope *skel, const struct tracer_opts *o)
 {
 	struct bpf_map *unused[16];
@@ -149,9 +152,24 @@ static int shrink_unused_maps(struct asyncscope *skel, const struct tracer_opts 
 					   skel->maps.uv_objs,	    skel->maps.uv_cbs,
 					   skel->maps.ignored_pids, skel->maps.uv_next_id};
 
-		for (size_t i = 0; i < sizeof(grown) / sizeof(grown[0]); i++)
+		for (size_t i = 0; i < sizeof(grown) / sizeof(grown[0]); i++) {
+			if (o->sampled && (grown[i] == skel->maps.agg_ids ||
+					   (grown[i] == skel->maps.uv_objs && o->uv)))
+				continue;
 			if ((err = bpf_map__set_map_flags(grown[i], bpf_map__map_flags(grown[i]) |
 									    BPF_F_NO_PREALLOC)))
+				return err;
+		}
+	}
+	if (o->aggregate && o->sampled) {
+		/* sampled: resources whose end fell between windows stay in these
+		 * maps for good; least recently seen ones give way (LRU maps are
+		 * preallocated, hence the smaller size) */
+		struct bpf_map *lru[] = {skel->maps.agg_ids, o->uv ? skel->maps.uv_objs : NULL};
+
+		for (size_t i = 0; i < sizeof(lru) / sizeof(lru[0]); i++)
+			if (lru[i] && ((err = bpf_map__set_type(lru[i], BPF_MAP_TYPE_LRU_HASH)) ||
+				       (err = bpf_map__set_max_entries(lru[i], SAMPLED_LIVE_MAX))))
 				return err;
 	}
 	return 0;
@@ -181,6 +199,7 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	}
 	skel->rodata->targ_tgid = o->pid > 0 ? o->pid : 0;
 	skel->rodata->aggregate = o->aggregate;
+	skel->rodata->sampled = o->aggregate && o->sampled;
 	if (l)
 		skel->rodata->node_off = l->off;
 	skel->rodata->with_stacks = l && (o->with_stacks || o->js_exact);
@@ -520,6 +539,36 @@ cleanup:
 	return found;
 }
 
+/* Every entry of map goes (no probe runs: between windows). */
+static void map_clear(struct bpf_map *map)
+{
+	size_t ksz = bpf_map__key_size(map), n = 0, cap = 0;
+	int fd = bpf_map__fd(map);
+	char *keys = NULL;
+
+	/* keys first: deleting the key get_next_key stands on restarts the walk */
+	while (!array_grow((void **)&keys, &cap, n + 1, ksz) &&
+	       !bpf_map_get_next_key(fd, n ? keys + (n - 1) * ksz : NULL, keys + n * ksz))
+		n++;
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, keys + i * ksz);
+	free(keys);
+}
+
+struct rows_of {
+	__u32 pid;
+	void (*fn)(void *ctx, const struct agg_key *k, const struct agg_counts *c);
+	void *ctx;
+};
+
+static void row_of_pid(void *ctx, const struct agg_key *k, const struct agg_counts *c)
+{
+	struct rows_of *r = ctx;
+
+	if (k->tgid == r->pid)
+		r->fn(r->ctx, k, c);
+}
+
 /* Maps keyed by process first: the per-process state the probes keep. */
 static size_t per_process_entries(const struct tracer *t, pid_t pid, bool delete)
 {
@@ -551,6 +600,14 @@ static void pid_sets_refresh(struct tracer *t)
 
 void tracer_forget_process(struct tracer *t, pid_t pid)
 {
+	tracer_forget_process_rows(t, pid, NULL, NULL);
+}
+
+void tracer_forget_process_rows(struct tracer *t, pid_t pid,
+				void (*fn)(void *ctx, const struct agg_key *k,
+					   const struct agg_counts *c),
+				void *ctx)
+{
 	__u32 key = pid;
 	__u8 v;
 
@@ -560,8 +617,38 @@ void tracer_forget_process(struct tracer *t, pid_t pid)
 	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.capture_pids), &key, &v) &&
 	    bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.ignored_pids), &key, &v))
 		return;
+	if (fn) {
+		struct rows_of r = {pid, fn, ctx};
+
+		tracer_agg_foreach(t, row_of_pid, &r);
+	}
 	per_process_entries(t, pid, true);
 	pid_sets_refresh(t);
+}
+
+size_t tracer_probes_in(struct tracer *t)
+{
+	return uprobes_reattach(t->probes);
+}
+
+void tracer_window_open(struct tracer *t, uint32_t epoch)
+{
+	/* the skeleton's .bss is mapped: the probes see this at once */
+	t->skel->bss->sample_epoch = epoch;
+}
+
+void tracer_window_close(struct tracer *t)
+{
+	t->skel->bss->sample_epoch = 0;
+}
+
+void tracer_probes_out(struct tracer *t)
+{
+	uprobes_detach(t->probes);
+	/* wraps remembered for AsyncReset detection: their destroys between
+	 * windows were not seen, so a later reset or a reused address would
+	 * report a destroy that did not happen then */
+	map_clear(t->skel->maps.live_wraps);
 }
 
 static int pid_set(struct tracer *t, struct bpf_map *map, pid_t pid, bool on)

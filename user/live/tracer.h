@@ -32,6 +32,7 @@ struct tracer_opts {
 	 * registration (uv, its probe) */
 	bool stop_to_arm;
 	bool aggregate; /* count into BPF maps; records only for captured processes */
+	bool sampled;	/* aggregate: count only in windows (tracer_window_open) */
 };
 
 /* 0 or -errno; on failure *err_msg (static text or NULL) says which step failed. */
@@ -73,6 +74,23 @@ int tracer_agg_foreach(const struct tracer *t,
 		       void *ctx);
 /* Aggregation mode: frees every map entry of process pid (it exited). */
 void tracer_forget_process(struct tracer *t, pid_t pid);
+/* The same, calling fn first for each (layer, type) row counted for pid. */
+void tracer_forget_process_rows(struct tracer *t, pid_t pid,
+				void (*fn)(void *ctx, const struct agg_key *k,
+					   const struct agg_counts *c),
+				void *ctx);
+/*
+ * Sampled mode. A window opens in two steps: tracer_probes_in() puts every
+ * probe back (they fire but count nothing yet), then tracer_window_open()
+ * with a new epoch (not 0) starts the counting; tracer_window_close() stops
+ * it and tracer_probes_out() takes the probes out again, so the window's
+ * edges are exact in time whatever attaching costs. Counts stay in the maps
+ * across windows. tracer_probes_in returns the sites the kernel refused.
+ */
+size_t tracer_probes_in(struct tracer *t);
+void tracer_window_open(struct tracer *t, uint32_t epoch);
+void tracer_window_close(struct tracer *t);
+void tracer_probes_out(struct tracer *t);
 /* Aggregation mode: send pid's events as records too (or stop). 0 or -errno. */
 int tracer_capture_process(struct tracer *t, pid_t pid, bool on);
 /* Aggregation mode: stop (or resume) counting process pid (excluded by configuration). */

@@ -6,7 +6,9 @@
  * libbpf 1.1 (Debian 12) predates uprobe_multi, so the link is created with
  * the bpf() syscall directly; the attribute layout is the kernel's uapi one.
  */
+#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,14 +51,37 @@ struct pending_site {
 	char what[64];
 };
 
+/* How a link was made, so uprobes_reattach() can make it again. */
+struct link_spec {
+	struct bpf_program *prog;
+	bool retprobe;
+	pid_t pid;
+	size_t file;	/* index into files */
+	uint64_t *offs; /* n offsets, then n cookies */
+	size_t n;
+};
+
+/* A file probes are in, held for re-attaching: its path may name a process
+ * (/proc/PID/root/...) that is gone by the next window. */
+struct held_file {
+	char *path;
+	int fd;		 /* O_PATH; -1 when path is one of our own fds already */
+	char reopen[32]; /* /proc/self/fd/N, or "" to use path */
+};
+
 struct uprobes {
 	bool multi;
 	struct pending_site *pending;
 	size_t npending, pending_cap;
-	int *link_fds; /* uprobe_multi links */
-	size_t nfds, fds_cap;
-	struct bpf_link **links; /* perf-event uprobes */
-	size_t nlinks, links_cap;
+	int *link_fds; /* uprobe_multi links; -1 while detached */
+	struct link_spec *fd_specs;
+	size_t nfds, fds_cap, fd_specs_cap;
+	struct bpf_link **links; /* perf-event uprobes; NULL while detached */
+	struct link_spec *link_specs;
+	size_t nlinks, links_cap, link_specs_cap;
+	struct held_file *files;
+	size_t nfiles, files_cap;
+	bool detached; /* uprobes_detach() until uprobes_reattach() */
 	size_t nsites;
 };
 
@@ -141,6 +166,61 @@ int uprobes_add(struct uprobes *u, struct bpf_program *prog, bool retprobe, pid_
 	return 0;
 }
 
+/* The held file for path (opened once), or -errno. */
+static long file_hold(struct uprobes *u, const char *path)
+{
+	struct held_file *f;
+
+	for (size_t i = 0; i < u->nfiles; i++)
+		if (!strcmp(u->files[i].path, path))
+			return i;
+	if (array_grow((void **)&u->files, &u->files_cap, u->nfiles + 1, sizeof(*u->files)))
+		return -ENOMEM;
+	f = &u->files[u->nfiles];
+	*f = (struct held_file){.path = strdup(path), .fd = -1};
+	if (!f->path)
+		return -ENOMEM;
+	if (strncmp(path, "/proc/self/fd/", 14)) {
+		f->fd = open(path, O_PATH | O_CLOEXEC);
+		if (f->fd < 0) {
+			free(f->path);
+			return -errno;
+		}
+		snprintf(f->reopen, sizeof(f->reopen), "/proc/self/fd/%d", f->fd);
+	}
+	return u->nfiles++;
+}
+
+/* Records how the link just made from sites[0..n) was made. 0 or -errno. */
+static int spec_add(struct uprobes *u, struct link_spec **specs, size_t *cap, size_t i,
+		    const struct pending_site *sites, size_t n)
+{
+	long file = file_hold(u, sites[0].path);
+	struct link_spec *sp;
+
+	if (file < 0)
+		return file;
+	if (array_grow((void **)specs, cap, i + 1, sizeof(**specs)))
+		return -ENOMEM;
+	sp = &(*specs)[i];
+	*sp = (struct link_spec){sites[0].prog, sites[0].retprobe, sites[0].pid, file, NULL, n};
+	sp->offs = calloc(2 * n, sizeof(*sp->offs));
+	if (!sp->offs)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		sp->offs[k] = sites[k].off;
+		sp->offs[n + k] = sites[k].cookie;
+	}
+	return 0;
+}
+
+static const char *spec_path(const struct uprobes *u, const struct link_spec *sp)
+{
+	const struct held_file *f = &u->files[sp->file];
+
+	return f->reopen[0] ? f->reopen : f->path;
+}
+
 /* Each failure: an error, or a debug line when the caller counts them (quiet). */
 static void log_failure(const struct pending_site *s, int err, bool quiet)
 {
@@ -160,6 +240,10 @@ static int attach_perf(struct uprobes *u, const struct pending_site *s)
 	link = bpf_program__attach_uprobe_opts(s->prog, s->pid, s->path, s->off, &uo);
 	if (!link)
 		return -errno;
+	if ((err = spec_add(u, &u->link_specs, &u->link_specs_cap, u->nlinks, s, 1))) {
+		bpf_link__destroy(link);
+		return err;
+	}
 	u->links[u->nlinks++] = link;
 	return 0;
 }
@@ -184,6 +268,10 @@ static int attach_multi(struct uprobes *u, const struct pending_site *sites, siz
 	free(offs);
 	if (fd < 0)
 		return fd;
+	if ((err = spec_add(u, &u->fd_specs, &u->fd_specs_cap, u->nfds, sites, n))) {
+		close(fd);
+		return err;
+	}
 	u->link_fds[u->nfds++] = fd;
 	return 0;
 }
@@ -235,10 +323,12 @@ static int attach_each(struct uprobes *u, const struct pending_site *sites, size
 	return first;
 }
 
+static void detach_from(struct uprobes *u, size_t fds_from, size_t links_from);
+
 int uprobes_commit(struct uprobes *u, size_t *attached, size_t *failed)
 {
 	struct pending_site *p = u->pending;
-	size_t n = u->npending, ok = 0, uniq = 0;
+	size_t n = u->npending, ok = 0, uniq = 0, fds_from = u->nfds, links_from = u->nlinks;
 	int first = 0;
 
 	qsort(p, n, sizeof(*p), cmp_sites);
@@ -267,6 +357,10 @@ int uprobes_commit(struct uprobes *u, size_t *attached, size_t *failed)
 	}
 	for (size_t i = 0; i < n; i++)
 		free(p[i].path);
+	/* detached (between windows): attached only to be checked, and kept
+	 * for uprobes_reattach(), so nothing fires until the next window */
+	if (u->detached)
+		detach_from(u, fds_from, links_from);
 	u->npending = 0;
 	u->nsites += ok;
 	if (attached)
@@ -281,7 +375,15 @@ size_t uprobes_count(const struct uprobes *u)
 
 size_t uprobes_links(const struct uprobes *u)
 {
-	return u ? u->nfds + u->nlinks : 0;
+	size_t n = 0;
+
+	if (!u)
+		return 0;
+	for (size_t i = 0; i < u->nfds; i++)
+		n += u->link_fds[i] >= 0;
+	for (size_t i = 0; i < u->nlinks; i++)
+		n += u->links[i] != NULL;
+	return n;
 }
 
 struct close_slice {
@@ -294,7 +396,8 @@ static void *close_slice(void *arg)
 	struct close_slice *s = arg;
 
 	for (size_t i = 0; i < s->n; i++)
-		close(s->fds[i]);
+		if (s->fds[i] >= 0)
+			close(s->fds[i]);
 	return NULL;
 }
 
@@ -332,6 +435,63 @@ static void close_parallel(int *fds, size_t n)
 	pthread_attr_destroy(&attr);
 }
 
+/* Closes the links made from index fds_from and links_from on. */
+static void detach_from(struct uprobes *u, size_t fds_from, size_t links_from)
+{
+	close_parallel(u->link_fds + fds_from, u->nfds - fds_from);
+	for (size_t i = fds_from; i < u->nfds; i++)
+		u->link_fds[i] = -1;
+	for (size_t i = links_from; i < u->nlinks; i++) {
+		bpf_link__destroy(u->links[i]);
+		u->links[i] = NULL;
+	}
+}
+
+void uprobes_detach(struct uprobes *u)
+{
+	detach_from(u, 0, 0);
+	u->detached = true;
+}
+
+size_t uprobes_reattach(struct uprobes *u)
+{
+	size_t failed = 0;
+
+	u->detached = false;
+	for (size_t i = 0; i < u->nfds; i++) {
+		const struct link_spec *sp = &u->fd_specs[i];
+		int fd;
+
+		if (u->link_fds[i] >= 0)
+			continue;
+		fd = link_create_multi(bpf_program__fd(sp->prog), sp->retprobe, sp->pid,
+				       spec_path(u, sp), sp->offs, sp->offs + sp->n, sp->n);
+		if (fd < 0) {
+			dlog("re-attaching %s at %zu sites of %s: %s", bpf_program__name(sp->prog),
+			     sp->n, spec_path(u, sp), strerror(-fd));
+			failed++;
+			continue;
+		}
+		u->link_fds[i] = fd;
+	}
+	for (size_t i = 0; i < u->nlinks; i++) {
+		const struct link_spec *sp = &u->link_specs[i];
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .retprobe = sp->retprobe,
+			    .bpf_cookie = sp->offs[1]);
+
+		if (u->links[i])
+			continue;
+		u->links[i] = bpf_program__attach_uprobe_opts(sp->prog, sp->pid, spec_path(u, sp),
+							      sp->offs[0], &uo);
+		if (!u->links[i]) {
+			dlog("re-attaching %s at %s+0x%llx: %s", bpf_program__name(sp->prog),
+			     spec_path(u, sp), (unsigned long long)sp->offs[0], strerror(errno));
+			failed++;
+		}
+	}
+	return failed;
+}
+
 void uprobes_destroy(struct uprobes *u)
 {
 	if (!u)
@@ -341,8 +501,20 @@ void uprobes_destroy(struct uprobes *u)
 		bpf_link__destroy(u->links[i]);
 	for (size_t i = 0; i < u->npending; i++)
 		free(u->pending[i].path);
+	for (size_t i = 0; i < u->nfds; i++)
+		free(u->fd_specs[i].offs);
+	for (size_t i = 0; i < u->nlinks; i++)
+		free(u->link_specs[i].offs);
+	for (size_t i = 0; i < u->nfiles; i++) {
+		if (u->files[i].fd >= 0)
+			close(u->files[i].fd);
+		free(u->files[i].path);
+	}
 	free(u->pending);
 	free(u->link_fds);
+	free(u->fd_specs);
 	free(u->links);
+	free(u->link_specs);
+	free(u->files);
 	free(u);
 }

@@ -44,6 +44,15 @@ int uprobes_commit(struct uprobes *u, size_t *attached, size_t *failed);
 size_t uprobes_count(const struct uprobes *u);
 /* Kernel link objects holding them (a multi link holds many sites). */
 size_t uprobes_links(const struct uprobes *u);
+/*
+ * Sampling (the daemon): closes every link, keeping how each was made, so
+ * nothing fires until uprobes_reattach(). Sites committed in between are
+ * attached only to be checked, then closed too.
+ */
+void uprobes_detach(struct uprobes *u);
+/* Makes every closed link again; returns how many the kernel refused
+ * (each logged at debug level: e.g. a file that no longer exists). */
+size_t uprobes_reattach(struct uprobes *u);
 /* Detaches everything (links closed in parallel) and frees u; NULL-safe. */
 void uprobes_destroy(struct uprobes *u);
 
