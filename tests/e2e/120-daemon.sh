@@ -8,7 +8,9 @@
 # up a running process; SIGHUP applies a new config (and keeps the old one
 # when the new one is broken); 200 short node processes in a row must leave
 # no probe, link or map entry behind and the daemon's memory bounded; a
-# stopped daemon leaves no BPF program behind.
+# stopped daemon leaves no BPF program behind. It runs the daemon in exact
+# mode (every event, for the exact counts) with no exit linger (series go at
+# exit); 125-daemon-sampled.sh covers the default sampled mode and lingering.
 . "$(dirname "$0")/lib.sh"
 require_bpf
 command -v curl > /dev/null || skip_or_fail "curl not installed"
@@ -18,7 +20,7 @@ PORT=$((19000 + $$ % 1000))
 URL="http://127.0.0.1:$PORT/metrics"
 CONF="$TMP/daemon.conf"
 mkdir -p "$TMP/state"
-printf 'state_dir = %s\n' "$TMP/state" > "$CONF"
+printf 'state_dir = %s\nmode = exact\nexit_linger = 0\n' "$TMP/state" > "$CONF"
 
 DPID=""
 start_daemon() { # log
@@ -162,21 +164,21 @@ else
 fi
 
 # --- SIGHUP: a new config applies; a broken one is refused, the old kept ---
-printf 'state_dir = %s\nexclude_exe = */node-22.*/bin/node\n' "$TMP/state" > "$CONF"
+printf 'state_dir = %s\nmode = exact\nexit_linger = 0\nexclude_exe = */node-22.*/bin/node\n' "$TMP/state" > "$CONF"
 kill -HUP "$DPID"
 sleep 1
 scrape "$TMP/hup1.prom"
 check "SIGHUP: excluded process has no series" quiet node "$E2E_DIR/daemon_check.js" gone "$TMP/hup1.prom" "$TICKER"
 check "SIGHUP: reload counted" [ "$(metric "$TMP/hup1.prom" asyncscope_daemon_config_reloads_total)" = 1 ]
-printf 'state_dir = %s\nbogus_key = 1\n' "$TMP/state" > "$CONF"
+printf 'state_dir = %s\nmode = exact\nexit_linger = 0\nbogus_key = 1\n' "$TMP/state" > "$CONF"
 kill -HUP "$DPID"
 sleep 0.5
-grep -q "daemon.conf:2: " "$TMP/d2.err"
+grep -q "daemon.conf:4: " "$TMP/d2.err"
 check "SIGHUP with a broken config: file:line error on stderr" [ $? -eq 0 ]
 scrape "$TMP/hup2.prom"
 check "broken config: still serving, error counted" [ "$(metric "$TMP/hup2.prom" asyncscope_daemon_config_errors_total)" = 1 ]
 check "broken config: the previous one (exclusion) still applies" quiet node "$E2E_DIR/daemon_check.js" gone "$TMP/hup2.prom" "$TICKER"
-printf 'state_dir = %s\ncapture_file_size = 64K\ncapture_budget = 160K\n' "$TMP/state" > "$CONF"
+printf 'state_dir = %s\nmode = exact\nexit_linger = 0\ncapture_file_size = 64K\ncapture_budget = 160K\n' "$TMP/state" > "$CONF"
 kill -HUP "$DPID"
 sleep 1.5
 scrape "$TMP/hup3.prom"
@@ -189,7 +191,7 @@ if [ -n "$CG2" ] && mkdir "$CG2/asyncscope-test-$$" 2> /dev/null; then
 	CGPID=$!
 	BG_PIDS="$BG_PIDS $CGPID"
 	echo "$CGPID" > "$CG2/asyncscope-test-$$/cgroup.procs"
-	printf 'state_dir = %s\ncapture_file_size = 64K\ncapture_budget = 160K\ninclude_cgroup = /asyncscope-test-*\n' "$TMP/state" > "$CONF"
+	printf 'state_dir = %s\nmode = exact\nexit_linger = 0\ncapture_file_size = 64K\ncapture_budget = 160K\ninclude_cgroup = /asyncscope-test-*\n' "$TMP/state" > "$CONF"
 	kill -HUP "$DPID"
 	sleep 1.5
 	scrape "$TMP/cg.prom"
@@ -198,7 +200,7 @@ if [ -n "$CG2" ] && mkdir "$CG2/asyncscope-test-$$" 2> /dev/null; then
 	kill "$CGPID"
 	wait "$CGPID" 2> /dev/null
 	rmdir "$CG2/asyncscope-test-$$"
-	printf 'state_dir = %s\ncapture_file_size = 64K\ncapture_budget = 160K\n' "$TMP/state" > "$CONF"
+	printf 'state_dir = %s\nmode = exact\nexit_linger = 0\ncapture_file_size = 64K\ncapture_budget = 160K\n' "$TMP/state" > "$CONF"
 	kill -HUP "$DPID"
 	sleep 1
 elif [ "${CI:-}" = true ]; then

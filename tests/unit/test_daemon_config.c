@@ -47,6 +47,10 @@ void test_daemon_config__defaults(void)
 	ASSERT_STREQ(c.state_dir, "/var/lib/asyncscope", "state_dir");
 	ASSERT_EQ(c.capture_budget, 256ULL << 20, "budget 256 MiB");
 	ASSERT_EQ(c.capture_file_size, 16ULL << 20, "file size 16 MiB");
+	ASSERT_EQ(c.mode, DAEMON_SAMPLED, "sampled by default");
+	ASSERT_EQ(c.sample_window_ns, 1000000000ULL, "window 1 s");
+	ASSERT_EQ(c.sample_period_ns, 20000000000ULL, "period 20 s");
+	ASSERT_EQ(c.exit_linger_ns, 60000000000ULL, "linger 60 s");
 	ASSERT_TRUE(!c.ninclude_exe && !c.nexclude_exe && !c.ninclude_cgroup && !c.nexclude_cgroup,
 		    "no globs");
 	ASSERT_TRUE(daemon_config_wants(&c, "/usr/bin/node", "/system.slice/a.service"),
@@ -148,6 +152,22 @@ void test_daemon_config__errors_name_the_line(void)
 		 ":3: capture_file_size (8M) is larger than capture_budget (4M)"},
 		{"capture_budget = 4M\ncapture_file_size = 8M\n#\n",
 		 ":2: capture_file_size (8M) is larger than capture_budget (4M)"},
+		{"mode = fast\n", ":1: mode: expected sampled or exact, not 'fast'"},
+		{"sample_window = 5\n", ":1: sample_window: expected a duration in ms, s or m"},
+		{"sample_window = 1.5s\n", ":1: sample_window: expected a duration"},
+		{"sample_window = 1h\n", ":1: sample_window: expected a duration"},
+		{"sample_window = -1s\n", ":1: sample_window: expected a duration"},
+		{"sample_period = 61m\n", ":1: sample_period: expected a duration in ms, s or m up "
+					  "to 1 hour"},
+		{"exit_linger = 99999999999999999999ms\n", ":1: exit_linger: expected a duration"},
+		{"sample_window = 0\n", ":1: sample_window must be at least 10ms"},
+		{"sample_window = 9ms\n", ":1: sample_window must be at least 10ms"},
+		{"sample_window = 30s\n", ":1: sample_window (30s) must be shorter than "
+					  "sample_period (20s)"},
+		{"sample_period = 2s\n\nsample_window = 2000ms\n",
+		 ":3: sample_window (2s) must be shorter than sample_period (2s)"},
+		{"sample_window = 3s\nsample_period = 1s\n",
+		 ":2: sample_window (3s) must be shorter than sample_period (1s)"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -164,6 +184,52 @@ void test_daemon_config__errors_name_the_line(void)
 				    err);
 		daemon_config_free(&c);
 	}
+}
+
+void test_daemon_config__sampling_keys(void)
+{
+	struct daemon_config c, d;
+	char err[512] = "", path[64], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	daemon_config_defaults(&c);
+	daemon_config_defaults(&d);
+	if (!ASSERT_OK(load_text("mode = exact\nsample_window = 250ms\nsample_period = 1m\n"
+				 "exit_linger = 0\n",
+				 &c, err, sizeof(err), path, sizeof(path)),
+		       err))
+		goto out;
+	ASSERT_EQ(c.mode, DAEMON_EXACT, "exact");
+	ASSERT_EQ(c.sample_window_ns, 250000000ULL, "250ms");
+	ASSERT_EQ(c.sample_period_ns, 60000000000ULL, "1m");
+	ASSERT_EQ(c.exit_linger_ns, 0, "bare 0: no linger");
+	f = open_memstream(&text, &len);
+	daemon_config_print(&c, f);
+	fclose(f);
+	ASSERT_TRUE(strstr(text, "\nmode = exact\n") != NULL, text);
+	ASSERT_TRUE(strstr(text, "\nsample_window = 250ms\n") != NULL, text);
+	ASSERT_TRUE(strstr(text, "\nsample_period = 1m\n") != NULL, text);
+	ASSERT_TRUE(strstr(text, "\nexit_linger = 0\n") != NULL, text);
+	/* what --print-config writes loads back the same */
+	if (ASSERT_OK(load_text(text, &d, err, sizeof(err), path, sizeof(path)), err)) {
+		ASSERT_EQ(d.mode, DAEMON_EXACT, "mode back");
+		ASSERT_EQ(d.sample_window_ns, c.sample_window_ns, "window back");
+		ASSERT_EQ(d.sample_period_ns, c.sample_period_ns, "period back");
+		ASSERT_EQ(d.exit_linger_ns, 0, "linger back");
+	}
+	if (ASSERT_OK(load_text("sample_window = 1500ms\nsample_period = 90s\nexit_linger = 60m\n",
+				&c, err, sizeof(err), path, sizeof(path)),
+		      err)) {
+		ASSERT_EQ(c.mode, DAEMON_SAMPLED, "back to the default mode");
+		ASSERT_EQ(c.sample_window_ns, 1500000000ULL, "1500ms");
+		ASSERT_EQ(c.sample_period_ns, 90000000000ULL, "90s");
+		ASSERT_EQ(c.exit_linger_ns, 3600000000000ULL, "60m, the maximum");
+	}
+out:
+	free(text);
+	daemon_config_free(&c);
+	daemon_config_free(&d);
 }
 
 void test_daemon_config__failure_keeps_old_config(void)

@@ -71,6 +71,58 @@ void test_daemon_metrics__rows_and_histograms(void)
 	metrics_snapshot_free(&s);
 }
 
+void test_daemon_metrics__sampled_and_exited(void)
+{
+	struct metrics_snapshot s = {0}, one = {0};
+	struct metrics_proc a = {
+		.pid = 30, .exe = "/usr/bin/node", .runtime = "node", .observed_s = 1.25};
+	struct metrics_proc gone = {.pid = 31,
+				    .exe = "/usr/bin/node",
+				    .runtime = "node",
+				    .observed_s = 0.5,
+				    .exited = 1};
+	struct metrics_exe e = {.exe = "/usr/bin/node", .runtime = "node", .exited = 4};
+	struct agg_counts c = {.events = {8, 8, 8, 8}, .alive = 1};
+	char *text;
+
+	metrics_add_row(&s, metrics_add_proc(&s, &a), LAYER_NODE, "TCPWRAP", &c);
+	metrics_add_row(&one, metrics_add_proc(&one, &gone), LAYER_NODE, "FSREQCALLBACK", &c);
+	ASSERT_OK(metrics_merge(&s, &one), "merged");
+	ASSERT_OK(metrics_add_exe(&s, &e), "exe");
+	ASSERT_OK(metrics_add_exe(&s, &e), "same exe again: added up");
+	s.self.sampled = 1;
+	s.self.sample_window_s = 1;
+	s.self.sample_period_s = 20;
+	text = render(&s);
+	ASSERT_TRUE(strstr(text, "asyncscope_resources_alive") == NULL, "no alive when sampled");
+	ASSERT_TRUE(strstr(text, "asyncscope_observed_seconds_total{pid=\"30\",exe=\"/usr/bin/"
+				 "node\",runtime=\"node\",version=\"\"} 1.250000000\n") != NULL,
+		    "observed seconds");
+	ASSERT_TRUE(strstr(text, "asyncscope_process_exited{pid=\"31\",exe=\"/usr/bin/node\","
+				 "runtime=\"node\",version=\"\"} 1\n") != NULL,
+		    "exited marked");
+	ASSERT_TRUE(strstr(text, "asyncscope_process_exited{pid=\"30\",exe=\"/usr/bin/node\","
+				 "runtime=\"node\",version=\"\"} 0\n") != NULL,
+		    "running one not");
+	ASSERT_TRUE(strstr(text, "type=\"FSREQCALLBACK\",event=\"init\"} 8\n") != NULL,
+		    "exited process's final counts");
+	ASSERT_TRUE(strstr(text, "asyncscope_processes_exited_total{exe=\"/usr/bin/node\","
+				 "runtime=\"node\",version=\"\"} 8\n") != NULL,
+		    "exits per exe");
+	ASSERT_TRUE(strstr(text, "asyncscope_daemon_mode{mode=\"sampled\"} 1\n") != NULL, "mode");
+	ASSERT_TRUE(strstr(text, "asyncscope_daemon_sample_period_seconds 20\n") != NULL, "period");
+	free(text);
+	s.self.sampled = 0;
+	text = render(&s);
+	ASSERT_TRUE(strstr(text, "asyncscope_resources_alive{pid=\"30\"") != NULL, "exact: alive");
+	ASSERT_TRUE(strstr(text, "asyncscope_daemon_mode{mode=\"exact\"} 1\n") != NULL, "exact");
+	ASSERT_TRUE(strstr(text, "asyncscope_daemon_sample_period_seconds") == NULL,
+		    "no schedule when exact");
+	free(text);
+	metrics_snapshot_free(&one);
+	metrics_snapshot_free(&s);
+}
+
 void test_daemon_metrics__empty(void)
 {
 	struct metrics_snapshot s = {0};

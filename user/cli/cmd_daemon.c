@@ -18,10 +18,16 @@ static void usage(FILE *out)
 		"new one as it starts (containers included), until it exits. Probes go into\n"
 		"each distinct node binary or libuv library once, for all its processes, and\n"
 		"count in the kernel: per process and type, init/before/after/destroy, callback\n"
-		"time and queue delay histograms, resources alive and event-loop time in\n"
-		"callbacks. No per-event record reaches user space. The counts are served in\n"
-		"Prometheus text format on http://ADDR:PORT/metrics (default 127.0.0.1:9464),\n"
-		"with the daemon's own figures (processes, probes, events lost, CPU, memory).\n"
+		"time and queue delay histograms and event-loop time in callbacks. No\n"
+		"per-event record reaches user space. The counts are served in Prometheus text\n"
+		"format on http://ADDR:PORT/metrics (default 127.0.0.1:9464), with the seconds\n"
+		"each process was observed and the daemon's own figures (processes, probes,\n"
+		"events lost, CPU, memory).\n"
+		"\n"
+		"By default (mode sampled) the probes are in for sample_window (1s) once every\n"
+		"sample_period (20s): events / observed seconds estimates each rate, at a\n"
+		"fraction of the cost. Mode exact keeps them in: every event counted, and\n"
+		"resources alive. An exited process's final series stay for exit_linger (60s).\n"
 		"\n"
 		"Per-event capture of one process is switched on and off at run time with\n"
 		"--ctl (a unix socket, <state_dir>/control): its events go to rotating .asr\n"
@@ -36,6 +42,7 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -c, --config FILE      config file (key = value lines; see --print-config)\n"
 		"  -l, --listen ADDR:PORT where /metrics is served (overrides the config)\n"
+		"  -m, --mode MODE        sampled or exact (overrides the config)\n"
 		"      --ctl COMMAND      send COMMAND to the running daemon: 'capture PID on',\n"
 		"                         'capture PID off' or 'status'\n"
 		"      --print-config     print the effective config and exit\n"
@@ -45,11 +52,12 @@ static void usage(FILE *out)
 		"\n"
 		"Config keys: listen, state_dir, include_exe, exclude_exe, include_cgroup,\n"
 		"exclude_cgroup (globs; repeat a key to add one), capture_budget,\n"
-		"capture_file_size.\n"
+		"capture_file_size, mode, sample_window, sample_period, exit_linger.\n"
 		"\n"
 		"Examples:\n"
 		"  sudo asyncscope daemon\n"
 		"  sudo asyncscope daemon --listen 127.0.0.1:9500 --config /etc/asyncscope.conf\n"
+		"  sudo asyncscope daemon --mode exact\n"
 		"  curl -s http://127.0.0.1:9464/metrics | grep asyncscope_events_total\n"
 		"  sudo asyncscope daemon --ctl 'capture 4242 on'\n"
 		"  sudo asyncscope daemon --ctl 'capture 4242 off'\n"
@@ -64,6 +72,7 @@ int do_daemon(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"listen", required_argument, NULL, 'l'},
+		{"mode", required_argument, NULL, 'm'},
 		{"print-config", no_argument, NULL, OPT_PRINT_CONFIG},
 		{"ready-file", required_argument, NULL, OPT_READY_FILE},
 		{"keep-caps", no_argument, NULL, OPT_KEEP_CAPS},
@@ -76,7 +85,9 @@ int do_daemon(int argc, char **argv)
 	const char *ctl = NULL;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:l:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:l:m:h", longopts, NULL)) != -1) {
+		enum daemon_mode mode;
+
 		switch (opt) {
 		case 'c':
 			o.config_path = optarg;
@@ -88,6 +99,13 @@ int do_daemon(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			o.listen = optarg;
+			break;
+		case 'm':
+			if (daemon_config_parse_mode(optarg, &mode)) {
+				elog("--mode %s: expected sampled or exact", optarg);
+				return EXIT_USAGE;
+			}
+			o.mode = optarg;
 			break;
 		case OPT_PRINT_CONFIG:
 			print_config = true;
@@ -122,6 +140,8 @@ int do_daemon(int argc, char **argv)
 			return EXIT_USAGE;
 		if (o.listen)
 			snprintf(c.listen, sizeof(c.listen), "%s", o.listen);
+		if (o.mode)
+			daemon_config_parse_mode(o.mode, &c.mode);
 		daemon_config_print(&c, stdout);
 		daemon_config_free(&c);
 		return EXIT_OK;

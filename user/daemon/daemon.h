@@ -13,6 +13,7 @@
 struct daemon_opts {
 	const char *config_path; /* NULL: defaults */
 	const char *listen;	 /* overrides the config's listen */
+	const char *mode;	 /* overrides the config's mode ("sampled", "exact") */
 	const char *ready_file;	 /* written (0600) with the pid once serving: for tests, units */
 	bool keep_caps;		 /* do not drop capabilities after start-up */
 };

@@ -16,6 +16,26 @@ void daemon_config_defaults(struct daemon_config *c)
 	snprintf(c->state_dir, sizeof(c->state_dir), "%s", DAEMON_DEFAULT_STATE_DIR);
 	c->capture_budget = DAEMON_DEFAULT_CAPTURE_BUDGET;
 	c->capture_file_size = DAEMON_DEFAULT_CAPTURE_FILE_SIZE;
+	c->mode = DAEMON_SAMPLED;
+	c->sample_window_ns = DAEMON_DEFAULT_SAMPLE_WINDOW;
+	c->sample_period_ns = DAEMON_DEFAULT_SAMPLE_PERIOD;
+	c->exit_linger_ns = DAEMON_DEFAULT_EXIT_LINGER;
+}
+
+int daemon_config_parse_mode(const char *s, enum daemon_mode *out)
+{
+	if (!strcmp(s, "sampled"))
+		*out = DAEMON_SAMPLED;
+	else if (!strcmp(s, "exact"))
+		*out = DAEMON_EXACT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *daemon_mode_name(enum daemon_mode m)
+{
+	return m == DAEMON_EXACT ? "exact" : "sampled";
 }
 
 static void list_free(char ***list, size_t *n)
@@ -93,6 +113,50 @@ int daemon_config_parse_listen(const char *s, struct sockaddr_in *out)
 	return 0;
 }
 
+/* "250ms", "20s", "1m" (or "0") -> ns; false if malformed or over an hour. */
+static bool parse_duration(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, unit;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	for (; isdigit((unsigned char)*s); s++) {
+		v = v * 10 + (*s - '0');
+		if (v > DAEMON_MAX_DURATION / DAEMON_NS_PER_MS)
+			return false;
+	}
+	if (!strcmp(s, "ms"))
+		unit = DAEMON_NS_PER_MS;
+	else if (!strcmp(s, "s"))
+		unit = 1000 * DAEMON_NS_PER_MS;
+	else if (!strcmp(s, "m"))
+		unit = 60000 * DAEMON_NS_PER_MS;
+	else if (!*s && !v)
+		unit = 0; /* a bare 0 needs no unit */
+	else
+		return false;
+	if (unit && v > DAEMON_MAX_DURATION / unit)
+		return false;
+	*out = v * unit;
+	return true;
+}
+
+/* The shortest exact form, as parse_duration reads it: 250ms, 20s, 1m. */
+static const char *format_duration(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t ms = ns / DAEMON_NS_PER_MS;
+
+	if (!ms)
+		snprintf(buf, len, "0");
+	else if (!(ms % 60000))
+		snprintf(buf, len, "%llum", (unsigned long long)(ms / 60000));
+	else if (!(ms % 1000))
+		snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%llums", (unsigned long long)ms);
+	return buf;
+}
+
 /* The shortest exact form, as written in a config file: 16M, 65537. */
 static const char *format_size(uint64_t v, char *buf, size_t len)
 {
@@ -167,6 +231,7 @@ static char *parse_value(char *v, const char **why)
 struct loader {
 	struct daemon_config *c;
 	unsigned int budget_line, file_size_line; /* 0: default kept */
+	unsigned int window_line, period_line;
 };
 
 static int apply(struct loader *l, unsigned int lineno, const char *key, const char *value,
@@ -210,6 +275,33 @@ static int apply(struct loader *l, unsigned int lineno, const char *key, const c
 			c->capture_file_size = size;
 			l->file_size_line = lineno;
 		}
+	} else if (!strcmp(key, "mode")) {
+		if (daemon_config_parse_mode(value, &c->mode))
+			return snprintf(why, whylen, "mode: expected sampled or exact, not '%s'",
+					value),
+			       -EINVAL;
+	} else if (!strcmp(key, "sample_window") || !strcmp(key, "sample_period") ||
+		   !strcmp(key, "exit_linger")) {
+		uint64_t ns;
+
+		if (!parse_duration(value, &ns))
+			return snprintf(why, whylen,
+					"%s: expected a duration in ms, s or m up to 1 hour "
+					"(e.g. 250ms, 20s), not '%s'",
+					key, value),
+			       -EINVAL;
+		if (!strcmp(key, "exit_linger")) {
+			c->exit_linger_ns = ns;
+		} else if (!strcmp(key, "sample_window")) {
+			if (ns < DAEMON_MIN_SAMPLE_WINDOW)
+				return snprintf(why, whylen, "sample_window must be at least 10ms"),
+				       -EINVAL;
+			c->sample_window_ns = ns;
+			l->window_line = lineno;
+		} else {
+			c->sample_period_ns = ns;
+			l->period_line = lineno;
+		}
 	} else if (!strcmp(key, "include_exe")) {
 		return list_add(&c->include_exe, &c->ninclude_exe, value);
 	} else if (!strcmp(key, "exclude_exe")) {
@@ -222,7 +314,7 @@ static int apply(struct loader *l, unsigned int lineno, const char *key, const c
 		return snprintf(why, whylen,
 				"unknown key '%s' (known: listen, state_dir, capture_budget, "
 				"capture_file_size, include_exe, exclude_exe, include_cgroup, "
-				"exclude_cgroup)",
+				"exclude_cgroup, mode, sample_window, sample_period, exit_linger)",
 				key),
 		       -EINVAL;
 	}
@@ -310,6 +402,17 @@ int daemon_config_load(const char *path, struct daemon_config *c, char *err, siz
 		ret = -EINVAL;
 		goto cleanup;
 	}
+	if (tmp.sample_window_ns >= tmp.sample_period_ns) {
+		char w[32], p[32];
+
+		lineno = l.window_line > l.period_line ? l.window_line : l.period_line;
+		snprintf(err, errlen,
+			 "%s:%u: sample_window (%s) must be shorter than sample_period (%s)", path,
+			 lineno, format_duration(tmp.sample_window_ns, w, sizeof(w)),
+			 format_duration(tmp.sample_period_ns, p, sizeof(p)));
+		ret = -EINVAL;
+		goto cleanup;
+	}
 	daemon_config_free(c);
 	*c = tmp;
 	tmp = (struct daemon_config){0};
@@ -383,6 +486,14 @@ void daemon_config_print(const struct daemon_config *c, FILE *out)
 	fprintf(out, "capture_budget = %s\n", format_size(c->capture_budget, buf, sizeof(buf)));
 	fprintf(out, "capture_file_size = %s\n",
 		format_size(c->capture_file_size, buf, sizeof(buf)));
+	fprintf(out, "mode = %s\n", daemon_mode_name(c->mode));
+	if (c->mode == DAEMON_EXACT)
+		fputs("# sample_window, sample_period: not used in exact mode\n", out);
+	fprintf(out, "sample_window = %s\n",
+		format_duration(c->sample_window_ns, buf, sizeof(buf)));
+	fprintf(out, "sample_period = %s\n",
+		format_duration(c->sample_period_ns, buf, sizeof(buf)));
+	fprintf(out, "exit_linger = %s\n", format_duration(c->exit_linger_ns, buf, sizeof(buf)));
 	print_list(out, "include_exe", c->include_exe, c->ninclude_exe, "every executable");
 	print_list(out, "exclude_exe", c->exclude_exe, c->nexclude_exe, "no executable left out");
 	print_list(out, "include_cgroup", c->include_cgroup, c->ninclude_cgroup, "every cgroup");

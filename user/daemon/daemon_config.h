@@ -11,6 +11,10 @@
  *   exclude_exe       = "/opt/legacy app/bin/node"
  *   include_cgroup    = /system.slice/app-*.service
  *   exclude_cgroup    = /system.slice/app-batch.service
+ *   mode              = sampled # or exact: every event, probes always in
+ *   sample_window     = 1s      # sampled: probes in for this long ...
+ *   sample_period     = 20s     # ... once in every period (ms, s, m)
+ *   exit_linger       = 60s     # an exited process's final series stay this long
  *
  * '#' at the start of a line or after whitespace starts a comment. A value
  * may be double-quoted (to keep '#' or surrounding spaces); inside quotes \"
@@ -33,6 +37,18 @@
 #define DAEMON_DEFAULT_CAPTURE_BUDGET	 (256ULL << 20)
 #define DAEMON_DEFAULT_CAPTURE_FILE_SIZE (16ULL << 20)
 #define DAEMON_MIN_CAPTURE_FILE_SIZE	 (64ULL << 10)
+#define DAEMON_NS_PER_MS		 1000000ULL
+#define DAEMON_DEFAULT_SAMPLE_WINDOW	 (1000 * DAEMON_NS_PER_MS)
+#define DAEMON_DEFAULT_SAMPLE_PERIOD	 (20000 * DAEMON_NS_PER_MS)
+#define DAEMON_DEFAULT_EXIT_LINGER	 (60000 * DAEMON_NS_PER_MS)
+/* attaching and detaching cost milliseconds: shorter windows are mostly edges */
+#define DAEMON_MIN_SAMPLE_WINDOW (10 * DAEMON_NS_PER_MS)
+#define DAEMON_MAX_DURATION	 (3600000 * DAEMON_NS_PER_MS) /* 1 hour */
+
+enum daemon_mode {
+	DAEMON_SAMPLED, /* probes in for a window now and then: counts are estimates */
+	DAEMON_EXACT,	/* probes always in: every event counted */
+};
 
 struct daemon_config {
 	char listen[64];	    /* "ADDR:PORT", default "127.0.0.1:9464" */
@@ -49,6 +65,10 @@ struct daemon_config {
 	size_t ninclude_cgroup;
 	char **exclude_cgroup;
 	size_t nexclude_cgroup;
+	enum daemon_mode mode;	   /* default sampled */
+	uint64_t sample_window_ns; /* sampled: probes in this long (default 1 s) ... */
+	uint64_t sample_period_ns; /* ... once every period (default 20 s) */
+	uint64_t exit_linger_ns;   /* an exited process's series kept (default 60 s; 0: none) */
 };
 
 void daemon_config_defaults(struct daemon_config *c);
@@ -71,6 +91,10 @@ void daemon_config_free(struct daemon_config *c);
  * (NULL or "") matches no include and no exclude of its kind. Exclusion wins.
  */
 bool daemon_config_wants(const struct daemon_config *c, const char *exe, const char *cgroup);
+
+/* "sampled" or "exact"; 0 or -EINVAL. */
+int daemon_config_parse_mode(const char *s, enum daemon_mode *out);
+const char *daemon_mode_name(enum daemon_mode m);
 
 /* "ADDR:PORT" (IPv4 dotted quad, port 1..65535) to a sockaddr_in; 0 or -EINVAL. */
 int daemon_config_parse_listen(const char *s, struct sockaddr_in *out);

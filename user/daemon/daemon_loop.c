@@ -71,7 +71,7 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 	} else if (e->kind == PROC_EXIT) {
 		if (captures_has(d->captures, e->pid))
 			capture_end(d, e->pid);
-		targets_on_exit(d->targets, e->pid);
+		targets_on_exit(d->targets, e->pid, e->ts_ns);
 	}
 	return 0;
 }
@@ -195,6 +195,17 @@ int daemon_read_config(const char *path, struct daemon_config *c)
 	return err;
 }
 
+/* The config file with the command line's overrides. */
+static int config_with_opts(const struct daemon_opts *o, struct daemon_config *c)
+{
+	int err = daemon_read_config(o->config_path, c);
+
+	/* cmd_daemon checked the value */
+	if (!err && o->mode)
+		daemon_config_parse_mode(o->mode, &c->mode);
+	return err;
+}
+
 /* SIGHUP: a config that does not load leaves the running one in place. */
 static void config_reload(struct daemon *d)
 {
@@ -202,9 +213,18 @@ static void config_reload(struct daemon *d)
 	struct http_server *http = NULL;
 	const char *listen;
 
-	if (daemon_read_config(d->opts->config_path, &next)) {
+	if (config_with_opts(d->opts, &next)) {
 		d->config_errors++;
 		elog("config not reloaded: keeping the previous one");
+		return;
+	}
+	if (next.mode != d->cfg.mode) {
+		/* the probes were built for one mode (BPF constants, map kinds) */
+		d->config_errors++;
+		elog("config not reloaded: mode cannot change while the daemon runs (%s -> %s); "
+		     "restart it",
+		     daemon_mode_name(d->cfg.mode), daemon_mode_name(next.mode));
+		daemon_config_free(&next);
 		return;
 	}
 	if (strcmp(next.state_dir, d->cfg.state_dir)) {
@@ -461,12 +481,23 @@ static int write_ready_file(const char *path)
 
 /* ---- the loop ------------------------------------------------------------ */
 
+/* The mode, as the start-up line says it. */
+static const char *sampling_says(const struct daemon_config *c, char *buf, size_t len)
+{
+	if (c->mode == DAEMON_EXACT)
+		return "exact mode: every event";
+	snprintf(buf, len, "sampled mode: probes in for %.3g s every %.3g s",
+		 c->sample_window_ns / 1e9, c->sample_period_ns / 1e9);
+	return buf;
+}
+
 int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon d = {.opts = o, .epfd = -1, .sigfd = -1, .state_fd = -1, .ctl_fd = -1};
+	char why[96];
 	int ret = -EIO, err; /* each failure below has said why */
 
-	if (daemon_read_config(o->config_path, &d.cfg))
+	if (config_with_opts(o, &d.cfg))
 		return -EINVAL;
 	if (privs_check()) {
 		elog("the daemon needs root (or CAP_BPF and CAP_PERFMON): run it with sudo");
@@ -517,8 +548,9 @@ int daemon_run(const struct daemon_opts *o)
 		elog("dropping capabilities failed: %s", strerror(-err));
 		goto cleanup;
 	}
-	ilog("serving http://%s/metrics; watching %zu processes",
-	     o->listen ? o->listen : d.cfg.listen, targets_nprocs(d.targets));
+	ilog("serving http://%s/metrics; watching %zu processes; %s",
+	     o->listen ? o->listen : d.cfg.listen, targets_nprocs(d.targets),
+	     sampling_says(&d.cfg, why, sizeof(why)));
 	if (o->ready_file && (err = write_ready_file(o->ready_file)))
 		wlog("cannot write %s: %s", o->ready_file, strerror(-err));
 

@@ -34,10 +34,44 @@ int metrics_add_row(struct metrics_snapshot *s, size_t proc, uint8_t layer, cons
 	return 0;
 }
 
+int metrics_add_exe(struct metrics_snapshot *s, const struct metrics_exe *e)
+{
+	for (size_t i = 0; i < s->nexes; i++) {
+		struct metrics_exe *x = &s->exes[i];
+
+		if (!strcmp(x->exe, e->exe) && !strcmp(x->runtime, e->runtime) &&
+		    !strcmp(x->version, e->version)) {
+			x->exited += e->exited;
+			return 0;
+		}
+	}
+	if (array_grow((void **)&s->exes, &s->exes_cap, s->nexes + 1, sizeof(*e)))
+		return -ENOMEM;
+	s->exes[s->nexes++] = *e;
+	return 0;
+}
+
+int metrics_merge(struct metrics_snapshot *s, const struct metrics_snapshot *from)
+{
+	size_t base = s->nprocs;
+
+	for (size_t i = 0; i < from->nprocs; i++)
+		if (metrics_add_proc(s, &from->procs[i]) < 0)
+			return -ENOMEM;
+	for (size_t i = 0; i < from->nrows; i++) {
+		const struct metrics_row *r = &from->rows[i];
+
+		if (metrics_add_row(s, base + r->proc, r->layer, r->type, &r->c))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 void metrics_snapshot_free(struct metrics_snapshot *s)
 {
 	free(s->procs);
 	free(s->rows);
+	free(s->exes);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -109,6 +143,29 @@ static void histogram(FILE *out, const struct metrics_snapshot *s, const char *n
 	}
 }
 
+enum proc_value { LOOP, OBSERVED, EXITED };
+
+/* One sample per process (rows are sorted: a process's rows are adjacent). */
+static void for_each_proc(FILE *out, const struct metrics_snapshot *s, const char *name,
+			  enum proc_value what)
+{
+	for (size_t i = 0; i < s->nrows;) {
+		const struct metrics_proc *p = &s->procs[s->rows[i].proc];
+		uint64_t loop_ns = 0;
+
+		for (size_t proc = s->rows[i].proc; i < s->nrows && s->rows[i].proc == proc; i++)
+			loop_ns += s->rows[i].c.loop_ns;
+		fprintf(out, "%s{", name);
+		proc_labels(out, p);
+		if (what == LOOP)
+			fprintf(out, "} %.9f\n", loop_ns / NS_PER_S);
+		else if (what == OBSERVED)
+			fprintf(out, "} %.9f\n", p->observed_s);
+		else
+			fprintf(out, "} %d\n", p->exited);
+	}
+}
+
 static void self_metric(FILE *out, const char *name, const char *type, const char *help, double v)
 {
 	family(out, name, type, help);
@@ -133,18 +190,26 @@ void metrics_render(FILE *out, struct metrics_snapshot *s)
 			fprintf(out, ",event=\"%s\"} %llu\n", kinds[k],
 				(unsigned long long)s->rows[i].c.events[k]);
 		}
-	family(out, "asyncscope_resources_alive", "gauge",
-	       "Resources initialised since the daemon attached and not destroyed yet.");
-	for (size_t i = 0; i < s->nrows; i++) {
-		fputs("asyncscope_resources_alive{", out);
-		row_labels(out, s, &s->rows[i]);
-		fprintf(out, "} %lld\n", (long long)s->rows[i].c.alive);
+	/* sampled: inits and destroys between windows are not seen, so no
+	 * count of what is alive can be kept: none is shown */
+	if (!m->sampled) {
+		family(out, "asyncscope_resources_alive", "gauge",
+		       "Resources initialised since the daemon attached and not destroyed yet.");
+		for (size_t i = 0; i < s->nrows; i++) {
+			fputs("asyncscope_resources_alive{", out);
+			row_labels(out, s, &s->rows[i]);
+			fprintf(out, "} %lld\n", (long long)s->rows[i].c.alive);
+		}
 	}
 	histogram(out, s, "asyncscope_callback_duration_seconds",
-		  "Time from before to after of each callback.",
+		  m->sampled ? "Time from before to after of each callback that began and ended "
+			       "in one window." :
+			       "Time from before to after of each callback.",
 		  offsetof(struct agg_counts, cb_hist), offsetof(struct agg_counts, cb_ns));
 	histogram(out, s, "asyncscope_queue_delay_seconds",
-		  "Time from a resource's init to its first callback.",
+		  m->sampled ? "Time from a resource's init to its first callback, both in one "
+			       "window." :
+			       "Time from a resource's init to its first callback.",
 		  offsetof(struct agg_counts, queue_hist), offsetof(struct agg_counts, queue_ns));
 	family(out, "asyncscope_callback_duration_max_seconds", "gauge",
 	       "Longest callback seen since the daemon attached.");
@@ -155,17 +220,57 @@ void metrics_render(FILE *out, struct metrics_snapshot *s)
 	}
 	family(out, "asyncscope_event_loop_callback_seconds_total", "counter",
 	       "Time the process spent in outermost callbacks (the event loop's busy time).");
-	for (size_t i = 0; i < s->nrows;) {
-		size_t proc = s->rows[i].proc;
-		uint64_t ns = 0;
+	for_each_proc(out, s, "asyncscope_event_loop_callback_seconds_total", LOOP);
+	family(out, "asyncscope_observed_seconds_total", "counter",
+	       m->sampled ? "Time the process's events were counted: the windows it ran in. "
+			    "rate(events) / rate(this) estimates its event rate." :
+			    "Time the process's events were counted: since it was found.");
+	for_each_proc(out, s, "asyncscope_observed_seconds_total", OBSERVED);
+	family(out, "asyncscope_process_exited", "gauge",
+	       "1: the process exited and these are its final series, kept for exit_linger.");
+	for_each_proc(out, s, "asyncscope_process_exited", EXITED);
+	family(out, "asyncscope_processes_exited_total", "counter",
+	       "Watched processes of this executable that exited, whether any event was "
+	       "seen or not (sampled: one that ran only between windows shows nothing else).");
+	for (size_t i = 0; i < s->nexes; i++) {
+		const struct metrics_exe *e = &s->exes[i];
 
-		for (; i < s->nrows && s->rows[i].proc == proc; i++)
-			ns += s->rows[i].c.loop_ns;
-		fputs("asyncscope_event_loop_callback_seconds_total{", out);
-		proc_labels(out, &s->procs[proc]);
-		fprintf(out, "} %.9f\n", ns / NS_PER_S);
+		fputs("asyncscope_processes_exited_total{exe=\"", out);
+		prom_label_value(out, e->exe);
+		fputs("\",runtime=\"", out);
+		prom_label_value(out, e->runtime);
+		fputs("\",version=\"", out);
+		prom_label_value(out, e->version);
+		fprintf(out, "\"} %llu\n", (unsigned long long)e->exited);
 	}
 
+	family(out, "asyncscope_daemon_mode", "gauge",
+	       "The counting mode: exact (every event) or sampled (windows).");
+	fprintf(out, "asyncscope_daemon_mode{mode=\"%s\"} 1\n", m->sampled ? "sampled" : "exact");
+	if (m->sampled) {
+		self_metric(out, "asyncscope_daemon_sample_window_seconds", "gauge",
+			    "How long the probes are in, once every sample period.",
+			    m->sample_window_s);
+		self_metric(out, "asyncscope_daemon_sample_period_seconds", "gauge",
+			    "Time from one window's start to the next.", m->sample_period_s);
+		self_metric(out, "asyncscope_daemon_sample_windows_total", "counter",
+			    "Windows opened.", m->windows);
+		self_metric(out, "asyncscope_daemon_probe_attach_seconds_total", "counter",
+			    "Daemon time spent putting the probes in at windows' starts.",
+			    m->attach_seconds);
+		self_metric(out, "asyncscope_daemon_probe_detach_seconds_total", "counter",
+			    "Daemon time spent taking the probes out at windows' ends.",
+			    m->detach_seconds);
+		self_metric(out, "asyncscope_daemon_probe_reattach_failures_total", "counter",
+			    "Probe links the kernel refused at a window's start.",
+			    m->reattach_failures);
+	}
+	self_metric(out, "asyncscope_daemon_exited_processes_kept", "gauge",
+		    "Exited processes whose final series are still shown.", m->exited_kept);
+	self_metric(out, "asyncscope_daemon_exited_processes_dropped_total", "counter",
+		    "Exited processes whose series went before exit_linger (too many kept, or "
+		    "their pid reused).",
+		    m->exited_dropped);
 	self_metric(out, "asyncscope_daemon_processes_watched", "gauge",
 		    "Node and libuv processes followed now.", m->procs_watched);
 	self_metric(out, "asyncscope_daemon_files_probed", "gauge",

@@ -21,6 +21,16 @@ struct metrics_proc {
 	char exe[PATH_MAX]; /* the executable, as the process sees its path */
 	char runtime[8];    /* "node" or "libuv" */
 	char version[32];   /* node's version; "" when unknown */
+	double observed_s;  /* time its events were counted (sampled: windows) */
+	int exited;	    /* it exited: these are its final series, kept a while */
+};
+
+/* Per executable: processes that exited, whether or not any event was seen. */
+struct metrics_exe {
+	char exe[PATH_MAX];
+	char runtime[8];
+	char version[32];
+	uint64_t exited;
 };
 
 struct metrics_row {
@@ -44,6 +54,14 @@ struct metrics_self {
 	uint64_t scrapes;
 	double cpu_seconds; /* user + system */
 	uint64_t rss_bytes;
+	/* the mode; sampled: the windows, and what opening and closing cost */
+	int sampled;
+	double sample_window_s, sample_period_s;
+	uint64_t windows;
+	double attach_seconds, detach_seconds;
+	uint64_t reattach_failures; /* sites the kernel refused at a window's start */
+	uint64_t exited_kept;	    /* exited processes whose series are shown */
+	uint64_t exited_dropped;    /* ... dropped early (too many, or pid reused) */
 };
 
 struct metrics_snapshot {
@@ -51,6 +69,8 @@ struct metrics_snapshot {
 	size_t nprocs, procs_cap;
 	struct metrics_row *rows;
 	size_t nrows, rows_cap;
+	struct metrics_exe *exes;
+	size_t nexes, exes_cap;
 	struct metrics_self self;
 };
 
@@ -59,6 +79,10 @@ long metrics_add_proc(struct metrics_snapshot *s, const struct metrics_proc *p);
 /* Appends a row for proc (an index from metrics_add_proc). 0 or -ENOMEM. */
 int metrics_add_row(struct metrics_snapshot *s, size_t proc, uint8_t layer, const char *type,
 		    const struct agg_counts *c);
+/* Adds exited to the count of exe (runtime, version). 0 or -ENOMEM. */
+int metrics_add_exe(struct metrics_snapshot *s, const struct metrics_exe *e);
+/* Appends the processes and rows of from (another snapshot). 0 or -ENOMEM. */
+int metrics_merge(struct metrics_snapshot *s, const struct metrics_snapshot *from);
 void metrics_snapshot_free(struct metrics_snapshot *s);
 
 /* Writes every metric family, rows in (pid, layer, type) order. */

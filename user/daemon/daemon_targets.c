@@ -15,6 +15,8 @@
 #include "lib/array_grow.h"
 #include "live/tracer.h"
 #include "live/capture_meta.h"
+#include "daemon/daemon_exited.h"
+#include "daemon/daemon_sampling.h"
 #include "daemon/daemon_targets.h"
 #include "event/event.h"
 #include "resolve/layout_cache.h"
@@ -67,10 +69,13 @@ struct probed_file {
 	struct tracer *tracer; /* NULL while not probed */
 	struct ring_buffer *rb;
 	struct loop_source src;
-	bool pinned;	     /* probed from start-up on, whether run or not */
-	size_t nprocs;	     /* processes running it now */
-	uint64_t idle_since; /* when nprocs dropped to 0 */
-	uint64_t failed_at;  /* attaching failed then: not retried for a minute */
+	bool pinned;	       /* probed from start-up on, whether run or not */
+	bool open;	       /* counting now: its probes in, its window open */
+	unsigned int captures; /* processes captured: kept open between windows */
+	struct coverage cover; /* how long it has been open, in all */
+	size_t nprocs;	       /* processes running it now */
+	uint64_t idle_since;   /* when nprocs dropped to 0 */
+	uint64_t failed_at;    /* attaching failed then: not retried for a minute */
 };
 
 struct watched_proc {
@@ -80,6 +85,7 @@ struct watched_proc {
 	char *exe;
 	bool ignored;		/* excluded by the config: not counted */
 	bool counted;		/* its file is probed for it (it is in file->nprocs) */
+	uint64_t cover0;	/* its file's coverage when it began to be counted */
 	unsigned int checks;	/* re-checks done for a libuv loaded late */
 	uint64_t next_check_ns; /* 0: no re-check pending */
 };
@@ -97,6 +103,13 @@ struct targets {
 	uint64_t attach_failures;
 	void (*capture_sink)(void *ctx, const void *rec, size_t len);
 	void *capture_ctx;
+	/* sampled mode: the schedule, whether its window is open, the epoch
+	 * of the last one opened, and what opening and closing cost */
+	struct sampling sched;
+	bool window_open;
+	uint32_t epoch;
+	uint64_t windows, attach_ns, detach_ns, reattach_failures;
+	struct exited exited;
 };
 
 static void stats_add(struct probe_stats *sum, const struct probe_stats *s)
@@ -146,12 +159,49 @@ static void file_ready(void *ctx)
 		ring_buffer__consume(f->rb);
 }
 
+/* Whether f's events should be counted now: always in exact mode; in sampled
+ * mode during a window, and between windows while one of its processes is
+ * captured (a capture is every event). */
+static bool file_wants_open(const struct targets *t, const struct probed_file *f)
+{
+	return t->cfg->mode == DAEMON_EXACT || t->window_open || f->captures;
+}
+
+/* Starts counting f's events; its probes are in. */
+static void file_open(struct targets *t, struct probed_file *f, uint64_t now)
+{
+	if (f->open || !f->tracer)
+		return;
+	tracer_window_open(f->tracer, t->epoch);
+	coverage_open(&f->cover, now);
+	f->open = true;
+}
+
+/* Stops counting f's events; the caller takes its probes out. */
+static void file_close(struct targets *t, struct probed_file *f, uint64_t now)
+{
+	if (!f->open)
+		return;
+	tracer_window_close(f->tracer);
+	coverage_close(&f->cover, now);
+	f->open = false;
+}
+
+/* A new epoch: state the probes left in any earlier window is stale. */
+static uint32_t next_epoch(struct targets *t)
+{
+	if (!++t->epoch)
+		t->epoch = 1;
+	return t->epoch;
+}
+
 static void file_unprobe(struct targets *t, struct probed_file *f)
 {
 	struct probe_stats s;
 
 	if (!f->tracer)
 		return;
+	file_close(t, f, now_ns());
 	tracer_read_stats(f->tracer, &s);
 	stats_add(&t->closed_stats, &s);
 	if (f->rb) {
@@ -174,6 +224,7 @@ static int file_probe(struct targets *t, struct probed_file *f)
 		.uv = f->kind == FILE_UV ? f->uv : NULL,
 		.ringbuf_bytes = FILE_RINGBUF_BYTES,
 		.aggregate = true,
+		.sampled = t->cfg->mode == DAEMON_SAMPLED,
 	};
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &f->src};
 	const char *why = NULL;
@@ -202,6 +253,12 @@ static int file_probe(struct targets *t, struct probed_file *f)
 	for (size_t i = 0; i < t->nprocs; i++)
 		if (t->procs[i].file == f && t->procs[i].ignored)
 			tracer_ignore_process(f->tracer, t->procs[i].pid, true);
+	/* sampled, between windows: attached only to check every site; the
+	 * next window puts them back */
+	if (file_wants_open(t, f))
+		file_open(t, f, now_ns());
+	else
+		tracer_probes_out(f->tracer);
 	ilog("probes in %s (%s%s%s): %zu sites, every process", f->shown, file_runtime(f),
 	     f->version[0] ? " " : "", f->version, tracer_nlinks(f->tracer));
 	return 0;
@@ -363,6 +420,75 @@ static struct watched_proc *proc_find(struct targets *t, pid_t pid)
 	return NULL;
 }
 
+/* The type label of a row counted by f's probes. */
+static const char *row_type(const struct probed_file *f, const struct agg_key *k, char *buf,
+			    size_t len)
+{
+	const char *type;
+
+	if (k->type == AGG_TYPE_UNKNOWN)
+		return "unknown";
+	type = k->layer == LAYER_NODE ? node_layout__provider_name(f->node, k->type) :
+					uv_type_name(k->type);
+	if (type)
+		return type;
+	/* a type number the binary has no name for: distinct from "unknown" */
+	snprintf(buf, len, "type-%u", k->type);
+	return buf;
+}
+
+/* p's labels, and how long its events have been counted up to at. */
+static void proc_metrics(const struct watched_proc *p, uint64_t at, struct metrics_proc *mp)
+{
+	uint64_t seen = coverage_at(&p->file->cover, at);
+
+	*mp = (struct metrics_proc){.pid = p->pid};
+	snprintf(mp->exe, sizeof(mp->exe), "%s", p->exe);
+	snprintf(mp->runtime, sizeof(mp->runtime), "%s", file_runtime(p->file));
+	snprintf(mp->version, sizeof(mp->version), "%s", p->file->version);
+	mp->observed_s = (seen > p->cover0 ? seen - p->cover0 : 0) / 1e9;
+}
+
+struct exit_ctx {
+	const struct probed_file *f;
+	struct metrics_snapshot *one;
+};
+
+static void exit_row(void *ctx, const struct agg_key *k, const struct agg_counts *c)
+{
+	struct exit_ctx *x = ctx;
+	char buf[24];
+
+	metrics_add_row(x->one, 0, k->layer, row_type(x->f, k, buf, sizeof(buf)), c);
+}
+
+/*
+ * p exited at ts: its exit is counted for its executable, and its final
+ * series are kept for exit_linger (read from the maps as they are freed).
+ */
+static void proc_exited(struct targets *t, struct watched_proc *p, uint64_t ts)
+{
+	struct probed_file *f = p->file;
+	struct metrics_snapshot one = {0};
+	struct exit_ctx x = {f, &one};
+	struct metrics_proc mp;
+
+	if (!f || p->ignored)
+		return; /* neither node nor libuv, or not watched */
+	exited_count(&t->exited, p->exe, file_runtime(f), f->version);
+	if (!f->tracer || !p->counted || !t->cfg->exit_linger_ns)
+		return;
+	proc_metrics(p, ts, &mp);
+	mp.exited = 1;
+	if (metrics_add_proc(&one, &mp) < 0)
+		return;
+	tracer_forget_process_rows(f->tracer, p->pid, exit_row, &x);
+	if (one.nrows)
+		exited_keep(&t->exited, &one, now_ns() + t->cfg->exit_linger_ns);
+	else
+		metrics_snapshot_free(&one); /* nothing was counted: nothing to show */
+}
+
 static void proc_remove(struct targets *t, struct watched_proc *p)
 {
 	struct probed_file *f = p->file;
@@ -395,6 +521,7 @@ static void proc_count(struct targets *t, struct watched_proc *p)
 	if (p->counted || file_probe(t, f))
 		return;
 	p->counted = true;
+	p->cover0 = coverage_at(&f->cover, now_ns());
 	f->nprocs++;
 	f->idle_since = 0;
 	if (f->kind == FILE_UV)
@@ -468,10 +595,16 @@ static void consider(struct targets *t, pid_t pid, bool from_exec)
 	uint64_t start = proc_start_time(pid);
 	char exe[PATH_MAX];
 
-	if (p && (p->start != start || from_exec))
-		proc_remove(t, p); /* pid reused, or a new image: start over */
-	else if (p)
+	if (p && (p->start != start || from_exec)) {
+		/* pid reused (its exit was missed), or a new image: start over */
+		if (p->start != start)
+			proc_exited(t, p, now_ns());
+		proc_remove(t, p);
+	} else if (p) {
 		return;
+	}
+	/* a process of that pid kept after its exit: labels would clash */
+	exited_forget_pid(&t->exited, pid);
 	if (!start || proc_exe_target(pid, exe, sizeof(exe)))
 		return; /* gone, or a kernel thread */
 	if (array_grow((void **)&t->procs, &t->procs_cap, t->nprocs + 1, sizeof(*t->procs)))
@@ -500,6 +633,14 @@ int targets_new(int epfd, const struct daemon_config *cfg, struct targets **out)
 		return -ENOMEM;
 	t->epfd = epfd;
 	t->cfg = cfg;
+	t->sched = (struct sampling){.origin_ns = now_ns()};
+	targets_set_config(t, cfg);
+	/* the first window opens now, so what runs at start-up is seen at once */
+	if (cfg->mode == DAEMON_SAMPLED) {
+		t->window_open = true;
+		next_epoch(t);
+		t->windows = 1;
+	}
 	*out = t;
 	return 0;
 }
@@ -520,6 +661,7 @@ void targets_free(struct targets *t)
 		free(t->files[i]);
 	}
 	free(t->files);
+	exited_free(&t->exited);
 	free(t);
 }
 
@@ -539,6 +681,10 @@ void targets_probe_system_libuv(struct targets *t)
 void targets_set_config(struct targets *t, const struct daemon_config *cfg)
 {
 	t->cfg = cfg;
+	/* the mode is fixed at start (the probes were built for it); window
+	 * and period apply from the next edge on */
+	t->sched.window_ns = cfg->sample_window_ns;
+	t->sched.period_ns = cfg->mode == DAEMON_SAMPLED ? cfg->sample_period_ns : 0;
 	for (size_t i = 0; i < t->nprocs; i++) {
 		struct watched_proc *p = &t->procs[i];
 		bool ignored = !proc_wanted(t, p->pid, p->exe);
@@ -569,6 +715,7 @@ void targets_scan_all(struct targets *t)
 		struct watched_proc *p = &t->procs[i];
 
 		if (proc_start_time(p->pid) != p->start) {
+			proc_exited(t, p, now_ns());
 			proc_remove(t, p);
 			continue;
 		}
@@ -596,7 +743,7 @@ void targets_on_exec(struct targets *t, pid_t pid)
 		consider(t, pid, true);
 }
 
-void targets_on_exit(struct targets *t, pid_t pid)
+void targets_on_exit(struct targets *t, pid_t pid, uint64_t ts_ns)
 {
 	struct watched_proc *p = proc_find(t, pid);
 
@@ -604,14 +751,64 @@ void targets_on_exit(struct targets *t, pid_t pid)
 		return;
 	if (p->file)
 		vlog("process %d (%s) exited", pid, p->exe);
+	proc_exited(t, p, ts_ns);
 	proc_remove(t, p);
+}
+
+/*
+ * Sampled mode: at a window's edge, every probed file opens or closes. The
+ * probes of all go in first and counting starts after (all at one instant,
+ * so a process counted by two files has one coverage); at the end counting
+ * stops first and the probes go out after. Returns the next edge.
+ */
+static uint64_t sample_edge(struct targets *t, uint64_t now)
+{
+	uint64_t next, t0 = now, t1;
+	bool open = sampling_window_at(&t->sched, now, &next);
+	size_t refused = 0, n = 0;
+
+	if (t->cfg->mode != DAEMON_SAMPLED || open == t->window_open)
+		return next;
+	t->window_open = open;
+	if (open) {
+		next_epoch(t);
+		t->windows++;
+		for (size_t i = 0; i < t->nfiles; i++)
+			if (t->files[i]->tracer && !t->files[i]->open) {
+				refused += tracer_probes_in(t->files[i]->tracer);
+				n++;
+			}
+		t1 = now_ns();
+		for (size_t i = 0; i < t->nfiles; i++)
+			if (t->files[i]->tracer)
+				file_open(t, t->files[i], t1);
+		t->attach_ns += t1 - t0;
+		t->reattach_failures += refused;
+		if (refused)
+			vlog("window %llu: %zu probe links refused by the kernel",
+			     (unsigned long long)t->windows, refused);
+	} else {
+		for (size_t i = 0; i < t->nfiles; i++)
+			if (!t->files[i]->captures)
+				file_close(t, t->files[i], t0);
+		for (size_t i = 0; i < t->nfiles; i++)
+			if (t->files[i]->tracer && !t->files[i]->open) {
+				tracer_probes_out(t->files[i]->tracer);
+				n++;
+			}
+		t1 = now_ns();
+		t->detach_ns += t1 - t0;
+	}
+	dlog("window %llu %s at %llu: %zu files, %.2f ms", (unsigned long long)t->windows,
+	     open ? "opened" : "closed", (unsigned long long)t0, n, (t1 - t0) / 1e6);
+	return next;
 }
 
 static void sweep_unknown(struct targets *t);
 
 int targets_tick(struct targets *t)
 {
-	uint64_t now = now_ns(), next = now + RESCAN_NS;
+	uint64_t now = now_ns(), next = now + RESCAN_NS, at;
 
 	for (size_t i = 0; i < t->nprocs;) {
 		struct watched_proc *p = &t->procs[i];
@@ -648,6 +845,11 @@ int targets_tick(struct targets *t)
 	}
 	if (t->next_rescan_ns < next)
 		next = t->next_rescan_ns;
+	if ((at = exited_expire(&t->exited, now)) < next)
+		next = at;
+	if ((at = sample_edge(t, now)) < next)
+		next = at;
+	now = now_ns();
 	return next > now ? (int)((next - now) / NS_PER_MS) + 1 : 0;
 }
 
@@ -656,13 +858,29 @@ int targets_capture(struct targets *t, pid_t pid, bool on,
 {
 	struct watched_proc *p = proc_find(t, pid);
 
-	if (!p || !p->file || !p->file->tracer)
+	struct probed_file *f = p ? p->file : NULL;
+	int err;
+
+	if (!f || !f->tracer)
 		return -ESRCH;
 	if (on) {
 		t->capture_sink = sink;
 		t->capture_ctx = ctx;
 	}
-	return tracer_capture_process(p->file->tracer, pid, on);
+	err = tracer_capture_process(f->tracer, pid, on);
+	if (err)
+		return err;
+	/* sampled: a capture is every event, so its file stays open between
+	 * windows (a window of its own, with a new epoch) until it ends */
+	if (on && !f->captures++ && !f->open) {
+		t->reattach_failures += tracer_probes_in(f->tracer);
+		next_epoch(t);
+		file_open(t, f, now_ns());
+	} else if (!on && f->captures && !--f->captures && !file_wants_open(t, f)) {
+		file_close(t, f, now_ns());
+		tracer_probes_out(f->tracer);
+	}
+	return 0;
 }
 
 int targets_capture_meta(struct targets *t, pid_t pid, struct capture_meta *m)
@@ -707,13 +925,13 @@ struct snap_ctx {
 	struct metrics_snapshot *s;
 	long *index; /* procs[i] -> snapshot process index, -1 not added yet */
 	size_t nindex;
+	uint64_t now;
 };
 
 static void snap_row(void *ctx, const struct agg_key *k, const struct agg_counts *c)
 {
 	struct snap_ctx *sc = ctx;
 	struct watched_proc *p = proc_find(sc->t, k->tgid);
-	const char *type = NULL;
 	char unnamed[24];
 	size_t i;
 
@@ -723,25 +941,15 @@ static void snap_row(void *ctx, const struct agg_key *k, const struct agg_counts
 	if (i >= sc->nindex)
 		return;
 	if (sc->index[i] < 0) {
-		struct metrics_proc mp = {.pid = p->pid};
+		struct metrics_proc mp;
 
-		snprintf(mp.exe, sizeof(mp.exe), "%s", p->exe);
-		snprintf(mp.runtime, sizeof(mp.runtime), "%s", file_runtime(p->file));
-		snprintf(mp.version, sizeof(mp.version), "%s", p->file->version);
+		proc_metrics(p, sc->now, &mp);
 		sc->index[i] = metrics_add_proc(sc->s, &mp);
 		if (sc->index[i] < 0)
 			return;
 	}
-	if (k->type != AGG_TYPE_UNKNOWN) {
-		type = k->layer == LAYER_NODE ? node_layout__provider_name(sc->f->node, k->type) :
-						uv_type_name(k->type);
-		/* a type number the binary has no name for: distinct from "unknown" */
-		if (!type) {
-			snprintf(unnamed, sizeof(unnamed), "type-%u", k->type);
-			type = unnamed;
-		}
-	}
-	metrics_add_row(sc->s, sc->index[i], k->layer, type ? type : "unknown", c);
+	metrics_add_row(sc->s, sc->index[i], k->layer, row_type(sc->f, k, unnamed, sizeof(unnamed)),
+			c);
 }
 
 /* Processes counted by a file's probes but not known yet: a libuv loaded
@@ -771,7 +979,7 @@ static void sweep_unknown(struct targets *t)
 void targets_snapshot(struct targets *t, struct metrics_snapshot *s)
 {
 	struct probe_stats total = t->closed_stats;
-	struct snap_ctx sc = {.t = t, .s = s};
+	struct snap_ctx sc = {.t = t, .s = s, .now = now_ns()};
 
 	sweep_unknown(t);
 	sc.nindex = t->nprocs;
@@ -796,6 +1004,16 @@ void targets_snapshot(struct targets *t, struct metrics_snapshot *s)
 		s->self.links += tracer_nkernel_links(f->tracer);
 	}
 	free(sc.index);
+	exited_snapshot(&t->exited, s);
+	s->self.exited_kept = t->exited.n;
+	s->self.exited_dropped = t->exited.dropped;
+	s->self.sampled = t->cfg->mode == DAEMON_SAMPLED;
+	s->self.sample_window_s = t->sched.window_ns / 1e9;
+	s->self.sample_period_s = t->sched.period_ns / 1e9;
+	s->self.windows = t->windows;
+	s->self.attach_seconds = t->attach_ns / 1e9;
+	s->self.detach_seconds = t->detach_ns / 1e9;
+	s->self.reattach_failures = t->reattach_failures;
 	s->self.procs_watched = targets_nprocs(t);
 	s->self.events_lost += total.ringbuf_drops + total.agg_map_full;
 	s->self.read_errors += total.read_errors;

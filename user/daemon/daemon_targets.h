@@ -40,8 +40,9 @@ void targets_scan_all(struct targets *t);
 /* A process replaced its image: look at it now and again shortly (libuv is
  * often loaded later, e.g. by Python's uvloop on import). */
 void targets_on_exec(struct targets *t, pid_t pid);
-/* A process exited: its counters go, and so do its series. */
-void targets_on_exit(struct targets *t, pid_t pid);
+/* A process exited at ts_ns (CLOCK_MONOTONIC): its counters go, its series
+ * stay for exit_linger, its exit is counted for its executable. */
+void targets_on_exit(struct targets *t, pid_t pid, uint64_t ts_ns);
 /* Due re-checks and idle files; returns milliseconds until it wants to run
  * again (-1: nothing pending). */
 int targets_tick(struct targets *t);
