@@ -68,36 +68,48 @@ static __always_inline void agg_init(__u16 layer, __u64 env, __u64 id, __u16 typ
 }
 
 /*
- * Sampled mode: a resource made outside every window, first seen now (a
- * libuv handle typed by itself at its callback): its type is kept for the
- * events that follow, but no init is counted, since none happened now.
+ * A resource whose init was not seen (made before the probes went in, or
+ * between windows), typed now at a later event of its own (a libuv handle
+ * by itself, an AsyncWrap from its JS object): the type is kept for the
+ * events that follow, but no init is counted and it does not count alive.
+ * Returns its entry, or NULL.
  */
-static __always_inline void agg_adopt(__u16 layer, __u64 env, __u64 id, __u16 type)
+static __always_inline struct agg_id *agg_adopt(__u16 layer, __u64 env, __u64 id, __u16 type)
 {
 	struct agg_id_key key = {.tgid = current_tgid(), .layer = layer, .env = env, .id = id};
-	struct agg_id val = {.type = type, .started = 1};
+	struct agg_id val = {.type = type, .started = 1, .adopted = 1};
 
-	if (bpf_map_update_elem(&agg_ids, &key, &val, BPF_ANY))
+	if (bpf_map_update_elem(&agg_ids, &key, &val, BPF_ANY)) {
 		STAT_INC(agg_map_full);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&agg_ids, &key);
+}
+
+/* A live resource's entry: its type and init; NULL when its init was not seen. */
+static __always_inline struct agg_id *agg_id_find(__u16 layer, __u64 env, __u64 id)
+{
+	struct agg_id_key key = {.tgid = current_tgid(), .layer = layer, .env = env, .id = id};
+
+	return bpf_map_lookup_elem(&agg_ids, &key);
 }
 
 /* The counters of a live resource (or of its unknown type), and its id entry. */
 static __always_inline struct agg_counts *agg_lookup(__u16 layer, __u64 env, __u64 id,
 						     struct agg_id **idp)
 {
-	struct agg_id_key key = {.tgid = current_tgid(), .layer = layer, .env = env, .id = id};
-	struct agg_id *v = bpf_map_lookup_elem(&agg_ids, &key);
+	struct agg_id *v = agg_id_find(layer, env, id);
 
 	*idp = v;
-	return agg_counts_get(key.tgid, layer, v ? v->type : AGG_TYPE_UNKNOWN);
+	return agg_counts_get(current_tgid(), layer, v ? v->type : AGG_TYPE_UNKNOWN);
 }
 
-static __always_inline void agg_before(__u16 layer, __u64 env, __u64 id, __u64 now)
+/* A callback of resource v (its entry, or NULL: unknown) begins. */
+static __always_inline void agg_before_of(__u16 layer, struct agg_id *v, __u64 now)
 {
-	struct agg_counts *c;
-	struct agg_id *v;
+	struct agg_counts *c =
+		agg_counts_get(current_tgid(), layer, v ? v->type : AGG_TYPE_UNKNOWN);
 
-	c = agg_lookup(layer, env, id, &v);
 	if (!c)
 		return;
 	__sync_fetch_and_add(&c->events[1], 1);
@@ -111,6 +123,11 @@ static __always_inline void agg_before(__u16 layer, __u64 env, __u64 id, __u64 n
 		__sync_fetch_and_add(&c->queue_n, 1);
 		agg_hist_add(c->queue_hist, now - v->init_ns);
 	}
+}
+
+static __always_inline void agg_before(__u16 layer, __u64 env, __u64 id, __u64 now)
+{
+	agg_before_of(layer, agg_id_find(layer, env, id), now);
 }
 
 /* dur_ns: the callback's duration, ~0 when its start was not seen; outermost:
@@ -136,18 +153,26 @@ static __always_inline void agg_after(__u16 layer, __u64 env, __u64 id, __u64 du
 	agg_hist_add(c->cb_hist, dur_ns);
 }
 
-static __always_inline void agg_destroy(__u16 layer, __u64 env, __u64 id)
+/* Resource id (entry v, or NULL) ends; type: v's, or what the caller knows. */
+static __always_inline void agg_destroy_of(__u16 layer, __u64 env, __u64 id, struct agg_id *v,
+					   __u16 type)
 {
 	struct agg_id_key key = {.tgid = current_tgid(), .layer = layer, .env = env, .id = id};
-	struct agg_counts *c;
-	struct agg_id *v;
+	struct agg_counts *c = agg_counts_get(key.tgid, layer, type);
+	bool counted_alive = v && !v->adopted;
 
-	c = agg_lookup(layer, env, id, &v);
 	if (!c)
 		return;
 	__sync_fetch_and_add(&c->events[3], 1);
-	if (v && !bpf_map_delete_elem(&agg_ids, &key))
+	if (v && !bpf_map_delete_elem(&agg_ids, &key) && counted_alive)
 		__sync_fetch_and_add(&c->alive, -1);
+}
+
+static __always_inline void agg_destroy(__u16 layer, __u64 env, __u64 id)
+{
+	struct agg_id *v = agg_id_find(layer, env, id);
+
+	agg_destroy_of(layer, env, id, v, v ? v->type : AGG_TYPE_UNKNOWN);
 }
 
 #endif /* __ASYNCSCOPE_AGG_BPF_H */

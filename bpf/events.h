@@ -212,6 +212,8 @@ struct ev_node_stack {
  * Where node keeps what we read, derived from the target binary by
  * user/resolve/resolve_node.c and written into BPF .rodata before load.
  */
+#define NODE_MAX_CTORS 4
+
 struct node_offsets {
 	__u32 wrap_provider;	/* AsyncWrap::provider_type_ (u32) */
 	__u32 wrap_async_id;	/* AsyncWrap::async_id_ (double); trigger follows */
@@ -225,7 +227,15 @@ struct node_offsets {
 	__u8 ics_env_arg;	/* ICS env ctor: argument slot of Environment* */
 	__u8 ics_ctx_arg;	/* ICS env ctor: argument slot of const async_context& */
 	__u8 reset_silent_arg;	/* AsyncReset(..., bool silent): slot, 0 = no such arg */
-	__u8 pad;
+	__u8 ics_obj_arg;	/* ICS env ctor: the resource object (Local, or Global*) */
+	/* a wrap's JS object -> its BaseObject* (the AsyncWrap): byte offset of
+	 * that embedder field from the object's start; 0 = not found */
+	__u32 obj_base_slot;
+	/* the AsyncWrap constructors that call AsyncReset (code addresses): an
+	 * init made from one is a new object, with no old id to destroy */
+	__u32 nctors;
+	__u64 ctor_lo[NODE_MAX_CTORS];
+	__u32 ctor_len[NODE_MAX_CTORS];
 };
 
 /* The daemon's process watcher (bpf/procwatch.bpf.c): execs and exits. */

@@ -302,13 +302,57 @@ send:
 		STAT_INC(ringbuf_drops);
 }
 
+/*
+ * Aggregation: the type of a resource whose init was not seen (made before
+ * the probes went in, or between windows), from the AsyncWrap its callback
+ * runs for: only once that wrap's own ids prove it is the one (no type is
+ * read that cannot be vouched for). AGG_TYPE_UNKNOWN otherwise.
+ */
+static __always_inline __u16 wrap_type(__u64 wrap, const __u64 ids[2])
+{
+	__u64 have[2];
+	__u32 provider;
+
+	if (!wrap ||
+	    bpf_probe_read_user(have, sizeof(have), (const void *)(wrap + node_off.wrap_async_id)) ||
+	    have[0] != ids[0] || have[1] != ids[1] ||
+	    try_read_u32(wrap + node_off.wrap_provider, &provider) || provider >= AGG_TYPE_UNKNOWN)
+		return AGG_TYPE_UNKNOWN;
+	return provider;
+}
+
+/*
+ * The AsyncWrap behind InternalCallbackScope's resource argument: a
+ * Local<Object> (a slot holding the tagged object pointer) or, on node 22+,
+ * a Global<Object>* (a pointer to such a slot). The JS object holds its
+ * BaseObject* in an embedder field. 0 when any of it cannot be read.
+ */
+static __always_inline __u64 object_wrap(__u64 arg)
+{
+	__u64 v, wrap;
+
+	if (!node_off.obj_base_slot || try_read_u64(arg, &v))
+		return 0;
+	/* V8 tags heap object pointers with 1: untagged, it is the Global's slot */
+	if (!(v & 1) && try_read_u64(v, &v))
+		return 0;
+	if (!(v & 1) || try_read_u64(v - 1 + node_off.obj_base_slot, &wrap))
+		return 0;
+	return wrap;
+}
+
+/* provider: the wrap's, as read with its id (the type if its init was not seen). */
 static __always_inline void emit_destroy(struct thread_state *ts, const struct node_probe *p,
-					 __u64 id, __u64 env, __u64 wrap, __u8 flags)
+					 __u64 id, __u64 env, __u64 wrap, __u32 provider, __u8 flags)
 {
 	struct ev_node *e;
 
-	if (aggregate)
-		agg_destroy(LAYER_NODE, env, id);
+	if (aggregate) {
+		struct agg_id *v = agg_id_find(LAYER_NODE, env, id);
+
+		agg_destroy_of(LAYER_NODE, env, id, v,
+			       v ? v->type : provider < AGG_TYPE_UNKNOWN ? provider : AGG_TYPE_UNKNOWN);
+	}
 	e = event_begin(ts, p, EV_DESTROY, flags);
 	e->id = id;
 	e->env = env;
@@ -316,7 +360,22 @@ static __always_inline void emit_destroy(struct thread_state *ts, const struct n
 	event_finish(ts, e, p, pairs_needed(ts, p->depth, ts->nframes));
 }
 
-static __always_inline int emit_init(struct node_probe *p, __u64 wrap)
+/* Whether code address ra lies in an AsyncWrap constructor. */
+static __always_inline bool in_constructor(__u64 ra)
+{
+	for (int i = 0; i < NODE_MAX_CTORS; i++)
+		if (i < node_off.nctors && ra - node_off.ctor_lo[i] < node_off.ctor_len[i])
+			return true;
+	return false;
+}
+
+/*
+ * An init. ra_at: where AsyncReset's return address is (0: not known), or
+ * constructed: already known to come from a constructor. A new object has
+ * no old id to destroy, whatever live_wraps holds for its address: a wrap
+ * freed unseen (between windows), whose memory it reuses.
+ */
+static __always_inline int emit_init(struct node_probe *p, __u64 wrap, __u64 ra_at, bool constructed)
 {
 	struct live_key key = {.pid = p->pid_tgid >> 32, .wrap = wrap};
 	struct thread_state *ts;
@@ -341,8 +400,13 @@ static __always_inline int emit_init(struct node_probe *p, __u64 wrap)
 
 	/* A wrap we saw with another id was reused (HTTP agent sockets). */
 	old = bpf_map_lookup_elem(&live_wraps, &key);
-	if (old && *old != id)
-		emit_destroy(ts, p, *old, env, wrap, EVF_RESET);
+	if (old && *old != id && ra_at && !constructed) {
+		__u64 ra;
+
+		constructed = !try_read_u64(ra_at, &ra) && in_constructor(ra);
+	}
+	if (old && *old != id && !constructed)
+		emit_destroy(ts, p, *old, env, wrap, w.provider, EVF_RESET);
 	if (!old || *old != id) {
 		if (bpf_map_update_elem(&live_wraps, &key, &id, BPF_ANY))
 			STAT_INC(live_map_full);
@@ -371,7 +435,9 @@ int BPF_UPROBE(node_trace_async_start, __u64 wrap)
 	probe_start(&p);
 	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
-	return emit_init(&p, wrap);
+	/* called by AsyncReset, which keeps a frame pointer (checked at resolve
+	 * time, else nctors is 0): its return address is at 8(%rbp) */
+	return emit_init(&p, wrap, node_off.nctors ? PT_REGS_FP(ctx) + 8 : 0, false);
 }
 
 /* Builds without EmitTraceAsyncStart: ids exist only once AsyncReset returns. */
@@ -391,6 +457,14 @@ int BPF_UPROBE(node_async_reset_enter, __u64 wrap)
 	ts = thread_get();
 	if (!ts)
 		return 0;
+	/* from a constructor (the return address at the stack top): a new
+	 * object, marked in the wrap's low bit (wraps are 8-byte aligned) */
+	if (wrap && node_off.nctors) {
+		__u64 ra;
+
+		if (!try_read_u64(PT_REGS_SP(ctx), &ra) && in_constructor(ra))
+			wrap |= 1;
+	}
 	n = ts->nresets;
 	if (n < RESET_NEST_MAX)
 		ts->reset_wraps[n & (RESET_NEST_MAX - 1)] = wrap;
@@ -418,13 +492,16 @@ int BPF_URETPROBE(node_async_reset_exit)
 	if (n < RESET_NEST_MAX)
 		wrap = ts->reset_wraps[n & (RESET_NEST_MAX - 1)];
 	if (wrap)
-		emit_init(&p, wrap);
+		emit_init(&p, wrap & ~1ULL, 0, wrap & 1);
 	return 0;
 }
 
-/* Records the scope on the thread's stack and reports `before`. */
+/* Records the scope on the thread's stack and reports `before`. The scope's
+ * resource: its type, when read with its ids from its wrap, or the
+ * constructor's object argument (the way to its wrap). */
 static __always_inline int scope_push(struct thread_state *ts, struct node_probe *p, __u64 env,
-				      const __u64 ids[2], __u64 caller)
+				      const __u64 ids[2], __u64 caller, __u32 provider,
+				      __u64 obj_arg)
 {
 	__u64 id = id_from_double_bits(ids[0]);
 	struct ev_node *e;
@@ -459,8 +536,18 @@ static __always_inline int scope_push(struct thread_state *ts, struct node_probe
 		return 0;
 	if (id < FIRST_RESOURCE_ID && !with_stacks)
 		return 0;
-	if (aggregate && id >= FIRST_RESOURCE_ID)
-		agg_before(LAYER_NODE, env, id, p->now);
+	if (aggregate && id >= FIRST_RESOURCE_ID) {
+		struct agg_id *v = agg_id_find(LAYER_NODE, env, id);
+
+		if (!v) {
+			__u16 type = provider < AGG_TYPE_UNKNOWN ? provider :
+								   wrap_type(object_wrap(obj_arg), ids);
+
+			if (type != AGG_TYPE_UNKNOWN)
+				v = agg_adopt(LAYER_NODE, env, id, type);
+		}
+		agg_before_of(LAYER_NODE, v, p->now);
+	}
 	/* phase markers need the id counter as it is (ids issued before the phase) */
 	p->have_stack =
 		with_stacks && !(id < FIRST_RESOURCE_ID ? read_ids(ts, p) : read_current(ts, p));
@@ -495,7 +582,8 @@ int BPF_UPROBE(node_scope_enter)
 	ts = thread_get();
 	if (!ts)
 		return 0;
-	return scope_push(ts, &p, arg_slot(ctx, node_off.ics_env_arg), ids, return_address(ctx));
+	return scope_push(ts, &p, arg_slot(ctx, node_off.ics_env_arg), ids, return_address(ctx),
+			  AGG_TYPE_UNKNOWN, aggregate ? arg_slot(ctx, node_off.ics_obj_arg) : 0);
 }
 
 /* InternalCallbackScope(AsyncWrap*, flags), probed only where it inlines the above. */
@@ -517,7 +605,7 @@ int BPF_UPROBE(node_wrap_scope_enter, __u64 self, __u64 wrap)
 	ts = thread_get();
 	if (!ts || realm_env(ts, w.realm, &env))
 		return 0;
-	return scope_push(ts, &p, env, w.ids, return_address(ctx));
+	return scope_push(ts, &p, env, w.ids, return_address(ctx), w.provider, 0);
 }
 
 /*
@@ -649,7 +737,7 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
 		return 0;
 	realm_env(ts, w.realm, &env);
 	probe_stack(ts, &p);
-	emit_destroy(ts, &p, id, env, wrap, 0);
+	emit_destroy(ts, &p, id, env, wrap, w.provider, 0);
 	return 0;
 }
 

@@ -79,8 +79,9 @@ struct agg_id_key {
 struct agg_id {
 	__u64 init_ns;
 	__u16 type;
-	__u16 started; /* its first callback was counted in the queue delay */
-	__u32 epoch;   /* sampled mode: the window of its init (0: init not seen) */
+	__u8 started; /* its first callback was counted in the queue delay */
+	__u8 adopted; /* its init was not seen: typed at a later event */
+	__u32 epoch;  /* sampled mode: the window of its init (0: init not seen) */
 };
 
 #endif /* __ASYNCSCOPE_STATE_BPF_H */

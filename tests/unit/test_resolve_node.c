@@ -13,7 +13,7 @@
 struct expect {
 	int major;
 	const char *version;
-	uint32_t provider, async_id, env_hooks;
+	uint32_t provider, async_id, env_hooks, obj_slot, nctors;
 	int ctx_slot; /* rcx = 4, r8 = 5 */
 	bool trace_async_start, scope_wrap_inlines, silent_arg;
 };
@@ -44,6 +44,9 @@ static void check_build(const struct expect *e)
 	ASSERT_EQ(l.off.fields_stack_len, 28, "kStackLength byte");
 	ASSERT_EQ(l.off.ics_env_arg, 2, "env arg");
 	ASSERT_EQ(l.off.ics_ctx_arg, e->ctx_slot, "ctx arg");
+	ASSERT_EQ(l.off.ics_obj_arg, 3, "resource object arg");
+	ASSERT_EQ(l.off.obj_base_slot, e->obj_slot, "JS object -> BaseObject* slot");
+	ASSERT_EQ(l.off.nctors, e->nctors, "AsyncWrap constructors calling AsyncReset");
 	ASSERT_EQ(l.sites[SITE_TRACE_ASYNC_START].used, e->trace_async_start, "init site");
 	ASSERT_EQ(l.sites[SITE_ASYNC_RESET].used, !e->trace_async_start, "reset site");
 	ASSERT_EQ(l.scope_wrap_inlines, e->scope_wrap_inlines, "ICS(AsyncWrap*) inlines");
@@ -55,14 +58,14 @@ static void check_build(const struct expect *e)
 
 void test_resolve_node__node20(void)
 {
-	struct expect e = {20, "20.20.2", 0x20, 0x28, 0x3e8, 4, false, true, true};
+	struct expect e = {20, "20.20.2", 0x20, 0x28, 0x3e8, 0x20, 3, 4, false, true, true};
 
 	check_build(&e);
 }
 
 void test_resolve_node__node24(void)
 {
-	struct expect e = {24, "24.21.0", 0x30, 0x38, 0x3f0, 5, true, false, false};
+	struct expect e = {24, "24.21.0", 0x30, 0x38, 0x3f0, 0x28, 1, 5, true, false, false};
 
 	check_build(&e);
 }

@@ -119,7 +119,7 @@ static int attach_uv(struct tracer *t, const struct tracer_opts *o)
 }
 
 /* sampled mode: live resources remembered per probed file (LRU) */
-#define SAMPLED_LIVE_MAX 65536
+#define SAMPLED_LIVE_MAX 32768
 
 static int shrink_unused_maps(struct asyncscope *skel, const struct tracer_opts *o)
 {
@@ -154,7 +154,8 @@ static int shrink_unused_maps(struct asyncscope *skel, const struct tracer_opts 
 
 		for (size_t i = 0; i < sizeof(grown) / sizeof(grown[0]); i++) {
 			if (o->sampled && (grown[i] == skel->maps.agg_ids ||
-					   (grown[i] == skel->maps.uv_objs && o->uv)))
+					   (grown[i] == skel->maps.uv_objs && o->uv) ||
+					   (grown[i] == skel->maps.live_wraps && o->layout)))
 				continue;
 			if ((err = bpf_map__set_map_flags(grown[i], bpf_map__map_flags(grown[i]) |
 									    BPF_F_NO_PREALLOC)))
@@ -165,7 +166,8 @@ static int shrink_unused_maps(struct asyncscope *skel, const struct tracer_opts 
 		/* sampled: resources whose end fell between windows stay in these
 		 * maps for good; least recently seen ones give way (LRU maps are
 		 * preallocated, hence the smaller size) */
-		struct bpf_map *lru[] = {skel->maps.agg_ids, o->uv ? skel->maps.uv_objs : NULL};
+		struct bpf_map *lru[] = {skel->maps.agg_ids, o->uv ? skel->maps.uv_objs : NULL,
+					 o->layout ? skel->maps.live_wraps : NULL};
 
 		for (size_t i = 0; i < sizeof(lru) / sizeof(lru[0]); i++)
 			if (lru[i] && ((err = bpf_map__set_type(lru[i], BPF_MAP_TYPE_LRU_HASH)) ||
@@ -539,22 +541,6 @@ cleanup:
 	return found;
 }
 
-/* Every entry of map goes (no probe runs: between windows). */
-static void map_clear(struct bpf_map *map)
-{
-	size_t ksz = bpf_map__key_size(map), n = 0, cap = 0;
-	int fd = bpf_map__fd(map);
-	char *keys = NULL;
-
-	/* keys first: deleting the key get_next_key stands on restarts the walk */
-	while (!array_grow((void **)&keys, &cap, n + 1, ksz) &&
-	       !bpf_map_get_next_key(fd, n ? keys + (n - 1) * ksz : NULL, keys + n * ksz))
-		n++;
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, keys + i * ksz);
-	free(keys);
-}
-
 struct rows_of {
 	__u32 pid;
 	void (*fn)(void *ctx, const struct agg_key *k, const struct agg_counts *c);
@@ -645,10 +631,6 @@ void tracer_window_close(struct tracer *t)
 void tracer_probes_out(struct tracer *t)
 {
 	uprobes_detach(t->probes);
-	/* wraps remembered for AsyncReset detection: their destroys between
-	 * windows were not seen, so a later reset or a reused address would
-	 * report a destroy that did not happen then */
-	map_clear(t->skel->maps.live_wraps);
 }
 
 static int pid_set(struct tracer *t, struct bpf_map *map, pid_t pid, bool on)

@@ -35,6 +35,9 @@
 /* what RunMicrotasks calls only when the queue is not empty */
 #define SYM_TRY_RUN_MICROTASKS \
 	"_ZN2v88internal9Execution16TryRunMicrotasksEPNS0_7IsolateEPNS0_14MicrotaskQueueE"
+#define SYM_GET_PROVIDER \
+	"_ZN4node9AsyncWrap15GetProviderTypeERKN2v820FunctionCallbackInfoINS1_5ValueEEE"
+#define SYM_GET_ASYNC_ID "_ZN4node9AsyncWrap10GetAsyncIdERKN2v820FunctionCallbackInfoINS1_5ValueEEE"
 
 /* The largest plausible offset of any field we derive. */
 #define MAX_FIELD_OFFSET 0x4000
@@ -58,12 +61,17 @@ enum found_idx {
 	F_PROVIDER_NAMES,
 	F_RUN_MICROTASKS,
 	F_TRY_RUN_MICROTASKS,
+	F_GET_PROVIDER,
+	F_GET_ASYNC_ID,
 	F_COUNT,
 };
 
 struct sym_scan {
 	struct found_sym f[F_COUNT];
 	int node_symbols; /* any _ZN4node9AsyncWrap symbol at all */
+	/* every AsyncWrap constructor (C1 and C2 are often one function) */
+	struct found_sym ctors[2 * NODE_MAX_CTORS];
+	int nctors;
 };
 
 static void keep(struct found_sym *f, const struct elf_sym *s)
@@ -95,6 +103,15 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 	}
 	if (strchr(n, '.'))
 		return 0; /* .cold / .part clones are not entry points */
+	if ((has_prefix(n, "_ZN4node9AsyncWrapC1E") || has_prefix(n, "_ZN4node9AsyncWrapC2E")) &&
+	    sc->nctors < 2 * NODE_MAX_CTORS) {
+		bool seen = false;
+
+		for (int i = 0; i < sc->nctors; i++)
+			seen |= sc->ctors[i].addr == s->addr;
+		if (!seen)
+			keep(&sc->ctors[sc->nctors++], s);
+	}
 	if (!strcmp(n, SYM_TRACE_ASYNC_START))
 		keep(&sc->f[F_TRACE_ASYNC_START], s);
 	else if (has_prefix(n, SYM_ASYNC_RESET) && (!strcmp(n + strlen(SYM_ASYNC_RESET), "") ||
@@ -118,6 +135,10 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 		keep(&sc->f[F_RUN_MICROTASKS], s);
 	else if (!strcmp(n, SYM_TRY_RUN_MICROTASKS))
 		keep(&sc->f[F_TRY_RUN_MICROTASKS], s);
+	else if (!strcmp(n, SYM_GET_PROVIDER))
+		keep(&sc->f[F_GET_PROVIDER], s);
+	else if (!strcmp(n, SYM_GET_ASYNC_ID))
+		keep(&sc->f[F_GET_ASYNC_ID], s);
 	return 0;
 }
 
@@ -448,8 +469,10 @@ static int derive_scope(struct derive *d, const struct func *scope)
 		return fail(d, -ENOTSUP,
 			    "InternalCallbackScope: &env->async_hooks_ before push_async_context "
 			    "not found");
-	/* The mangled name says the first parameter is Environment*: slot 2. */
+	/* The mangled name says the first parameter is Environment*: slot 2,
+	 * and the resource object comes next */
 	d->out->off.ics_env_arg = 2;
+	d->out->off.ics_obj_arg = 3;
 	d->out->off.ics_ctx_arg = ctx_slot;
 	d->out->off.env_async_hooks = hooks;
 	return 0;
@@ -522,6 +545,102 @@ static int derive_hooks(struct derive *d, const struct func *pop, const struct f
 	return 0;
 }
 
+static bool func_calls(const struct func *f, uint64_t target)
+{
+	for (int i = 0; i < f->n; i++)
+		if (calls(&f->insns[i], target))
+			return true;
+	return false;
+}
+
+/*
+ * In an AsyncWrap JS binding (f, which unwraps args.This() inline), the
+ * field reached from the BaseObject* the wrap's JS object holds: a 64-bit
+ * load at an odd displacement (V8 pointers are tagged: slot - 1) whose
+ * result is the base of a load at want (32-bit, or a double when sd).
+ * Returns the slot's offset from the object's start, or -1.
+ */
+static int32_t unwrap_slot(const struct func *f, int32_t want, bool sd)
+{
+	int32_t cand[16];
+
+	memset(cand, 0xff, sizeof(cand));
+	for (int i = 0; i < f->n; i++) {
+		const struct x86_insn *in = &f->insns[i];
+		bool load32 =
+			in->map == X86_MAP_1BYTE && in->mem && in->index == X86_NOREG &&
+			((in->opcode == 0x8b && !in->rex_w) || (in->opcode == 0x63 && in->rex_w));
+
+		if (in->mem && in->base >= 0 && cand[in->base] >= 0 && in->disp == want &&
+		    (sd ? is_movsd_load(in) : load32))
+			return cand[in->base] + 1;
+		if (is_load64(in) && (in->disp & 1) && in->disp > 0 && in->disp < 0x100) {
+			cand[in->reg] = in->disp;
+			continue;
+		}
+		for (int r = 0; r < 16; r++)
+			if (x86_insn_clobbers(in) & (1u << r))
+				cand[r] = -1;
+	}
+	return -1;
+}
+
+/*
+ * Rule (optional): AsyncWrap::GetProviderType unwraps the JS object it is
+ * called on and reads provider_type_ from the AsyncWrap it holds;
+ * GetAsyncId does the same and reads async_id_: both must use the same
+ * embedder slot. With it, a callback of a resource whose init was not seen
+ * is still typed (the probe checks the ids it finds there); without it,
+ * such callbacks count as "unknown".
+ */
+static void derive_obj_slot(struct derive *d)
+{
+	struct func prov = {0}, id = {0};
+	int32_t a = -1, b = -1;
+
+	if (!func_load(d->ef, &d->sc.f[F_GET_PROVIDER], &prov) &&
+	    !func_load(d->ef, &d->sc.f[F_GET_ASYNC_ID], &id)) {
+		a = unwrap_slot(&prov, d->out->off.wrap_provider, false);
+		b = unwrap_slot(&id, d->out->off.wrap_async_id, true);
+	}
+	if (a > 0 && a == b && !(a % 8))
+		d->out->off.obj_base_slot = a;
+	func_free(&prov);
+	func_free(&id);
+}
+
+/*
+ * Rule (optional): the AsyncWrap constructors that call AsyncReset, where
+ * the probe can see an init's caller: AsyncReset's entry (its return
+ * address on the stack), or EmitTraceAsyncStart's when AsyncReset keeps a
+ * frame pointer (push %rbp; mov %rsp,%rbp): then the return address of
+ * AsyncReset is at 8(%rbp). Without it, a stale live-wrap entry (a wrap
+ * freed unseen, its address reused) would count a destroy that did not
+ * happen then.
+ */
+static void derive_ctors(struct derive *d, const struct func *reset, bool at_reset_entry)
+{
+	uint64_t reset_addr = d->sc.f[F_ASYNC_RESET].addr;
+	struct node_offsets *o = &d->out->off;
+
+	if (!at_reset_entry &&
+	    (reset->n < 2 || reset->insns[0].len != 1 || reset->insns[0].opcode != 0x55 ||
+	     reset->insns[1].opcode != 0x89 || !reset->insns[1].rex_w ||
+	     reset->insns[1].reg != X86_RSP || reset->insns[1].rm != X86_RBP))
+		return;
+	for (int i = 0; i < d->sc.nctors && o->nctors < NODE_MAX_CTORS; i++) {
+		struct func ctor = {0};
+
+		if (func_load(d->ef, &d->sc.ctors[i], &ctor))
+			continue;
+		if (func_calls(&ctor, reset_addr)) {
+			o->ctor_lo[o->nctors] = d->sc.ctors[i].addr;
+			o->ctor_len[o->nctors++] = d->sc.ctors[i].size;
+		}
+		func_free(&ctor);
+	}
+}
+
 static int read_provider_names(struct derive *d)
 {
 	const struct found_sym *s = &d->sc.f[F_PROVIDER_NAMES];
@@ -585,14 +704,6 @@ void node_site__describe_code(struct node_site *site, const uint8_t *code, size_
 	for (int i = 0; i < (len > 0 ? len : 1) && pos + 4 < sizeof(site->first_insn); i++)
 		pos += snprintf(site->first_insn + pos, sizeof(site->first_insn) - pos, "%s%02x",
 				i ? " " : "", code[i]);
-}
-
-static bool func_calls(const struct func *f, uint64_t target)
-{
-	for (int i = 0; i < f->n; i++)
-		if (calls(&f->insns[i], target))
-			return true;
-	return false;
 }
 
 /*
@@ -672,6 +783,7 @@ static int derive_all(struct derive *d)
 			   l->off.wrap_provider, l->off.wrap_async_id);
 		goto out;
 	}
+	derive_obj_slot(d);
 
 	/* init: EmitTraceAsyncStart where AsyncReset calls it, else AsyncReset's return */
 	if (sc->f[F_TRACE_ASYNC_START].found &&
@@ -685,6 +797,7 @@ static int derive_all(struct derive *d)
 	}
 	if (err)
 		goto out;
+	derive_ctors(d, &reset, l->sites[SITE_ASYNC_RESET].used);
 
 	/* ICS(AsyncWrap*) either calls the env constructor or inlines it. */
 	if (func_calls(&wrap_scope, sc->f[F_SCOPE_ENV].addr)) {
