@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -109,6 +110,13 @@ struct targets {
 	bool window_open;
 	uint32_t epoch;
 	uint64_t windows, attach_ns, detach_ns, reattach_failures;
+	struct detach_job {
+		pthread_t thread;
+		bool running;
+		struct tracer **tracers; /* of the files closed */
+		size_t n;
+		uint64_t took_ns;
+	} detach;
 	struct exited exited;
 };
 
@@ -129,6 +137,85 @@ static const char *file_runtime(const struct probed_file *f)
 	return f->kind == FILE_NODE ? "node" : "libuv";
 }
 
+static void *probes_out_one(void *tracer)
+{
+	tracer_probes_out(tracer);
+	return NULL;
+}
+
+/* The detach job's body: every tracer's probes out, each from a thread of
+ * its own, since waiters at the same time share their grace periods. */
+static void *detach_run(void *arg)
+{
+	struct detach_job *j = arg;
+	pthread_t *th = calloc(j->n + 1, sizeof(*th));
+	bool *started = calloc(j->n + 1, sizeof(*started));
+	uint64_t t0 = now_ns();
+
+	for (size_t i = 0; i < j->n; i++) {
+		if (th && started)
+			started[i] = !pthread_create(&th[i], NULL, probes_out_one, j->tracers[i]);
+		if (!started || !started[i]) /* out still, just not alongside the others */
+			tracer_probes_out(j->tracers[i]);
+	}
+	for (size_t i = 0; started && i < j->n; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	free(th);
+	free(started);
+	j->took_ns = now_ns() - t0;
+	return NULL;
+}
+
+/* Waits for the detach job, if one runs: before anything else touches a
+ * tracer's probes (or frees it). */
+static void detach_wait(struct targets *t)
+{
+	struct detach_job *j = &t->detach;
+
+	if (!j->running)
+		return;
+	pthread_join(j->thread, NULL);
+	j->running = false;
+	t->detach_ns += j->took_ns;
+	free(j->tracers);
+	j->tracers = NULL;
+}
+
+/*
+ * Takes the probes of every probed file that is closed out, in the
+ * background: counting has stopped already (the window's edge is exact),
+ * and removing links waits for grace periods (~0.1 s here) the loop need
+ * not wait for. Returns how many files.
+ */
+static size_t detach_start(struct targets *t)
+{
+	struct detach_job *j = &t->detach;
+
+	detach_wait(t);
+	j->n = 0;
+	j->tracers = calloc(t->nfiles + 1, sizeof(*j->tracers));
+	for (size_t i = 0; i < t->nfiles; i++) {
+		struct probed_file *f = t->files[i];
+
+		if (!f->tracer || f->open)
+			continue;
+		if (j->tracers)
+			j->tracers[j->n++] = f->tracer;
+		else
+			tracer_probes_out(f->tracer); /* no memory: here and now */
+	}
+	if (j->n && !pthread_create(&j->thread, NULL, detach_run, j)) {
+		j->running = true;
+		return j->n;
+	}
+	detach_run(j); /* no thread: here and now */
+	t->detach_ns += j->took_ns;
+	free(j->tracers);
+	j->tracers = NULL;
+	return j->n;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct probed_file *f = ctx;
@@ -140,6 +227,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (h->kind == EV_UV_NEWCB && size >= sizeof(struct ev_uv)) {
 		const struct ev_uv *u = data;
 
+		detach_wait(f->owner);
 		err = tracer_watch_uv_callback(f->tracer, h->pid, u->cb);
 		if (err)
 			vlog("cannot probe libuv callback 0x%llx of process %u: %s",
@@ -201,6 +289,7 @@ static void file_unprobe(struct targets *t, struct probed_file *f)
 
 	if (!f->tracer)
 		return;
+	detach_wait(t);
 	file_close(t, f, now_ns());
 	tracer_read_stats(f->tracer, &s);
 	stats_add(&t->closed_stats, &s);
@@ -524,9 +613,11 @@ static void proc_count(struct targets *t, struct watched_proc *p)
 	p->cover0 = coverage_at(&f->cover, now_ns());
 	f->nprocs++;
 	f->idle_since = 0;
-	if (f->kind == FILE_UV)
+	if (f->kind == FILE_UV) {
 		/* libuv callbacks live in the program's files: probe them now */
+		detach_wait(t);
 		tracer_prescan_process(f->tracer, p->pid);
+	}
 	ilog("watching process %d (%s, %s%s%s)", p->pid, p->exe, file_runtime(f),
 	     f->version[0] ? " " : "", f->version);
 }
@@ -649,6 +740,7 @@ void targets_free(struct targets *t)
 {
 	if (!t)
 		return;
+	detach_wait(t);
 	for (size_t i = 0; i < t->nprocs; i++)
 		free(t->procs[i].exe);
 	free(t->procs);
@@ -771,6 +863,7 @@ static uint64_t sample_edge(struct targets *t, uint64_t now)
 		return next;
 	t->window_open = open;
 	if (open) {
+		detach_wait(t);
 		next_epoch(t);
 		t->windows++;
 		for (size_t i = 0; i < t->nfiles; i++)
@@ -791,13 +884,8 @@ static uint64_t sample_edge(struct targets *t, uint64_t now)
 		for (size_t i = 0; i < t->nfiles; i++)
 			if (!t->files[i]->captures)
 				file_close(t, t->files[i], t0);
-		for (size_t i = 0; i < t->nfiles; i++)
-			if (t->files[i]->tracer && !t->files[i]->open) {
-				tracer_probes_out(t->files[i]->tracer);
-				n++;
-			}
+		n = detach_start(t);
 		t1 = now_ns();
-		t->detach_ns += t1 - t0;
 	}
 	dlog("window %llu %s at %llu: %zu files, %.2f ms", (unsigned long long)t->windows,
 	     open ? "opened" : "closed", (unsigned long long)t0, n, (t1 - t0) / 1e6);
@@ -863,6 +951,7 @@ int targets_capture(struct targets *t, pid_t pid, bool on,
 
 	if (!f || !f->tracer)
 		return -ESRCH;
+	detach_wait(t);
 	if (on) {
 		t->capture_sink = sink;
 		t->capture_ctx = ctx;
@@ -981,6 +1070,7 @@ void targets_snapshot(struct targets *t, struct metrics_snapshot *s)
 	struct probe_stats total = t->closed_stats;
 	struct snap_ctx sc = {.t = t, .s = s, .now = now_ns()};
 
+	detach_wait(t); /* its links counted once they are gone */
 	sweep_unknown(t);
 	sc.nindex = t->nprocs;
 	sc.index = malloc((t->nprocs + 1) * sizeof(*sc.index));
