@@ -7,6 +7,16 @@
 //   mono BASE FINAL                 no counter went down between two scrapes
 //   gone FILE PID...                no series of these processes is left
 //   has FILE PID TYPE               the process has a series of TYPE with init > 0
+//   rates EB EF SB SF MIN PID...    per type and event, the sampled daemon's estimate
+//                                   (events / observed seconds, scrapes SB -> SF) is
+//                                   within 10% of the exact one's rate (EB -> EF), for
+//                                   every pair the exact one counted MIN times or more
+//   sampled FILE PID...             what sampled mode promises: no resources_alive,
+//                                   after <= before, every after with a duration
+//   exited FILE N PID...            each process shown as exited with N FSREQCALLBACK
+//                                   inits (its final counts)
+//   partial FILE N PID...           (sampled) those shown are exited, with <= N inits
+//   exits BASE FINAL EXE N          N more exits of EXE counted
 'use strict';
 const fs = require('fs');
 
@@ -52,6 +62,13 @@ function eventCounts(file) {
     if (!per.has(key)) per.set(key, [0, 0, 0, 0]);
     per.get(key)[KINDS.indexOf(s.labels.event)] = s.value;
   }
+  return out;
+}
+
+// pid -> value of a per-process family (no type label)
+function perProc(file, name) {
+  const out = new Map();
+  for (const s of parse(file).samples) if (s.name === name) out.set(+s.labels.pid, s.value);
   return out;
 }
 
@@ -193,6 +210,80 @@ if (mode === 'lint') {
   const left = parse(file).samples.filter((s) => pids.includes(s.labels.pid));
   if (left.length) bad.push(`${left.length} series left, e.g. ${left[0].name}{${left[0].raw}}`);
   else console.log(`no series of ${pids.length} processes left`);
+} else if (mode === 'rates') {
+  const [eb, ef, sb, sf, min, ...pids] = args;
+  const obs = (b, f, pid) => (perProc(f, 'asyncscope_observed_seconds_total').get(pid) || 0) -
+    (perProc(b, 'asyncscope_observed_seconds_total').get(pid) || 0);
+  const lines = [];
+  let pairs = 0, worst = 0;
+  for (const p of pids.map(Number)) {
+    const oe = obs(eb, ef, p), os = obs(sb, sf, p);
+    const de = deltas(eb, ef, p), ds = deltas(sb, sf, p);
+    if (!(oe > 0) || !(os > 0)) {
+      bad.push(`process ${p}: observed ${oe.toFixed(3)} s exact, ${os.toFixed(3)} s sampled`);
+      continue;
+    }
+    lines.push(`process ${p}: observed ${oe.toFixed(2)} s (exact), ${os.toFixed(2)} s (sampled, ${(100 * os / oe).toFixed(1)}%)`);
+    for (const [type, v] of de) {
+      const w = ds.get(type) || [0, 0, 0, 0];
+      for (let k = 0; k < 4; k++) {
+        if (v[k] < +min) continue;
+        const exact = v[k] / oe, est = w[k] / os, err = est / exact - 1;
+        pairs++;
+        worst = Math.max(worst, Math.abs(err));
+        const line = `  ${type} ${KINDS[k]}: exact ${exact.toFixed(1)}/s (${v[k]}), estimated ${est.toFixed(1)}/s (${w[k]}), ${(100 * err).toFixed(1)}%`;
+        lines.push(line);
+        if (Math.abs(err) > 0.10) bad.push(line.trim());
+      }
+    }
+  }
+  if (!pairs) bad.push('no (type, event) pair counted often enough to compare');
+  console.log(lines.join('\n'));
+  if (!bad.length) console.log(`${pairs} (type, event) rates, worst ${(100 * worst).toFixed(1)}% off`);
+} else if (mode === 'sampled') {
+  const [file, ...pids] = args;
+  const p = parse(file);
+  if (p.types.has('asyncscope_resources_alive')) bad.push('resources_alive shown in sampled mode');
+  const count = (name, pid, type) => (p.samples.find((s) => s.name === name && s.labels.pid === pid &&
+    s.labels.type === type) || { value: 0 }).value;
+  let types = 0, unknown = 0, events = 0;
+  for (const pid of pids) {
+    for (const [type, v] of eventCounts(file).get(+pid) || new Map()) {
+      types++;
+      const sum = v.reduce((a, b) => a + b, 0);
+      events += sum;
+      if (type === 'unknown') unknown += sum;
+      if (v[2] > v[1]) bad.push(`${pid} ${type}: ${v[2]} afters > ${v[1]} befores`);
+      const cb = count('asyncscope_callback_duration_seconds_count', pid, type);
+      if (cb !== v[2]) bad.push(`${pid} ${type}: ${cb} callback durations != ${v[2]} afters`);
+      const q = count('asyncscope_queue_delay_seconds_count', pid, type);
+      if (q > v[0]) bad.push(`${pid} ${type}: ${q} queue delays > ${v[0]} inits`);
+    }
+  }
+  if (!types) bad.push('no series');
+  if (unknown > 0.01 * events) bad.push(`${unknown} of ${events} events of type unknown`);
+  if (!bad.length) console.log(`${types} series: no resources_alive, after <= before, every after timed, ${unknown} of ${events} events untyped`);
+} else if (mode === 'exited' || mode === 'partial') {
+  const [file, n, ...pids] = args;
+  const ex = perProc(file, 'asyncscope_process_exited');
+  const counts = eventCounts(file);
+  let shown = 0;
+  for (const pid of pids.map(Number)) {
+    const fs = (counts.get(pid) || new Map()).get('FSREQCALLBACK');
+    if (mode === 'partial' && !fs && !ex.has(pid)) continue;
+    shown++;
+    if (ex.get(pid) !== 1) bad.push(`process ${pid}: process_exited ${ex.get(pid)}, want 1`);
+    const inits = fs ? fs[0] : 0;
+    if (mode === 'exited' ? inits !== +n : inits > +n) bad.push(`process ${pid}: ${inits} FSREQCALLBACK inits, want ${mode === 'exited' ? '' : '<= '}${n}`);
+  }
+  if (!bad.length) console.log(`${shown} of ${pids.length} exited processes shown` + (mode === 'exited' ? `, each with its ${n} FSREQCALLBACK inits` : ` (partly counted: the rest ran between windows)`));
+} else if (mode === 'exits') {
+  const [base, fin, exe, n] = args;
+  const total = (file) => (parse(file).samples.find((s) => s.name === 'asyncscope_processes_exited_total' &&
+    s.labels.exe === exe) || { value: 0 }).value;
+  const d = total(fin) - total(base);
+  if (d !== +n) bad.push(`processes_exited_total{exe=${exe}} went up by ${d}, want ${n}`);
+  else console.log(`${n} exits of ${exe} counted`);
 } else if (mode === 'has') {
   const [file, pid, type] = args;
   const v = (eventCounts(file).get(+pid) || new Map()).get(type);
