@@ -90,15 +90,38 @@ if node "$CHECK" sampled "$TMP/s1.prom" $pids > "$TMP/inv.txt"; then
 else
 	fail "sampled mode: $(cat "$TMP/inv.txt")"
 fi
-windows=$(awk '$1 == "asyncscope_daemon_sample_windows_total" { print $2 }' "$TMP/s1.prom")
-attach=$(awk '$1 == "asyncscope_daemon_probe_attach_seconds_total" { print $2 }' "$TMP/s1.prom")
-detach=$(awk '$1 == "asyncscope_daemon_probe_detach_seconds_total" { print $2 }' "$TMP/s1.prom")
-say "sampled daemon: $windows windows, $(node -e "console.log(($attach * 1000 / $windows).toFixed(1))") ms attaching and $(node -e "console.log(($detach * 1000 / $windows).toFixed(1))") ms detaching per window"
+metric() { awk -v n="$2" '$1 == n { print $2 }' "$1"; }
+windows=$(metric "$TMP/s1.prom" asyncscope_daemon_sample_windows_total)
+attach=$(metric "$TMP/s1.prom" asyncscope_daemon_probe_attach_seconds_total)
+detach=$(metric "$TMP/s1.prom" asyncscope_daemon_probe_detach_seconds_total)
+cpu0=$(metric "$TMP/s0.prom" asyncscope_daemon_cpu_seconds_total)
+cpu1=$(metric "$TMP/s1.prom" asyncscope_daemon_cpu_seconds_total)
+w0=$(metric "$TMP/s0.prom" asyncscope_daemon_sample_windows_total)
+say "sampled daemon: $windows windows over $(metric "$TMP/s1.prom" asyncscope_daemon_files_probed) files; per window $(node -e "console.log(($attach * 1000 / $windows).toFixed(1))") ms attaching, $(node -e "console.log(($detach * 1000 / $windows).toFixed(1))") ms detaching (background), $(node -e "console.log((($cpu1 - $cpu0) * 1000 / ($windows - $w0)).toFixed(1))") ms of daemon CPU (all of it, scrapes included)"
 check "sampled daemon: no link refused at a window's start" \
 	[ "$(awk '$1 == "asyncscope_daemon_probe_reattach_failures_total" { print $2 }' "$TMP/s1.prom")" = 0 ]
 for f in e1 s1; do
 	check "$f: no event lost" [ "$(awk '$1 == "asyncscope_daemon_events_lost_total" { print $2 }' "$TMP/$f.prom")" = 0 ]
 done
+
+# --- a capture in sampled mode: every event, its file kept open ---
+CAP=$(echo $pids | cut -d' ' -f1)
+ctl() { "$ASYNCSCOPE" daemon --config "$TMP/sampled.conf" --ctl "$*"; }
+o0=$(curl -sf "http://127.0.0.1:$P_sampled/metrics" | awk -v p="$CAP" '$1 ~ "^asyncscope_observed_seconds_total" && $1 ~ "pid=\"" p "\"" { print $2 }')
+check "sampled: capture on" quiet ctl capture "$CAP" on
+sleep 2
+check "sampled: capture off" quiet ctl capture "$CAP" off
+o1=$(curl -sf "http://127.0.0.1:$P_sampled/metrics" | awk -v p="$CAP" '$1 ~ "^asyncscope_observed_seconds_total" && $1 ~ "pid=\"" p "\"" { print $2 }')
+capfile=$(ls "$TMP/sampled.state"/capture-"$CAP"-*.asr | tail -n 1)
+stats=$(node -e '
+const t = JSON.parse(require("child_process").execFileSync(process.argv[1], ["report", "-q", process.argv[2], "--view", "top", "--format", "json"], { encoding: "utf8" }));
+const f = t.types.find((x) => x.type === "FSREQCALLBACK");
+console.log(f ? f.count : 0)' "$ASYNCSCOPE" "$capfile")
+say "capture of $CAP for 2 s: $stats FSREQCALLBACK resources; observed $(node -e "console.log(($o1 - $o0).toFixed(2))") s over it"
+# 200 fs.stat a second: 2 s of every event is ~400; a window's share would be ~100
+check "sampled: the capture holds every event while it is on (> 300 fs.stat in 2 s)" [ "$stats" -gt 300 ]
+check "sampled: observed time runs in full while captured (> 1.8 s of the 2 s)" \
+	node -e "process.exit($o1 - $o0 > 1.8 ? 0 : 1)"
 
 # --- 20 short processes between two scrapes ---
 N22=$(node_bin 22)
