@@ -48,7 +48,7 @@ void test_daemon_config__defaults(void)
 	ASSERT_EQ(c.capture_budget, 256ULL << 20, "budget 256 MiB");
 	ASSERT_EQ(c.capture_file_size, 16ULL << 20, "file size 16 MiB");
 	ASSERT_EQ(c.mode, DAEMON_SAMPLED, "sampled by default");
-	ASSERT_EQ(c.sample_window_ns, 1000000000ULL, "window 1 s");
+	ASSERT_EQ(c.sample_window_ns, 500000000ULL, "window 0.5 s");
 	ASSERT_EQ(c.sample_period_ns, 20000000000ULL, "period 20 s");
 	ASSERT_EQ(c.exit_linger_ns, 60000000000ULL, "linger 60 s");
 	ASSERT_TRUE(!c.ninclude_exe && !c.nexclude_exe && !c.ninclude_cgroup && !c.nexclude_cgroup,

@@ -12,7 +12,7 @@
  *   include_cgroup    = /system.slice/app-*.service
  *   exclude_cgroup    = /system.slice/app-batch.service
  *   mode              = sampled # or exact: every event, probes always in
- *   sample_window     = 1s      # sampled: probes in for this long ...
+ *   sample_window     = 500ms   # sampled: probes in for this long ...
  *   sample_period     = 20s     # ... once in every period (ms, s, m)
  *   exit_linger       = 60s     # an exited process's final series stay this long
  *
@@ -38,7 +38,7 @@
 #define DAEMON_DEFAULT_CAPTURE_FILE_SIZE (16ULL << 20)
 #define DAEMON_MIN_CAPTURE_FILE_SIZE	 (64ULL << 10)
 #define DAEMON_NS_PER_MS		 1000000ULL
-#define DAEMON_DEFAULT_SAMPLE_WINDOW	 (1000 * DAEMON_NS_PER_MS)
+#define DAEMON_DEFAULT_SAMPLE_WINDOW	 (500 * DAEMON_NS_PER_MS)
 #define DAEMON_DEFAULT_SAMPLE_PERIOD	 (20000 * DAEMON_NS_PER_MS)
 #define DAEMON_DEFAULT_EXIT_LINGER	 (60000 * DAEMON_NS_PER_MS)
 /* attaching and detaching cost milliseconds: shorter windows are mostly edges */
@@ -66,7 +66,7 @@ struct daemon_config {
 	char **exclude_cgroup;
 	size_t nexclude_cgroup;
 	enum daemon_mode mode;	   /* default sampled */
-	uint64_t sample_window_ns; /* sampled: probes in this long (default 1 s) ... */
+	uint64_t sample_window_ns; /* sampled: probes in this long (default 0.5 s) ... */
 	uint64_t sample_period_ns; /* ... once every period (default 20 s) */
 	uint64_t exit_linger_ns;   /* an exited process's series kept (default 60 s; 0: none) */
 };
