@@ -10,7 +10,7 @@
 // the load generator and asyncscope to CPU 0. Tracers attach with -p to a
 // workload that waits on stdin, so only the work itself is timed.
 //
-//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,probes,fsstat,timers,awaits,uvstat,ingest,report,daemon]
+//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,daemon-http,probes,fsstat,timers,awaits,uvstat,ingest,report,daemon]
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
@@ -60,8 +60,8 @@ function configs(node, withExact = true, withDaemon = false) {
       env: { ASYNCSCOPE_BENCH_EMPTY_PROGRAMS: '1' }, floor: true },
     { name: 'asyncscope node layer', node: [], tracer: ['--js', 'off'] },
   );
-  // the daemon's aggregation mode: the same probes as the node layer, counted in BPF maps
-  if (withDaemon) list.push({ name: 'asyncscope daemon (aggregation)', node: [], daemon: true });
+  // the daemon, probes always in: the same probes as the node layer, counted in BPF maps
+  if (withDaemon) list.push({ name: 'asyncscope daemon, exact', node: [], daemon: 'exact' });
   list.push(
     { name: 'asyncscope trace, default (node + js default)', node: [], tracer: ['--js', 'default'] },
   );
@@ -182,12 +182,27 @@ async function runMicro(node, cfg, workload, env) {
   return { value: res.ms, ops: res.ops, summary };
 }
 
-// asyncscope daemon on CPU 0, serving /metrics on a port of its own.
-async function startDaemon() {
+// The daemon in its default (sampled) mode under the HTTP benchmark: its
+// probes are in for one window per period, so runs are one whole period
+// long (whatever the phase, each then holds one window), beside bare runs
+// as long.
+const daemonConfigs = () => [
+  { name: 'bare', node: [] },
+  { name: 'asyncscope daemon, default (sampled)', node: [], daemon: 'sampled' },
+];
+function samplePeriodSeconds() {
+  const text = execFileSync(ASYNCSCOPE, ['daemon', '--print-config'], { encoding: 'utf8' });
+  const m = /^sample_period = (\d+)(ms|s|m)$/m.exec(text);
+  return m ? Number(m[1]) * { ms: 0.001, s: 1, m: 60 }[m[2]] : NaN;
+}
+
+// asyncscope daemon on CPU 0, serving /metrics on a port of its own, in mode
+// (the config's default when not given).
+async function startDaemon(mode) {
   const conf = path.join(TMP, 'daemon.conf');
   const port = 19900 + (process.pid % 100);
   fs.mkdirSync(path.join(TMP, 'state'), { recursive: true });
-  fs.writeFileSync(conf, `state_dir = ${path.join(TMP, 'state')}\n`);
+  fs.writeFileSync(conf, `state_dir = ${path.join(TMP, 'state')}\n${mode ? `mode = ${mode}\n` : ''}`);
   const d = spawn('taskset', ['-c', '0', ASYNCSCOPE, 'daemon', '--config', conf, '--listen', `127.0.0.1:${port}`],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   const next = lineReader(d.stderr);
@@ -219,7 +234,7 @@ function daemonSummary(text, pid) {
 // One run of the HTTP benchmark: {value (req/s), ops (requests), cpu_ns_per_op,
 // summary, progs (with opts.bpfStats: what each probe program ran)}
 async function runHttp(node, cfg, seconds, conns, opts = {}) {
-  const daemon = cfg.daemon ? await startDaemon() : null;
+  const daemon = cfg.daemon ? await startDaemon(cfg.daemon) : null;
   const child = spawn('taskset', ['-c', '1', node, ...cfg.node, path.join(W, 'http.js')],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const next = lineReader(child.stdout);
@@ -446,6 +461,15 @@ async function main() {
       fs.writeFileSync('/proc/sys/kernel/bpf_stats_enabled', old);
     }
   }
+  if (want('daemon-http')) {
+    const period = samplePeriodSeconds();
+    for (const m of majors) {
+      const node = nodeBin(m);
+      for (const conns of [8, 32])
+        results.push(await benchmark(`HTTP keep-alive under the daemon, node ${m} (wrk -t1 -c${conns}, ${period} s: one whole sampling period, so one window whatever its phase)`,
+          'req/s', true, node, daemonConfigs(), (cfg) => runHttp(node, cfg, period, conns)));
+    }
+  }
   const microNode = nodeBin(majors[majors.length - 1]);
   const micro = [
     ['fsstat', 'fs.stat, 32 in flight', { N: opt.quick ? '10000' : '40000' }],
@@ -497,7 +521,7 @@ async function main() {
     };
     const runs = { exec: [], node: [] };
     for (let r = 0; r < opt.rounds; r++) {
-      const d = await startDaemon();
+      const d = await startDaemon('exact');
       // the node binary probed once before the timed part, as on a host running it
       spawnSync(node, ['-e', '0']);
       await new Promise((ok) => setTimeout(ok, 500));
@@ -519,7 +543,7 @@ async function main() {
       rss0: median(xs.map((x) => x.rss0)) / 2 ** 20, rss1: median(xs.map((x) => x.rss1)) / 2 ** 20,
       links0: xs[0].links0, links1: xs[0].links1, lost: Math.max(...xs.map((x) => x.lost)),
     });
-    results.push({ title: `Daemon: following the host (exec and exit discovery, per-process state)`, daemon: [
+    results.push({ title: `Daemon: following the host (exec and exit discovery, per-process state; exact mode)`, daemon: [
       row('execs of /bin/true (not node, not libuv)', nExec, runs.exec),
       row(`short node ${majors[majors.length - 1]} processes in a row (fs.stat each)`, nNode, runs.node),
     ] });
