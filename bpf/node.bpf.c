@@ -314,7 +314,8 @@ static __always_inline __u16 wrap_type(__u64 wrap, const __u64 ids[2])
 	__u32 provider;
 
 	if (!wrap ||
-	    bpf_probe_read_user(have, sizeof(have), (const void *)(wrap + node_off.wrap_async_id)) ||
+	    bpf_probe_read_user(have, sizeof(have),
+				(const void *)(wrap + node_off.wrap_async_id)) ||
 	    have[0] != ids[0] || have[1] != ids[1] ||
 	    try_read_u32(wrap + node_off.wrap_provider, &provider) || provider >= AGG_TYPE_UNKNOWN)
 		return AGG_TYPE_UNKNOWN;
@@ -343,7 +344,8 @@ static __always_inline __u64 object_wrap(__u64 arg)
 
 /* provider: the wrap's, as read with its id (the type if its init was not seen). */
 static __always_inline void emit_destroy(struct thread_state *ts, const struct node_probe *p,
-					 __u64 id, __u64 env, __u64 wrap, __u32 provider, __u8 flags)
+					 __u64 id, __u64 env, __u64 wrap, __u32 provider,
+					 __u8 flags)
 {
 	struct ev_node *e;
 
@@ -351,7 +353,9 @@ static __always_inline void emit_destroy(struct thread_state *ts, const struct n
 		struct agg_id *v = agg_id_find(LAYER_NODE, env, id);
 
 		agg_destroy_of(LAYER_NODE, env, id, v,
-			       v ? v->type : provider < AGG_TYPE_UNKNOWN ? provider : AGG_TYPE_UNKNOWN);
+			       v			   ? v->type :
+			       provider < AGG_TYPE_UNKNOWN ? provider :
+							     AGG_TYPE_UNKNOWN);
 	}
 	e = event_begin(ts, p, EV_DESTROY, flags);
 	e->id = id;
@@ -375,7 +379,8 @@ static __always_inline bool in_constructor(__u64 ra)
  * no old id to destroy, whatever live_wraps holds for its address: a wrap
  * freed unseen (between windows), whose memory it reuses.
  */
-static __always_inline int emit_init(struct node_probe *p, __u64 wrap, __u64 ra_at, bool constructed)
+static __always_inline int emit_init(struct node_probe *p, __u64 wrap, __u64 ra_at,
+				     bool constructed)
 {
 	struct live_key key = {.pid = p->pid_tgid >> 32, .wrap = wrap};
 	struct thread_state *ts;
@@ -540,8 +545,9 @@ static __always_inline int scope_push(struct thread_state *ts, struct node_probe
 		struct agg_id *v = agg_id_find(LAYER_NODE, env, id);
 
 		if (!v) {
-			__u16 type = provider < AGG_TYPE_UNKNOWN ? provider :
-								   wrap_type(object_wrap(obj_arg), ids);
+			__u16 type = provider < AGG_TYPE_UNKNOWN ?
+					     provider :
+					     wrap_type(object_wrap(obj_arg), ids);
 
 			if (type != AGG_TYPE_UNKNOWN)
 				v = agg_adopt(LAYER_NODE, env, id, type);
