@@ -351,11 +351,9 @@ static __always_inline void emit_destroy(struct thread_state *ts, const struct n
 
 	if (aggregate) {
 		struct agg_id *v = agg_id_find(LAYER_NODE, env, id);
+		__u16 type = provider < AGG_TYPE_UNKNOWN ? provider : AGG_TYPE_UNKNOWN;
 
-		agg_destroy_of(LAYER_NODE, env, id, v,
-			       v			   ? v->type :
-			       provider < AGG_TYPE_UNKNOWN ? provider :
-							     AGG_TYPE_UNKNOWN);
+		agg_destroy_of(LAYER_NODE, env, id, v, v ? v->type : type);
 	}
 	e = event_begin(ts, p, EV_DESTROY, flags);
 	e->id = id;
