@@ -61,6 +61,9 @@ const volatile bool uv_stop_to_probe = false;
  * (all of a shared libuv; the uv_* functions of a program with its own copy) */
 const volatile __u64 uv_ino = 0;
 const volatile __u64 uv_code_lo = 0, uv_code_hi = 0;
+/* object types (bits) whose init function is not probed (single-stepped):
+ * their first start is where their init is counted */
+const volatile __u64 uv_init_unprobed = 0;
 
 struct code_at {
 	__u64 addr;
@@ -154,12 +157,15 @@ static __always_inline void emit_uv(__u16 kind, const struct uv_obj *o, __u64 ob
 /*
  * An object made before attach (or, sampled, outside every window), taken
  * in when first seen: reported as an init, except that in sampled mode
- * none is counted, since it was not made now; its type is kept.
+ * none is counted, since it was not made now (its type is kept), unless
+ * at_start and its type's init is not probed: its first start stands for
+ * its init then, as in exact mode.
  */
 static __always_inline void emit_uv_taken_in(struct uv_obj *o, __u64 obj, __u64 trigger,
-					     __u64 wrap_id)
+					     __u64 wrap_id, bool at_start)
 {
-	if (!aggregate || !sampled) {
+	if (!aggregate || !sampled ||
+	    (at_start && o->type < 64 && (uv_init_unprobed >> o->type) & 1)) {
 		emit_uv(EV_INIT, o, obj, trigger, wrap_id);
 		return;
 	}
@@ -391,7 +397,7 @@ int uv_api(struct pt_regs *ctx)
 				o->flags |= UVO_INTERNAL;
 			note_cb(pid, cb, o);
 			emit_uv_taken_in(o, obj, current_uv_id(ts),
-					 owning_wrap_id(pid, obj, o->type));
+					 owning_wrap_id(pid, obj, o->type), true);
 			return 0;
 		}
 		o->cb = cb;
@@ -483,7 +489,7 @@ int BPF_UPROBE(uv_cb_enter, __u64 obj)
 		if (!o)
 			return 0;
 		o->flags |= UVO_ADOPTED;
-		emit_uv_taken_in(o, obj, current_uv_id(ts), 0);
+		emit_uv_taken_in(o, obj, current_uv_id(ts), 0, false);
 	}
 	o->epoch = sample_epoch;
 	/* only the callback registered for it: not an alloc_cb, nor a work_cb

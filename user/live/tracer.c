@@ -97,6 +97,13 @@ static int attach_node(struct tracer *t, const struct tracer_opts *o)
 	return 0;
 }
 
+/* An init probe that would be single-stepped is left out: the handle is
+ * taken in at its first start instead. */
+static bool uv_init_left_out(const struct uv_site *s)
+{
+	return !s->wrapper && !s->emulated && s->api->role == UVR_INIT;
+}
+
 static int attach_uv(struct tracer *t, const struct tracer_opts *o)
 {
 	int err;
@@ -106,9 +113,7 @@ static int attach_uv(struct tracer *t, const struct tracer_opts *o)
 
 		if (s->wrapper)
 			continue; /* its callee is probed and sees the same call */
-		/* an init probe that would be single-stepped is left out: the
-		 * handle is taken in at its first start instead */
-		if (!s->emulated && s->api->role == UVR_INIT)
+		if (uv_init_left_out(s))
 			continue;
 		err = attach_at(t, t->skel->progs.uv_api, false, o->pid, o->uv->path, s->file_off,
 				uv_api_cookie(s->api), s->api->name);
@@ -219,6 +224,9 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	if (o->uv) {
 		struct stat st;
 
+		for (int i = 0; i < o->uv->nsites; i++)
+			if (uv_init_left_out(&o->uv->sites[i]) && o->uv->sites[i].api->type < 64)
+				skel->rodata->uv_init_unprobed |= 1ULL << o->uv->sites[i].api->type;
 		if (!stat(o->uv->path, &st)) {
 			skel->rodata->uv_ino = st.st_ino;
 			skel->rodata->uv_code_lo = o->uv->code_lo;
