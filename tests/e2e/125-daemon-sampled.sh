@@ -3,7 +3,8 @@
 # The daemon's default sampled mode against its exact mode, both watching
 # the same processes at once: node 20, 22 and 24 run a steady workload
 # (steady.js: fs.stat, a TCP ping-pong on one long-lived socket, HTTP over
-# keep-alive connections, at fixed rates); over the same stretch of time
+# keep-alive connections, at fixed rates), beside a Python asyncio ping-pong
+# on uvloop (the libuv layer, uvloop_steady.py); over the same stretch of time
 # the sampled daemon (0.25 s every 1 s, so the test stays short) estimates
 # each (type, event) rate as events / observed seconds, and the estimate
 # must be within 10% of the exact daemon's rate. Then 20 short node
@@ -14,6 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 require_bpf
 command -v curl > /dev/null || skip_or_fail "curl not installed"
+/usr/bin/python3 -c 'import uvloop' 2> /dev/null || skip_or_fail "python3-uvloop not installed"
 
 BASEPORT=$((18000 + $$ % 1000))
 LINGER=4
@@ -65,11 +67,13 @@ for m in $(node_majors); do
 	"$(node_bin "$m")" "$WORKLOADS/steady.js" < /dev/null > "$TMP/steady.$m" &
 	BG_PIDS="$BG_PIDS $!"
 done
-for m in $(node_majors); do
-	wait_for "$TMP/steady.$m" 20 || fail "node $m workload did not start"
+/usr/bin/python3 "$E2E_DIR/thirdparty/uvloop_steady.py" < /dev/null > "$TMP/steady.uv" &
+BG_PIDS="$BG_PIDS $!"
+for m in $(node_majors) uv; do
+	wait_for "$TMP/steady.$m" 20 || fail "$m workload did not start"
 	pid=$(sed -n 's/^ready //p' "$TMP/steady.$m")
 	watched exact "$pid" && watched sampled "$pid"
-	check "node $m ($pid) watched by both daemons" [ $? -eq 0 ]
+	check "$([ "$m" = uv ] && echo "python3 + uvloop" || echo "node $m") ($pid) watched by both daemons" [ $? -eq 0 ]
 	pids="$pids $pid"
 done
 sleep 1
