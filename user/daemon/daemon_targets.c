@@ -611,6 +611,8 @@ static void proc_count(struct targets *t, struct watched_proc *p)
 		return;
 	p->counted = true;
 	p->cover0 = coverage_at(&f->cover, now_ns());
+	/* a process of that pid kept after its exit: labels would clash */
+	exited_forget_pid(&t->exited, p->pid);
 	f->nprocs++;
 	f->idle_since = 0;
 	if (f->kind == FILE_UV) {
@@ -687,15 +689,13 @@ static void consider(struct targets *t, pid_t pid, bool from_exec)
 	char exe[PATH_MAX];
 
 	if (p && (p->start != start || from_exec)) {
-		/* pid reused (its exit was missed), or a new image: start over */
-		if (p->start != start)
-			proc_exited(t, p, now_ns());
+		/* pid reused (its exit was missed), or a new image: what ran
+		 * there has ended, as an exit would have ended it */
+		proc_exited(t, p, now_ns());
 		proc_remove(t, p);
 	} else if (p) {
 		return;
 	}
-	/* a process of that pid kept after its exit: labels would clash */
-	exited_forget_pid(&t->exited, pid);
 	if (!start || proc_exe_target(pid, exe, sizeof(exe)))
 		return; /* gone, or a kernel thread */
 	if (array_grow((void **)&t->procs, &t->procs_cap, t->nprocs + 1, sizeof(*t->procs)))
