@@ -85,7 +85,7 @@ void tracer_forget_process_rows(struct tracer *t, pid_t pid,
  * with a new epoch (not 0) starts the counting; tracer_window_close() stops
  * it and tracer_probes_out() takes the probes out again, so the window's
  * edges are exact in time whatever attaching costs. Counts stay in the maps
- * across windows. tracer_probes_in returns the sites the kernel refused.
+ * across windows. tracer_probes_in returns how many links the kernel refused.
  */
 size_t tracer_probes_in(struct tracer *t);
 void tracer_window_open(struct tracer *t, uint32_t epoch);
