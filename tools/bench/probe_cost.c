@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 				       "/proc/self/exe", off, 0, costs[i].name)))
 			goto cleanup;
 	}
-	if ((err = uprobes_commit(u, NULL))) {
+	if ((err = uprobes_commit(u, NULL, NULL))) {
 		fprintf(stderr, "probe-cost: attach: %s\n", strerror(-err));
 		goto cleanup;
 	}
