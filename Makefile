@@ -223,7 +223,8 @@ fuzz: $(OUTPUT)/fuzz/fuzz-capture
 			fuzz.log | tail -n 12; exit $$rc; }
 
 # Side-by-side overhead benchmarks (root); writes bench/results.md and .json.
-# BENCH_ARGS="--rounds 5" or "--only http,fsstat" narrow or widen the run.
+# BENCH_ARGS="--rounds 5" or "--only http,fsstat" narrow or widen the run;
+# "--nodes 24 --out /tmp/b" runs one node line and leaves bench/ alone.
 bench: deps asyncscope $(OUTPUT)/ingest-bench $(OUTPUT)/probe-cost
 	$(Q)tools/fetch-node.sh all
 	$(Q)node tools/bench/bench.js $(BENCH_ARGS)

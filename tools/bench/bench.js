@@ -11,6 +11,9 @@
 // workload that waits on stdin, so only the work itself is timed.
 //
 //   node tools/bench/bench.js [--rounds N] [--quick] [--only http,daemon-http,probes,fsstat,timers,awaits,uvstat,ingest,report,daemon]
+//                             [--nodes 20,24] [--out DIR]
+// --nodes and --out are for experiments: a subset of the node lines in
+// tests/node-versions, and results written elsewhere than bench/.
 'use strict';
 const { spawn, spawnSync, execFileSync } = require('child_process');
 const fs = require('fs');
@@ -22,11 +25,13 @@ const ASYNCSCOPE = path.join(TOP, 'asyncscope');
 const W = path.join(__dirname, 'workloads');
 const P = path.join(__dirname, 'preload');
 const args = process.argv.slice(2);
-const opt = { rounds: 3, quick: false, only: null };
+const opt = { rounds: 3, quick: false, only: null, nodes: null, out: path.join(TOP, 'bench') };
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--rounds') opt.rounds = Number(args[++i]);
   else if (args[i] === '--quick') opt.quick = true;
   else if (args[i] === '--only') opt.only = args[++i].split(',');
+  else if (args[i] === '--nodes') opt.nodes = args[++i].split(',').map(Number);
+  else if (args[i] === '--out') opt.out = path.resolve(args[++i]);
   else { console.error(`bench: unknown option ${args[i]}`); process.exit(2); }
 }
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'asyncscope-bench-'));
@@ -37,7 +42,8 @@ function nodeBin(major) {
 }
 function nodeMajors() {
   return fs.readFileSync(path.join(TOP, 'tests/node-versions'), 'utf8').split('\n')
-    .filter((l) => l && !l.startsWith('#')).map((l) => Number(l.split(/\s+/)[0]));
+    .filter((l) => l && !l.startsWith('#')).map((l) => Number(l.split(/\s+/)[0]))
+    .filter((m) => !opt.nodes || opt.nodes.includes(m));
 }
 function supportsTrackPromises(node) {
   const r = spawnSync(node, ['-e', `const ah=require('async_hooks');let n=0;ah.createHook({init(i,t){if(t==='PROMISE')n++},trackPromises:false}).enable();Promise.resolve().then(()=>{});setImmediate(()=>console.log(n))`], { encoding: 'utf8' });
@@ -594,11 +600,11 @@ async function main() {
       log(`report on ${label}: done`);
     }
   }
-  fs.mkdirSync(path.join(TOP, 'bench'), { recursive: true });
-  fs.writeFileSync(path.join(TOP, 'bench/results.json'), JSON.stringify({ meta, rounds: opt.rounds, results }, null, 2) + '\n');
-  fs.writeFileSync(path.join(TOP, 'bench/results.md'), markdown(results, meta) + '\n');
+  fs.mkdirSync(opt.out, { recursive: true });
+  fs.writeFileSync(path.join(opt.out, 'results.json'), JSON.stringify({ meta, rounds: opt.rounds, results }, null, 2) + '\n');
+  fs.writeFileSync(path.join(opt.out, 'results.md'), markdown(results, meta) + '\n');
   fs.rmSync(TMP, { recursive: true, force: true });
-  log('wrote bench/results.md and bench/results.json');
+  log(`wrote ${path.join(opt.out, 'results.md')} and results.json`);
 }
 
 main().catch((e) => { console.error(`bench: ${e.stack}`); process.exit(1); });
