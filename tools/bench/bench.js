@@ -188,14 +188,6 @@ async function runMicro(node, cfg, workload, env) {
   return { value: res.ms, ops: res.ops, summary };
 }
 
-// The daemon in its default (sampled) mode under the HTTP benchmark: its
-// probes are in for one window per period, so runs are one whole period
-// long (whatever the phase, each then holds one window), beside bare runs
-// as long.
-const daemonConfigs = () => [
-  { name: 'bare', node: [] },
-  { name: 'asyncscope daemon, default (sampled)', node: [], daemon: 'sampled' },
-];
 function samplePeriodSeconds() {
   const text = execFileSync(ASYNCSCOPE, ['daemon', '--print-config'], { encoding: 'utf8' });
   const m = /^sample_period = (\d+)(ms|s|m)$/m.exec(text);
@@ -204,11 +196,11 @@ function samplePeriodSeconds() {
 
 // asyncscope daemon on CPU 0, serving /metrics on a port of its own, in mode
 // (the config's default when not given).
-async function startDaemon(mode) {
+async function startDaemon(mode, extraConfig = '') {
   const conf = path.join(TMP, 'daemon.conf');
   const port = 19900 + (process.pid % 100);
   fs.mkdirSync(path.join(TMP, 'state'), { recursive: true });
-  fs.writeFileSync(conf, `state_dir = ${path.join(TMP, 'state')}\n${mode ? `mode = ${mode}\n` : ''}`);
+  fs.writeFileSync(conf, `state_dir = ${path.join(TMP, 'state')}\n${mode ? `mode = ${mode}\n` : ''}${extraConfig}`);
   const d = spawn('taskset', ['-c', '0', ASYNCSCOPE, 'daemon', '--config', conf, '--listen', `127.0.0.1:${port}`],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   const next = lineReader(d.stderr);
@@ -230,10 +222,101 @@ function daemonSummary(text, pid) {
   const sample = (name) => Number((text.match(new RegExp(`^${name} (\\S+)$`, 'm')) || [])[1]);
   let events = 0;
   for (const m of text.matchAll(new RegExp(`^asyncscope_events_total\\{pid="${pid}",[^}]*\\} (\\d+)$`, 'gm'))) events += Number(m[1]);
+  const observed = text.match(new RegExp(`^asyncscope_observed_seconds_total\\{pid="${pid}",[^}]*\\} (\\S+)$`, 'm'));
   return {
-    events, lost: sample('asyncscope_daemon_events_lost_total'), bytes: 0,
+    events, observed_s: observed ? Number(observed[1]) : 0, lost: sample('asyncscope_daemon_events_lost_total'), bytes: 0,
     self_cpu_us: sample('asyncscope_daemon_cpu_seconds_total') * 1e6,
     self_maxrss_kb: sample('asyncscope_daemon_resident_memory_bytes') / 1024,
+  };
+}
+
+// The daemon's default (sampled) mode against an unobserved twin. Bare runs
+// of one server here differ by up to ±20% from one minute to the next (other
+// guests of the host), so the ≤ 2% a daemon may cost cannot be seen in runs
+// one after the other. Two copies of the node binary (two files: the daemon
+// leaves one out by exclude_exe and probes nothing of it) serve HTTP side
+// by side on CPU 1, one wrk each on CPU 0, for one whole sampling period
+// (one window whatever its phase): what the machine does to one twin it
+// does to the other in the same second, so their ratio is the daemon's
+// cost. The twins swap roles from round to round; a control pair with no
+// daemon shows the method's own spread.
+function makeTwins(node) {
+  return [0, 1].map((i) => {
+    const dir = path.join(TMP, `twin${i}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const bin = path.join(dir, 'node');
+    fs.copyFileSync(node, bin);
+    fs.chmodSync(bin, 0o755);
+    return bin;
+  });
+}
+function wrkRun(port, conns, seconds) {
+  return new Promise((resolve) => {
+    const w = spawn('taskset', ['-c', '0', 'wrk', '-t1', `-c${conns}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    w.stdout.setEncoding('utf8');
+    w.stdout.on('data', (d) => { out += d; });
+    w.on('exit', () => resolve({ rps: Number((out.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]), reqs: Number((out.match(/(\d+) requests in/) || [])[1]) }));
+  });
+}
+// One side-by-side run; observe: index of the twin the daemon watches, or -1
+// (control). Returns each twin's CPU ns and req/s, and what the daemon counted.
+async function runTwin(twins, observe, seconds, conns) {
+  const daemon = observe >= 0 ? await startDaemon(null, `exclude_exe = ${twins[1 - observe]}\n`) : null;
+  const servers = [];
+  for (const bin of twins) {
+    const child = spawn('taskset', ['-c', '1', bin, path.join(W, 'http.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [, pid, port] = (await lineReader(child.stdout)(/^ready \d+ \d+/)).split(' ').map(Number);
+    servers.push({ child, pid, port });
+  }
+  let base = null;
+  if (daemon) {
+    await daemon.next(new RegExp(`watching process ${servers[observe].pid} `));
+    base = daemonSummary(await scrape(daemon.port), servers[observe].pid);
+  }
+  await Promise.all(servers.map((x) => wrkRun(x.port, conns, 1))); // warm-up
+  const cpu0 = servers.map((x) => processCpuNs(x.pid));
+  const runs = await Promise.all(servers.map((x) => wrkRun(x.port, conns, seconds)));
+  const cpu1 = servers.map((x) => processCpuNs(x.pid));
+  let counted = null;
+  if (daemon) {
+    const end = daemonSummary(await scrape(daemon.port), servers[observe].pid);
+    const other = daemonSummary(await scrape(daemon.port), servers[1 - observe].pid);
+    counted = { events: end.events - base.events, observed_s: end.observed_s - base.observed_s, lost: end.lost,
+      self_cpu_ms: (end.self_cpu_us - base.self_cpu_us) / 1000, other_events: other.events, reqs: runs[observe].reqs };
+    daemon.child.kill('SIGTERM');
+    await exited(daemon.child);
+  }
+  for (const x of servers) { x.child.kill('SIGTERM'); await exited(x.child); }
+  return { cpu_ns_per_req: runs.map((r, i) => (cpu1[i] - cpu0[i]) / r.reqs), rps: runs.map((r) => r.rps), counted };
+}
+async function twinBenchmark(title, node, seconds, conns) {
+  const twins = makeTwins(node);
+  const control = [];
+  const watched = [];
+  for (let r = 0; r < opt.rounds; r++) {
+    try {
+      const c = await runTwin(twins, -1, seconds, conns);
+      control.push({ cpu: c.cpu_ns_per_req[0] / c.cpu_ns_per_req[1], rps: c.rps[0] / c.rps[1] });
+      const o = r % 2;
+      const d = await runTwin(twins, o, seconds, conns);
+      watched.push({ cpu: d.cpu_ns_per_req[o] / d.cpu_ns_per_req[1 - o], rps: d.rps[o] / d.rps[1 - o], cpu_us: d.cpu_ns_per_req[o] / 1000, ...d.counted });
+    } catch (e) {
+      log(`${title}: ${e.message}`);
+    }
+    log(`${title}: round ${r + 1}/${opt.rounds} done`);
+  }
+  for (const t of twins) fs.rmSync(path.dirname(t), { recursive: true, force: true });
+  const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  const row = (name, xs) => ({ config: name, n: xs.length, cpu: spread(xs.map((x) => x.cpu)), rps: spread(xs.map((x) => x.rps)) });
+  return {
+    title, twin: [
+      row('no daemon (control: twin 0 against twin 1)', control),
+      { ...row('asyncscope daemon, default (sampled): watched twin against the other', watched),
+        events_per_req: median(watched.map((x) => x.events / x.reqs)), observed_s: median(watched.map((x) => x.observed_s)),
+        other_events: Math.max(...watched.map((x) => x.other_events)), lost: Math.max(...watched.map((x) => x.lost)),
+        self_cpu_ms: median(watched.map((x) => x.self_cpu_ms)) },
+    ],
   };
 }
 
@@ -373,6 +456,16 @@ function markdown(results, meta) {
       out.push('');
       continue;
     }
+    if (r.twin) {
+      out.push('Ratios are of the twin named first to the other, measured in the same seconds: target CPU per request (all its threads, schedstat) and req/s; median [min–max] over the rounds.', '');
+      out.push('| configuration | rounds | CPU per request vs twin | req/s vs twin | events counted per request | observed s per run | events counted of the other twin | daemon CPU ms per run | lost |', '|---|---|---|---|---|---|---|---|---|');
+      const pct = (x) => `${x >= 1 ? '+' : ''}${fmt((x - 1) * 100, 1)}%`;
+      for (const x of r.twin) {
+        out.push(`| ${x.config} | ${x.n} | ${pct(x.cpu.median)} [${pct(x.cpu.min)}..${pct(x.cpu.max)}] | ${pct(x.rps.median)} [${pct(x.rps.min)}..${pct(x.rps.max)}] | ${x.events_per_req == null ? '—' : fmt(x.events_per_req, 3)} | ${x.observed_s == null ? '—' : fmt(x.observed_s, 2)} | ${x.other_events ?? '—'} | ${x.self_cpu_ms == null ? '—' : fmt(x.self_cpu_ms, 0)} | ${x.lost ?? '—'} |`);
+      }
+      out.push('');
+      continue;
+    }
     if (r.probes) {
       out.push('| configuration | hits/request | BPF µs/request | program | runs/request | ns/run |', '|---|---|---|---|---|---|');
       for (const c of r.probes) {
@@ -472,8 +565,8 @@ async function main() {
     for (const m of majors) {
       const node = nodeBin(m);
       for (const conns of [8, 32])
-        results.push(await benchmark(`HTTP keep-alive under the daemon, node ${m} (wrk -t1 -c${conns}, ${period} s: one whole sampling period, so one window whatever its phase)`,
-          'req/s', true, node, daemonConfigs(), (cfg) => runHttp(node, cfg, period, conns)));
+        results.push(await twinBenchmark(`HTTP keep-alive under the daemon, node ${m}: twins side by side (wrk -t1 -c${conns} each, ${period} s: one whole sampling period, so one window whatever its phase)`,
+          node, period, conns));
     }
   }
   const microNode = nodeBin(majors[majors.length - 1]);
