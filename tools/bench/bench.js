@@ -10,7 +10,7 @@
 // the load generator and asyncscope to CPU 0. Tracers attach with -p to a
 // workload that waits on stdin, so only the work itself is timed.
 //
-//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,daemon-http,probes,fsstat,timers,awaits,uvstat,ingest,report,daemon]
+//   node tools/bench/bench.js [--rounds N] [--quick] [--only http,twins,probes,fsstat,timers,awaits,uvstat,ingest,report,daemon]
 //                             [--nodes 20,24] [--out DIR]
 // --nodes and --out are for experiments: a subset of the node lines in
 // tests/node-versions, and results written elsewhere than bench/.
@@ -230,16 +230,17 @@ function daemonSummary(text, pid) {
   };
 }
 
-// The daemon's default (sampled) mode against an unobserved twin. Bare runs
-// of one server here differ by up to ±20% from one minute to the next (other
-// guests of the host), so the ≤ 2% a daemon may cost cannot be seen in runs
-// one after the other. Two copies of the node binary (two files: the daemon
-// leaves one out by exclude_exe and probes nothing of it) serve HTTP side
-// by side on CPU 1, one wrk each on CPU 0, for one whole sampling period
-// (one window whatever its phase): what the machine does to one twin it
-// does to the other in the same second, so their ratio is the daemon's
-// cost. The twins swap roles from round to round; a control pair with no
-// daemon shows the method's own spread.
+// Twins: bare runs of one HTTP server here differ by up to ±20% from one
+// minute to the next (other guests of the host), too much to resolve a
+// cost of a few percent in runs one after the other. Two copies of the node
+// binary (two files: a daemon can leave one out by exclude_exe and probe
+// nothing of it) serve HTTP side by side on CPU 1, one wrk each on CPU 0;
+// one twin runs a configuration, the other stays bare. What the machine
+// does to one twin it does to the other in the same second, so their ratio
+// is the configuration's cost. The twins swap roles from round to round,
+// and a control pair (both bare) shows the method's own spread. Sharing a
+// CPU, each twin gets half of it: the ratio is of cost per request, not of
+// a whole CPU's throughput.
 function makeTwins(node) {
   return [0, 1].map((i) => {
     const dir = path.join(TMP, `twin${i}`);
@@ -259,20 +260,23 @@ function wrkRun(port, conns, seconds) {
     w.on('exit', () => resolve({ rps: Number((out.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]), reqs: Number((out.match(/(\d+) requests in/) || [])[1]) }));
   });
 }
-// One side-by-side run; observe: index of the twin the daemon watches, or -1
-// (control). Returns each twin's CPU ns and req/s, and what the daemon counted.
-async function runTwin(twins, observe, seconds, conns) {
-  const daemon = observe >= 0 ? await startDaemon(null, `exclude_exe = ${twins[1 - observe]}\n`) : null;
+// One side-by-side run of cfg on twin `watched` (the other bare). Returns
+// each twin's CPU ns per request and req/s, and what the observer counted.
+async function runTwin(twins, cfg, watched, seconds, conns) {
+  const daemon = cfg.daemon ? await startDaemon(cfg.daemon, `exclude_exe = ${twins[1 - watched]}\n`) : null;
   const servers = [];
-  for (const bin of twins) {
-    const child = spawn('taskset', ['-c', '1', bin, path.join(W, 'http.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  for (const [i, bin] of twins.entries()) {
+    const child = spawn('taskset', ['-c', '1', bin, ...(i === watched ? cfg.node : []), path.join(W, 'http.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [, pid, port] = (await lineReader(child.stdout)(/^ready \d+ \d+/)).split(' ').map(Number);
     servers.push({ child, pid, port });
   }
+  const target = servers[watched];
+  const out = path.join(TMP, `twin-trace-${Date.now()}.jsonl`);
+  const tracer = cfg.tracer ? await startTracer(cfg, target.pid, out) : null;
   let base = null;
   if (daemon) {
-    await daemon.next(new RegExp(`watching process ${servers[observe].pid} `));
-    base = daemonSummary(await scrape(daemon.port), servers[observe].pid);
+    await daemon.next(new RegExp(`watching process ${target.pid} `));
+    base = daemonSummary(await scrape(daemon.port), target.pid);
   }
   await Promise.all(servers.map((x) => wrkRun(x.port, conns, 1))); // warm-up
   const cpu0 = servers.map((x) => processCpuNs(x.pid));
@@ -280,45 +284,62 @@ async function runTwin(twins, observe, seconds, conns) {
   const cpu1 = servers.map((x) => processCpuNs(x.pid));
   let counted = null;
   if (daemon) {
-    const end = daemonSummary(await scrape(daemon.port), servers[observe].pid);
-    const other = daemonSummary(await scrape(daemon.port), servers[1 - observe].pid);
+    const text = await scrape(daemon.port);
+    const end = daemonSummary(text, target.pid);
     counted = { events: end.events - base.events, observed_s: end.observed_s - base.observed_s, lost: end.lost,
-      self_cpu_ms: (end.self_cpu_us - base.self_cpu_us) / 1000, other_events: other.events, reqs: runs[observe].reqs };
+      self_cpu_ms: (end.self_cpu_us - base.self_cpu_us) / 1000, other_events: daemonSummary(text, servers[1 - watched].pid).events };
     daemon.child.kill('SIGTERM');
     await exited(daemon.child);
   }
   for (const x of servers) { x.child.kill('SIGTERM'); await exited(x.child); }
-  return { cpu_ns_per_req: runs.map((r, i) => (cpu1[i] - cpu0[i]) / r.reqs), rps: runs.map((r) => r.rps), counted };
+  if (tracer) {
+    await exited(tracer);
+    const sum = readSummary(out);
+    fs.rmSync(out, { force: true });
+    // warm-up included, as in runHttp's events per request
+    if (sum) counted = { events: sum.events, lost: sum.lost, self_cpu_ms: sum.self_cpu_us / 1000 };
+  }
+  return { cpu_ns_per_req: runs.map((r, i) => (cpu1[i] - cpu0[i]) / r.reqs), rps: runs.map((r) => r.rps), reqs: runs[watched].reqs, counted };
 }
-async function twinBenchmark(title, node, seconds, conns) {
+// cfgs: the configurations, each run beside a bare twin in every round for
+// `seconds`, the daemon's for `period` (one whole sampling period: one
+// window whatever its phase); the control pair (both bare) runs first.
+async function twinBenchmark(title, node, cfgs, seconds, period, conns) {
   const twins = makeTwins(node);
-  const control = [];
-  const watched = [];
+  const all = [{ name: 'control: both twins bare', node: [], control: true }, ...cfgs];
+  const runs = all.map(() => []);
   for (let r = 0; r < opt.rounds; r++) {
-    try {
-      const c = await runTwin(twins, -1, seconds, conns);
-      control.push({ cpu: c.cpu_ns_per_req[0] / c.cpu_ns_per_req[1], rps: c.rps[0] / c.rps[1] });
-      const o = r % 2;
-      const d = await runTwin(twins, o, seconds, conns);
-      watched.push({ cpu: d.cpu_ns_per_req[o] / d.cpu_ns_per_req[1 - o], rps: d.rps[o] / d.rps[1 - o], cpu_us: d.cpu_ns_per_req[o] / 1000, ...d.counted });
-    } catch (e) {
-      log(`${title}: ${e.message}`);
+    for (const [c, cfg] of all.entries()) {
+      const w = r % 2;
+      try {
+        const x = await runTwin(twins, cfg, w, cfg.daemon ? period : seconds, conns);
+        runs[c].push({ cpu: x.cpu_ns_per_req[w] / x.cpu_ns_per_req[1 - w], rps: x.rps[w] / x.rps[1 - w],
+          events_per_req: x.counted ? x.counted.events / x.reqs : null, ...(x.counted || {}) });
+      } catch (e) {
+        log(`${title} / ${cfg.name}: ${e.message}`);
+      }
     }
     log(`${title}: round ${r + 1}/${opt.rounds} done`);
   }
   for (const t of twins) fs.rmSync(path.dirname(t), { recursive: true, force: true });
   const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-  const row = (name, xs) => ({ config: name, n: xs.length, cpu: spread(xs.map((x) => x.cpu)), rps: spread(xs.map((x) => x.rps)) });
+  const med = (xs, k) => { const v = xs.map((x) => x[k]).filter((y) => Number.isFinite(y)); return v.length ? median(v) : null; };
   return {
-    title, twin: [
-      row('no daemon (control: twin 0 against twin 1)', control),
-      { ...row('asyncscope daemon, default (sampled): watched twin against the other', watched),
-        events_per_req: median(watched.map((x) => x.events / x.reqs)), observed_s: median(watched.map((x) => x.observed_s)),
-        other_events: Math.max(...watched.map((x) => x.other_events)), lost: Math.max(...watched.map((x) => x.lost)),
-        self_cpu_ms: median(watched.map((x) => x.self_cpu_ms)) },
-    ],
+    title, twin: all.map((cfg, c) => ({
+      config: cfg.name, n: runs[c].length, cpu: spread(runs[c].map((x) => x.cpu)), rps: spread(runs[c].map((x) => x.rps)),
+      events_per_req: med(runs[c], 'events_per_req'), observed_s: med(runs[c], 'observed_s'), self_cpu_ms: med(runs[c], 'self_cpu_ms'),
+      other_events: cfg.daemon ? Math.max(...runs[c].map((x) => x.other_events)) : null,
+      lost: runs[c].some((x) => x.lost != null) ? Math.max(...runs[c].map((x) => x.lost ?? 0)) : null,
+    })),
   };
 }
+// The twins' configurations: what costs the target most or least.
+const twinConfigs = () => [
+  { name: 'async_hooks no-op hook', node: ['-r', path.join(P, 'hook.js')] },
+  { name: 'trap floor (empty programs on the default sites)', node: [], tracer: ['--js', 'default'], env: { ASYNCSCOPE_BENCH_EMPTY_PROGRAMS: '1' } },
+  { name: 'asyncscope trace, default (node + js default)', node: [], tracer: ['--js', 'default'] },
+  { name: 'asyncscope daemon, default (sampled)', node: [], daemon: 'sampled' },
+];
 
 // One run of the HTTP benchmark: {value (req/s), ops (requests), cpu_ns_per_op,
 // summary, progs (with opts.bpfStats: what each probe program ran)}
@@ -457,8 +478,8 @@ function markdown(results, meta) {
       continue;
     }
     if (r.twin) {
-      out.push('Ratios are of the twin named first to the other, measured in the same seconds: target CPU per request (all its threads, schedstat) and req/s; median [min–max] over the rounds.', '');
-      out.push('| configuration | rounds | CPU per request vs twin | req/s vs twin | events counted per request | observed s per run | events counted of the other twin | daemon CPU ms per run | lost |', '|---|---|---|---|---|---|---|---|---|');
+      out.push('Each configuration runs on one twin while the other stays bare, in the same seconds; the ratio is the configured twin\'s to the bare one\'s: target CPU per request (all its threads, schedstat) and req/s; median [min–max] over the rounds.', '');
+      out.push('| configuration | rounds | CPU per request vs bare twin | req/s vs bare twin | events per request | observed s per run | events counted of the bare twin | observer CPU ms per run | lost |', '|---|---|---|---|---|---|---|---|---|');
       const pct = (x) => `${x >= 1 ? '+' : ''}${fmt((x - 1) * 100, 1)}%`;
       for (const x of r.twin) {
         out.push(`| ${x.config} | ${x.n} | ${pct(x.cpu.median)} [${pct(x.cpu.min)}..${pct(x.cpu.max)}] | ${pct(x.rps.median)} [${pct(x.rps.min)}..${pct(x.rps.max)}] | ${x.events_per_req == null ? '—' : fmt(x.events_per_req, 3)} | ${x.observed_s == null ? '—' : fmt(x.observed_s, 2)} | ${x.other_events ?? '—'} | ${x.self_cpu_ms == null ? '—' : fmt(x.self_cpu_ms, 0)} | ${x.lost ?? '—'} |`);
@@ -560,13 +581,16 @@ async function main() {
       fs.writeFileSync('/proc/sys/kernel/bpf_stats_enabled', old);
     }
   }
-  if (want('daemon-http')) {
+  if (want('twins')) {
+    // side by side with a bare twin: the in-process hook, the trap alone,
+    // trace's default mode and the daemon's
     const period = samplePeriodSeconds();
+    const seconds = opt.quick ? 2 : 4;
     for (const m of majors) {
       const node = nodeBin(m);
       for (const conns of [8, 32])
-        results.push(await twinBenchmark(`HTTP keep-alive under the daemon, node ${m}: twins side by side (wrk -t1 -c${conns} each, ${period} s: one whole sampling period, so one window whatever its phase)`,
-          node, period, conns));
+        results.push(await twinBenchmark(`HTTP keep-alive beside a bare twin, node ${m} (wrk -t1 -c${conns} each; ${seconds} s runs, the daemon's ${period} s)`,
+          node, twinConfigs(), seconds, period, conns));
     }
   }
   const microNode = nodeBin(majors[majors.length - 1]);
