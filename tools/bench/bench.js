@@ -230,6 +230,11 @@ function daemonSummary(text, pid) {
   };
 }
 
+// What the daemon counted between two scrapes (totals as of the second).
+function daemonDelta(base, end) {
+  return { ...end, events: end.events - base.events, observed_s: end.observed_s - base.observed_s, self_cpu_us: end.self_cpu_us - base.self_cpu_us };
+}
+
 // Twins: bare runs of one HTTP server here differ by up to ±20% from one
 // minute to the next (other guests of the host), too much to resolve a
 // cost of a few percent in runs one after the other. Two copies of the node
@@ -251,13 +256,17 @@ function makeTwins(node) {
     return bin;
   });
 }
+// req/s and requests done, from wrk's report
+function wrkNumbers(text) {
+  return { rps: Number((text.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]), reqs: Number((text.match(/(\d+) requests in/) || [])[1]) };
+}
 function wrkRun(port, conns, seconds) {
   return new Promise((resolve) => {
     const w = spawn('taskset', ['-c', '0', 'wrk', '-t1', `-c${conns}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     w.stdout.setEncoding('utf8');
     w.stdout.on('data', (d) => { out += d; });
-    w.on('exit', () => resolve({ rps: Number((out.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]), reqs: Number((out.match(/(\d+) requests in/) || [])[1]) }));
+    w.on('exit', () => resolve(wrkNumbers(out)));
   });
 }
 // One side-by-side run of cfg on twin `watched` (the other bare). Returns
@@ -285,9 +294,9 @@ async function runTwin(twins, cfg, watched, seconds, conns) {
   let counted = null;
   if (daemon) {
     const text = await scrape(daemon.port);
-    const end = daemonSummary(text, target.pid);
-    counted = { events: end.events - base.events, observed_s: end.observed_s - base.observed_s, lost: end.lost,
-      self_cpu_ms: (end.self_cpu_us - base.self_cpu_us) / 1000, other_events: daemonSummary(text, servers[1 - watched].pid).events };
+    const d = daemonDelta(base, daemonSummary(text, target.pid));
+    counted = { events: d.events, observed_s: d.observed_s, lost: d.lost, self_cpu_ms: d.self_cpu_us / 1000,
+      other_events: daemonSummary(text, servers[1 - watched].pid).events };
     daemon.child.kill('SIGTERM');
     await exited(daemon.child);
   }
@@ -306,7 +315,7 @@ async function runTwin(twins, cfg, watched, seconds, conns) {
 // window whatever its phase); the control pair (both bare) runs first.
 async function twinBenchmark(title, node, cfgs, seconds, period, conns) {
   const twins = makeTwins(node);
-  const all = [{ name: 'control: both twins bare', node: [], control: true }, ...cfgs];
+  const all = [{ name: 'control: both twins bare', node: [] }, ...cfgs];
   const runs = all.map(() => []);
   for (let r = 0; r < opt.rounds; r++) {
     for (const [c, cfg] of all.entries()) {
@@ -364,12 +373,11 @@ async function runHttp(node, cfg, seconds, conns, opts = {}) {
   const r = spawnSync('taskset', ['-c', '0', 'wrk', '-t1', `-c${conns}`, `-d${seconds}s`, url], { encoding: 'utf8' });
   const cpu1 = processCpuNs(pid);
   const progs = opts.bpfStats ? bpfDelta(progs0, bpfProgStats()) : null;
-  const rps = Number((r.stdout.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]);
-  const reqs = Number((r.stdout.match(/(\d+) requests in/) || [])[1]);
+  const { rps, reqs } = wrkNumbers(r.stdout);
   let summary = null;
   if (daemon) {
     const end = daemonSummary(await scrape(daemon.port), pid);
-    summary = { ...end, events: end.events - daemonBase.events, self_cpu_us: end.self_cpu_us - daemonBase.self_cpu_us };
+    summary = daemonDelta(daemonBase, end);
     daemon.child.kill('SIGTERM');
     await exited(daemon.child);
   }
