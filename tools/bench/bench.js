@@ -274,33 +274,38 @@ function wrkRun(port, conns, seconds) {
 async function runTwin(twins, cfg, watched, seconds, conns) {
   const daemon = cfg.daemon ? await startDaemon(cfg.daemon, `exclude_exe = ${twins[1 - watched]}\n`) : null;
   const servers = [];
-  for (const [i, bin] of twins.entries()) {
-    const child = spawn('taskset', ['-c', '1', bin, ...(i === watched ? cfg.node : []), path.join(W, 'http.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [, pid, port] = (await lineReader(child.stdout)(/^ready \d+ \d+/)).split(' ').map(Number);
-    servers.push({ child, pid, port });
-  }
-  const target = servers[watched];
   const out = path.join(TMP, `twin-trace-${Date.now()}.jsonl`);
-  const tracer = cfg.tracer ? await startTracer(cfg, target.pid, out) : null;
-  let base = null;
-  if (daemon) {
-    await daemon.next(new RegExp(`watching process ${target.pid} `));
-    base = daemonSummary(await scrape(daemon.port), target.pid);
-  }
-  await Promise.all(servers.map((x) => wrkRun(x.port, conns, 1))); // warm-up
-  const cpu0 = servers.map((x) => processCpuNs(x.pid));
-  const runs = await Promise.all(servers.map((x) => wrkRun(x.port, conns, seconds)));
-  const cpu1 = servers.map((x) => processCpuNs(x.pid));
+  let tracer = null;
   let counted = null;
-  if (daemon) {
-    const text = await scrape(daemon.port);
-    const d = daemonDelta(base, daemonSummary(text, target.pid));
-    counted = { events: d.events, observed_s: d.observed_s, lost: d.lost, self_cpu_ms: d.self_cpu_us / 1000,
-      other_events: daemonSummary(text, servers[1 - watched].pid).events };
-    daemon.child.kill('SIGTERM');
-    await exited(daemon.child);
+  let runs, cpu0, cpu1;
+  try {
+    for (const [i, bin] of twins.entries()) {
+      const child = spawn('taskset', ['-c', '1', bin, ...(i === watched ? cfg.node : []), path.join(W, 'http.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+      servers.push({ child });
+      const [, pid, port] = (await lineReader(child.stdout)(/^ready \d+ \d+/)).split(' ').map(Number);
+      Object.assign(servers[i], { pid, port });
+    }
+    const target = servers[watched];
+    tracer = cfg.tracer ? await startTracer(cfg, target.pid, out) : null;
+    let base = null;
+    if (daemon) {
+      await daemon.next(new RegExp(`watching process ${target.pid} `));
+      base = daemonSummary(await scrape(daemon.port), target.pid);
+    }
+    await Promise.all(servers.map((x) => wrkRun(x.port, conns, 1))); // warm-up
+    cpu0 = servers.map((x) => processCpuNs(x.pid));
+    runs = await Promise.all(servers.map((x) => wrkRun(x.port, conns, seconds)));
+    cpu1 = servers.map((x) => processCpuNs(x.pid));
+    if (daemon) {
+      const text = await scrape(daemon.port);
+      const d = daemonDelta(base, daemonSummary(text, target.pid));
+      counted = { events: d.events, observed_s: d.observed_s, lost: d.lost, self_cpu_ms: d.self_cpu_us / 1000,
+        other_events: daemonSummary(text, servers[1 - watched].pid).events };
+    }
+  } finally {
+    // on an error too: a daemon left running would hold the next run's port
+    for (const x of [daemon, ...servers]) if (x) { x.child.kill('SIGTERM'); await exited(x.child); }
   }
-  for (const x of servers) { x.child.kill('SIGTERM'); await exited(x.child); }
   if (tracer) {
     await exited(tracer);
     const sum = readSummary(out);
