@@ -57,10 +57,11 @@ for major in $(node_majors); do
 	check "node $major: target still serves requests" node "$WORKLOADS/client.js" "$port" 3
 
 	# live tree for a fixed duration, while requests arrive
-	( sleep 0.7; node "$WORKLOADS/client.js" "$port" 5 ) &
+	clients_until "$port" "$TMP/tree-$major.done" &
 	cl=$!
 	"$ASYNCSCOPE" tree -q -p "$srv" --duration 2s > "$TMP/tree-$major.txt"
 	rc=$?
+	touch "$TMP/tree-$major.done"
 	wait "$cl"
 	check "node $major: tree -p --duration exits 0 (got $rc)" [ "$rc" -eq 0 ]
 	check "node $major: live tree shows the connection under the placeholder server" \

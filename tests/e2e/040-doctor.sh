@@ -22,10 +22,11 @@ for major in $(node_majors); do
 	srv=$!
 	BG_PIDS="$BG_PIDS $srv"
 	wait_for "$hs" 10 || { fail "node $major: server did not start"; continue; }
-	( sleep 0.5; node "$WORKLOADS/client.js" "$(json_eval "$hs" d.port)" 20 ) &
+	clients_until "$(json_eval "$hs" d.port)" "$TMP/doc-$major.done" &
 	cl=$!
 	"$ASYNCSCOPE" doctor -p "$srv" --live 2s > "$TMP/doc-$major.txt"
 	rc=$?
+	touch "$TMP/doc-$major.done"
 	wait "$cl"
 	sed 's/^/    /' "$TMP/doc-$major.txt" | grep -E 'live check|node layer|target'
 	check "node $major: doctor -p exits 0 (got $rc)" [ "$rc" -eq 0 ]
@@ -56,9 +57,10 @@ ASYNCSCOPE_GT="$TMP/gt-hook" "$node" -r "$WORKLOADS/recorder.js" "$WORKLOADS/ser
 srv=$!
 BG_PIDS="$BG_PIDS $srv"
 wait_for "$hs" 10 || fail "hooked server did not start"
-( sleep 0.5; node "$WORKLOADS/client.js" "$(json_eval "$hs" d.port)" 5 ) &
+clients_until "$(json_eval "$hs" d.port)" "$TMP/doc-hook.done" &
 cl=$!
 "$ASYNCSCOPE" doctor -p "$srv" --live 1.5s > "$TMP/doc-hook.txt"
+touch "$TMP/doc-hook.done"
 wait "$cl"
 check "with a hook in the target, doctor reports PROMISE ids" \
 	grep -q "promises    the target has async_hooks init hooks installed" "$TMP/doc-hook.txt"
@@ -77,12 +79,17 @@ check "doctor finds the program's 3 callbacks (on_chain, on_rep, on_close)" \
 rc=$?
 check "doctor --binary on a program with neither node nor libuv exits 4 (got $rc)" [ "$rc" -eq 4 ]
 gcc -O2 -o "$TMP/ticker" "$E2E_DIR/uvprogs/ticker.c" -luv
-"$TMP/ticker" 3000 &
+# it ticks for a minute (killed once doctor is done); doctor starts once
+# the dynamic linker has mapped libuv into it
+"$TMP/ticker" 60000 &
 tick=$!
-sleep 0.2
+BG_PIDS="$BG_PIDS $tick"
+i=0
+until grep -q libuv "/proc/$tick/maps" 2>/dev/null || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.05; done
 "$ASYNCSCOPE" doctor -p "$tick" --live 1s > "$TMP/doc-uvlive.txt"
 rc=$?
-wait "$tick"
+kill "$tick"
+wait "$tick" 2>/dev/null
 check "doctor -p on a running libuv program passes its live check (rc $rc)" \
 	grep -Eq "^live check  ok: [1-9][0-9]* uv events" "$TMP/doc-uvlive.txt"
 assert_no_probes_left "doctor on libuv programs"

@@ -32,10 +32,11 @@ hs="$TMP/hs.json"
 srv=$!
 BG_PIDS="$BG_PIDS $srv"
 wait_for "$hs" 10 || fail "server did not start"
-( sleep 0.5; node "$WORKLOADS/client.js" "$(json_eval "$hs" d.port)" 5 ) &
+clients_until "$(json_eval "$hs" d.port)" "$TMP/live.done" &
 cl=$!
 "$ASYNCSCOPE" timeline -q -p "$srv" -d 1.5s --format chrome -o "$TMP/live.json"
 rc=$?
+touch "$TMP/live.done"
 wait "$cl"
 check "live timeline exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "live chrome trace valid" node "$E2E_DIR/check_chrome.js" "$TMP/live.json"

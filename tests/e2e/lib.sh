@@ -76,8 +76,8 @@ loaded_programs() {
 		grep -E ' (node_|uv_|js_watch)' || true
 }
 # Links (uprobes, watchpoints) must be gone the moment asyncscope exits; the
-# kernel frees a detached program itself after an RCU grace period, so those
-# get 2 s to disappear.
+# kernel frees a detached program itself after an RCU grace period, which a
+# loaded machine stretches, so those get 10 s to disappear.
 leftover_probes() {
 	progs=$(loaded_programs)
 	links=$(bpftool link show 2>/dev/null | awk '/^[0-9]+: / {
@@ -86,7 +86,7 @@ leftover_probes() {
 		echo "$progs" | awk -v id="$id" '$1 == id { print "link to " $2 }'
 	done | grep . && return
 	i=0
-	while [ -n "$(loaded_programs)" ] && [ $i -lt 20 ]; do
+	while [ -n "$(loaded_programs)" ] && [ $i -lt 100 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -126,4 +126,29 @@ wait_for() {
 # jq-free JSON field access with node: json_get FILE EXPR (EXPR uses `d`)
 json_eval() {
 	node -e "const fs=require('fs');const d=JSON.parse(fs.readFileSync(process.argv[1],'utf8'));console.log($2)" "$1"
+}
+
+# clients_until PORT FILE: two requests on a new connection, again and again,
+# until FILE exists. A live command attached in the background sees some of
+# them however long its attach takes, where a client started after a fixed
+# sleep could be done before the probes are in. Start it with &, touch FILE
+# once the command is over, then wait for it.
+clients_until() {
+	while [ ! -e "$2" ]; do
+		node "$WORKLOADS/client.js" "$1" 2 || return 1
+		sleep 0.05
+	done
+}
+
+# eventually SECONDS CMD...: runs CMD (a shell function will do) every 0.2 s
+# until it succeeds, for at most SECONDS; its status is CMD's last. For a
+# state reached after a signal or an exit, where a fixed sleep would be a
+# guess: a bug still shows, as the timeout.
+eventually() {
+	_until=$(($(date +%s) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$_until" ] && return 1
+		sleep 0.2
+	done
 }
