@@ -42,7 +42,7 @@ expect_err "command not found" 3 "command not found" "$ASYNCSCOPE" trace -- no-s
 
 # no privileges: an unprivileged user with a valid node target
 hs="$TMP/hs.json"
-"$node" "$WORKLOADS/server.js" "$hs" &
+"$node" "$WORKLOADS/server.js" "$hs" 600 &
 srv=$!
 BG_PIDS="$BG_PIDS $srv"
 wait_for "$hs" 10 || fail "server did not start"
@@ -70,11 +70,20 @@ rc=$?
 check "stripped copy traced from the build-id cache (exit $rc)" grep -q '"type":"FSREQCALLBACK"' "$TMP/stripped.jsonl"
 unset ASYNCSCOPE_CACHE_DIR
 
-# a target that exits mid-trace: the tracer notices, writes the summary, exits 0
-"$node" -e 'setTimeout(() => require("fs").stat("/", () => {}), 1200)' &
+# a target that exits mid-trace: the tracer notices, writes the summary, exits 0.
+# The target does its last fs.stat and exits once told to (SIGUSR2), after
+# the tracer said it is attached, however long attaching takes.
+"$node" -e 'const keep = setInterval(() => {}, 1000);
+process.on("SIGUSR2", () => { clearInterval(keep); process.removeAllListeners("SIGUSR2");
+  require("fs").stat("/", () => {}); })' &
 short=$!
 wait_exec "$short" "$node"
-"$ASYNCSCOPE" trace -p "$short" -o "$TMP/exit.jsonl" 2>"$TMP/exit.err"
+"$ASYNCSCOPE" trace -p "$short" -o "$TMP/exit.jsonl" 2>"$TMP/exit.err" &
+tr=$!
+i=0
+until grep -q attached "$TMP/exit.err" 2>/dev/null || [ $i -gt 400 ]; do i=$((i + 1)); sleep 0.05; done
+kill -USR2 "$short"
+wait "$tr"
 rc=$?
 check "target exiting mid-trace: exit 0 (got $rc)" [ "$rc" -eq 0 ]
 check "target exiting mid-trace: says so" grep -q "target $short exited" "$TMP/exit.err"

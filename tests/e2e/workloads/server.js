@@ -3,7 +3,7 @@
 // (argv[2]) once listening: {"pid", "port", "server_async_id"} - the last is
 // the TCPSERVERWRAP's own async id, the ground truth for the placeholder the
 // tracer shows for a resource created before attach. Exits on SIGTERM/SIGINT
-// or after a minute.
+// or after argv[3] seconds (default 60), should the test die first.
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -25,4 +25,4 @@ server.listen(0, '127.0.0.1', () => {
 const stop = () => server.close(() => process.exit(0));
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
-setTimeout(stop, 60000).unref();
+setTimeout(stop, 1000 * (Number(process.argv[3]) || 60)).unref();
