@@ -4,7 +4,7 @@
 # summary the median of 3 runs: the same workload twice compares clean
 # under the budget; injected regressions are each caught by the rule meant
 # for them (an extra fs.stat per request: count; a socket never closed:
-# leaks; a 30 ms busy loop: max_callback; a serial chain instead of a
+# leaks; a 100 ms busy loop: max_callback; a serial chain instead of a
 # parallel one: max_depth; a setInterval never cleared: leaks, in the
 # default mode when it does native work, in --js exact when it does not);
 # Markdown and JUnit outputs; bad budget files,
@@ -18,8 +18,9 @@ cat > "$TMP/budget.txt" <<'B'
 # resource counts of this workload are deterministic: any extra one fails
 count.*: +0%
 leaks: +0
-# a callback that blocks the loop for 25 ms
-max_callback: 25ms
+# a callback that blocks the loop for 50 ms (the workload's longest is
+# ~1 ms: the margin is for a loaded machine)
+max_callback: 50ms
 max_depth: +2
 B
 
@@ -64,7 +65,7 @@ regression() { # name "expected failing metrics" VAR=value [options]
 		[ "$rc" -eq 1 -a "$got" = "$want " ]
 }
 regression extra-stat "count.FSREQCALLBACK" EXTRA_STAT=1
-regression busy-loop "max_callback" BUSY_MS=30
+regression busy-loop "max_callback" BUSY_MS=100
 regression serial-chain "max_depth" SERIAL=1
 # the leaked socket also brings its own resources: counts fail with it
 summarize leak LEAK=1

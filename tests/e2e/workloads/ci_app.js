@@ -7,7 +7,7 @@
 //   LEAK=1        a socket opened and never closed       (the leaks rule)
 //   TIMER_LEAK=1  a setInterval never cleared, doing nothing  (leaks, --js exact)
 //   TIMER_LEAK=poll  ... one that stats a file each time      (leaks, default mode)
-//   BUSY_MS=30    one handler busy-loops 30 ms           (max_callback)
+//   BUSY_MS=100   one handler busy-loops 100 ms          (max_callback)
 //   SERIAL=1      the four reads chained, not parallel   (depth, queue delay)
 // The process ends itself once the last request's sockets are closed, as a
 // test suite would, leaving the server listening.
