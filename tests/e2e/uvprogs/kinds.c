@@ -13,9 +13,16 @@
  *   uv_tty on a pseudo-terminal: closed (1)
  *   uv_random, uv_getnameinfo: 1 each
  *   every one destroyed once.
+ * A plain thread (no libuv in it) also appends to the file every 20 ms until
+ * uv_fs_poll has fired: fs_poll's first stat is only its baseline, and on a
+ * loaded machine that stat can come after the timer's append, which would
+ * then never be seen as a change (the program would hang).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +45,7 @@ static uv_getnameinfo_t nameinfo_req;
 static struct sockaddr_in recv_addr;
 static char dir[] = "/tmp/asyncscope-kinds-XXXXXX", file[64];
 static int pair[2];
+static atomic_bool polled;
 static char recv_buf[64], random_buf[16];
 
 static void on_close(uv_handle_t *h)
@@ -79,14 +87,32 @@ static void on_check(uv_check_t *h)
 	close_once((uv_handle_t *)h);
 }
 
+static int append_line(void)
+{
+	int fd = open(file, O_WRONLY | O_APPEND), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, "more\n", 5) == 5;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
 static void on_timer(uv_timer_t *h)
 {
-	int fd = open(file, O_WRONLY | O_APPEND);
-
-	if (fd < 0 || write(fd, "more\n", 5) != 5)
+	if (append_line())
 		abort();
-	close(fd);
 	close_once((uv_handle_t *)h);
+}
+
+static void *append_until_polled(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&polled)) {
+		usleep(20000);
+		append_line(); /* the file may be gone once main is done */
+	}
+	return NULL;
 }
 
 static void on_fs_event(uv_fs_event_t *h, const char *name, int events, int status)
@@ -102,6 +128,7 @@ static void on_fs_poll(uv_fs_poll_t *h, int status, const uv_stat_t *prev, const
 	(void)status;
 	(void)prev;
 	(void)curr;
+	atomic_store(&polled, true);
 	close_once((uv_handle_t *)h);
 }
 
@@ -154,6 +181,7 @@ int main(void)
 	uv_loop_t *loop = uv_default_loop();
 	struct sockaddr_in any;
 	int namelen = sizeof(recv_addr), fd, pty;
+	pthread_t appender;
 
 	if (!mkdtemp(dir))
 		return 1;
@@ -177,6 +205,8 @@ int main(void)
 	uv_fs_event_start(&fs_event, on_fs_event, dir, 0);
 	uv_fs_poll_init(loop, &fs_poll);
 	uv_fs_poll_start(&fs_poll, on_fs_poll, file, 5);
+	if (pthread_create(&appender, NULL, append_until_polled, NULL) || pthread_detach(appender))
+		return 1;
 	uv_poll_init(loop, &poll_h, pair[0]);
 	uv_poll_start(&poll_h, UV_READABLE, on_poll);
 
