@@ -72,12 +72,14 @@ unset ASYNCSCOPE_CACHE_DIR
 
 # a target that exits mid-trace: the tracer notices, writes the summary, exits 0.
 # The target does its last fs.stat and exits once told to (SIGUSR2), after
-# the tracer said it is attached, however long attaching takes.
+# the tracer said it is attached, however long attaching takes. It says it
+# is ready once its handler is in (before that, SIGUSR2 would kill it).
 "$node" -e 'const keep = setInterval(() => {}, 1000);
 process.on("SIGUSR2", () => { clearInterval(keep); process.removeAllListeners("SIGUSR2");
-  require("fs").stat("/", () => {}); })' &
+  require("fs").stat("/", () => {}); });
+require("fs").writeFileSync(process.argv[1], "ready")' "$TMP/exit.ready" &
 short=$!
-wait_exec "$short" "$node"
+wait_for "$TMP/exit.ready" 10 || fail "exiting target did not start"
 "$ASYNCSCOPE" trace -p "$short" -o "$TMP/exit.jsonl" 2>"$TMP/exit.err" &
 tr=$!
 i=0
