@@ -42,7 +42,9 @@ never_held() { # capture.jsonl
 run_attached() { # out program args...
 	out=$1
 	shift
-	rm -f "$TMP/in.fifo" "$TMP/prog.out"
+	# the tracer's stderr too: its 2> truncates the file in the child, after
+	# the wait below may already have read the previous call's "attached"
+	rm -f "$TMP/in.fifo" "$TMP/prog.out" "$TMP/attach.err"
 	mkfifo "$TMP/in.fifo"
 	"$@" < "$TMP/in.fifo" > "$TMP/prog.out" &
 	pid=$!
@@ -62,7 +64,7 @@ for p in echo fschain; do
 	if node "$E2E_DIR/uv_shape.js" "$p" "$TMP/$p-p.jsonl" > "$TMP/$p-p.txt"; then
 		ok "attached with -p: $(cat "$TMP/$p-p.txt")"
 	else
-		fail "attached with -p: $(cat "$TMP/$p-p.txt")"
+		fail "attached with -p: $(cat "$TMP/$p-p.txt") (tracer: $(cat "$TMP/attach.err"))"
 	fi
 	check "$p with -p: never stopped for its probes" never_held "$TMP/$p-p.jsonl"
 done
@@ -82,7 +84,7 @@ if /usr/bin/python3 -c 'import uvloop' 2>/dev/null; then
 	if node "$E2E_DIR/uv_thirdparty.js" uvloop 5 "$TMP/uvloop.jsonl" > "$TMP/uvloop.txt"; then
 		ok "python3 + uvloop: $(cat "$TMP/uvloop.txt")"
 	else
-		fail "python3 + uvloop: $(cat "$TMP/uvloop.txt")"
+		fail "python3 + uvloop: $(cat "$TMP/uvloop.txt") (tracer: $(cat "$TMP/attach.err"))"
 	fi
 	check "python3 + uvloop with -p: never stopped for its probes" never_held "$TMP/uvloop.jsonl"
 else
