@@ -27,9 +27,6 @@ told() {
 	shift
 	if "$@" > "$TMP/told.txt"; then ok "$what: $(cat "$TMP/told.txt")"; else fail "$what: $(cat "$TMP/told.txt")"; fi
 }
-our_progs() {
-	bpftool prog show 2> /dev/null | grep -cE 'name (node_|uv_api|uv_cb_|js_watch|proc_exec|proc_exit)'
-}
 
 # start_daemon NAME MODE: its config, state dir and port; pid in D_<NAME>
 start_daemon() {
@@ -55,7 +52,7 @@ watched() { # NAME PID: the daemon's log says it watches PID (10 s at most)
 	done
 }
 
-check "no asyncscope BPF program loaded before the test" [ "$(our_progs)" -eq 0 ]
+check "no asyncscope BPF program loaded before the test" no_programs
 start_daemon exact exact || { fail "exact daemon did not start: $(cat "$TMP/exact.err")"; finish; }
 start_daemon sampled sampled || { fail "sampled daemon did not start: $(cat "$TMP/sampled.err")"; finish; }
 grep -q "sampled mode: probes in for 0.25 s every 1 s" "$TMP/sampled.err"
@@ -111,12 +108,10 @@ done
 # --- a capture in sampled mode: every event, its file kept open ---
 CAP=$(echo $pids | cut -d' ' -f1)
 ctl() { "$ASYNCSCOPE" daemon --config "$TMP/sampled.conf" --ctl "$*"; }
-# FSREQCALLBACK inits of CAP the exact daemon counted, from a scrape
-fs_inits() {
-	awk -v p="pid=\"$CAP\"" '$1 ~ /^asyncscope_events_total\{/ && index($1, p) &&
-		index($1, "type=\"FSREQCALLBACK\"") && index($1, "event=\"init\"") { n += $2 } END { print n + 0 }' "$1"
+observed() { # FILE: scrape the sampled daemon; the seconds it observed CAP for
+	scrape sampled "$1" && awk -v p="pid=\"$CAP\"" '$1 ~ /^asyncscope_observed_seconds_total\{/ && index($1, p) { print $2 }' "$1"
 }
-o0=$(curl -sf "http://127.0.0.1:$P_sampled/metrics" | awk -v p="$CAP" '$1 ~ "^asyncscope_observed_seconds_total" && $1 ~ "pid=\"" p "\"" { print $2 }')
+o0=$(observed "$TMP/sc0.prom")
 scrape exact "$TMP/ec0.prom"
 t0=$(date +%s.%N)
 check "sampled: capture on" quiet ctl capture "$CAP" on
@@ -124,8 +119,8 @@ sleep 2
 check "sampled: capture off" quiet ctl capture "$CAP" off
 t1=$(date +%s.%N)
 scrape exact "$TMP/ec1.prom"
-o1=$(curl -sf "http://127.0.0.1:$P_sampled/metrics" | awk -v p="$CAP" '$1 ~ "^asyncscope_observed_seconds_total" && $1 ~ "pid=\"" p "\"" { print $2 }')
-exact_fs=$(($(fs_inits "$TMP/ec1.prom") - $(fs_inits "$TMP/ec0.prom")))
+o1=$(observed "$TMP/sc1.prom")
+exact_fs=$(node "$CHECK" delta "$TMP/ec0.prom" "$TMP/ec1.prom" "$CAP" FSREQCALLBACK init)
 capfile=$(ls "$TMP/sampled.state"/capture-"$CAP"-*.asr | tail -n 1)
 # "COUNT RATE": the capture's FSREQCALLBACK inits, and their rate between the
 # first and the last of them
@@ -187,7 +182,5 @@ sleep 0.5
 check "SIGHUP cannot switch sampled to exact (refused, said why)" grep -q "mode cannot change while the daemon runs" "$TMP/sampled.err"
 
 for d in $D_exact $D_sampled; do kill -TERM "$d"; wait "$d"; done
-i=0
-while [ "$(our_progs)" -gt 0 ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.1; done
-check "no asyncscope BPF program left at the end" [ "$(our_progs)" -eq 0 ]
+check "no asyncscope BPF program left at the end" eventually 10 no_programs
 finish

@@ -17,6 +17,7 @@
 //                                   inits (its final counts)
 //   partial FILE N PID...           (sampled) those shown are exited, with <= N inits
 //   exits BASE FINAL EXE N          N more exits of EXE counted
+//   delta BASE FINAL PID TYPE EVENT prints how many more EVENTs of TYPE were counted
 'use strict';
 const fs = require('fs');
 
@@ -168,6 +169,10 @@ if (mode === 'lint') {
       `${slowCb} callbacks and ${slowQueue} queue delays over 16 ms, longest ${(maxCb * 1000).toFixed(1)} ms, ` +
       `loop time ${(loopDelta * 1000).toFixed(0)} ms` +
       (extra.length ? ` (callbacks of earlier resources also counted: ${extra.join(', ')})` : ''));
+} else if (mode === 'delta') {
+  const [base, fin, pid, type, event] = args;
+  if (!KINDS.includes(event)) bad.push(`unknown event ${event} (${KINDS.join(', ')})`);
+  else console.log((deltas(base, fin, +pid).get(type) || [0, 0, 0, 0])[KINDS.indexOf(event)]);
 } else if (mode === 'uv') {
   const [base, fin, pid, n] = args;
   const d = deltas(base, fin, +pid);

@@ -70,26 +70,29 @@ node_majors() {
 	awk '!/^#/ && NF >= 3 { print $1 }' "$TOP/tests/node-versions"
 }
 
-# "ID NAME" of asyncscope's BPF programs still loaded; empty when all detached.
+# "ID NAME" of asyncscope's BPF programs (the tracer's and the daemon's)
+# still loaded; empty when all detached.
 loaded_programs() {
 	bpftool prog show 2>/dev/null | awk '/^[0-9]+: / { sub(":", "", $1); print $1, $4 }' |
-		grep -E ' (node_|uv_|js_watch)' || true
+		grep -E ' (node_|uv_|js_watch|proc_exec|proc_exit)' || true
 }
-# Links (uprobes, watchpoints) must be gone the moment asyncscope exits; the
-# kernel frees a detached program itself after an RCU grace period, which a
-# loaded machine stretches, so those get 10 s to disappear.
-leftover_probes() {
+no_programs() { [ -z "$(loaded_programs)" ]; }
+# "LINK NAME" of each link (uprobe, watchpoint, tracepoint) to one of them,
+# not to whatever else the host runs
+asyncscope_links() {
 	progs=$(loaded_programs)
-	links=$(bpftool link show 2>/dev/null | awk '/^[0-9]+: / {
-		for (i = 2; i < NF; i++) if ($i == "prog") print $(i + 1) }')
-	for id in $links; do
-		echo "$progs" | awk -v id="$id" '$1 == id { print "link to " $2 }'
-	done | grep . && return
-	i=0
-	while [ -n "$(loaded_programs)" ] && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	bpftool link show 2>/dev/null | awk '/^[0-9]+: / { sub(":", "", $1)
+		for (i = 2; i < NF; i++) if ($i == "prog") print $1, $(i + 1) }' |
+		while read -r link prog; do
+			echo "$progs" | awk -v id="$prog" -v link="$link" '$1 == id { print link, $2 }'
+		done
+}
+# Links must be gone the moment asyncscope exits; the kernel frees a
+# detached program itself after an RCU grace period, which a loaded machine
+# stretches, so those get 10 s to disappear.
+leftover_probes() {
+	asyncscope_links | awk '{ print "link to " $2 }' | grep . && return
+	eventually 10 no_programs
 	loaded_programs | awk '{ print $2 }'
 }
 
@@ -127,6 +130,12 @@ wait_for() {
 json_eval() {
 	node -e "const fs=require('fs');const d=JSON.parse(fs.readFileSync(process.argv[1],'utf8'));console.log($2)" "$1"
 }
+
+# wait_attached ERRFILE: until a tracer started in the background says on its
+# stderr (ERRFILE) that its probes are in; 10 s at most. ERRFILE must not
+# hold an earlier tracer's lines: a background command's 2> truncates it
+# only once the child runs.
+wait_attached() { eventually 10 grep -q attached "$1" 2>/dev/null; }
 
 # clients_until PORT FILE: two requests on a new connection, again and again,
 # until FILE exists. A live command attached in the background sees some of
