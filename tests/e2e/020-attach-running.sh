@@ -20,12 +20,7 @@ for major in $(node_majors); do
 
 	"$ASYNCSCOPE" trace -p "$srv" -o "$TMP/obs-$major.jsonl" 2>"$TMP/err-$major" &
 	tr=$!
-	i=0
-	until grep -q attached "$TMP/err-$major" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && break
-		sleep 0.05
-	done
+	wait_attached "$TMP/err-$major"
 	node "$WORKLOADS/client.js" "$port" 10
 	kill -INT "$tr"
 	wait "$tr"

@@ -82,8 +82,7 @@ short=$!
 wait_for "$TMP/exit.ready" 10 || fail "exiting target did not start"
 "$ASYNCSCOPE" trace -p "$short" -o "$TMP/exit.jsonl" 2>"$TMP/exit.err" &
 tr=$!
-i=0
-until grep -q attached "$TMP/exit.err" 2>/dev/null || [ $i -gt 400 ]; do i=$((i + 1)); sleep 0.05; done
+wait_attached "$TMP/exit.err"
 kill -USR2 "$short"
 wait "$tr"
 rc=$?
@@ -98,8 +97,7 @@ assert_no_probes_left "the target exited"
 for sig in INT TERM KILL; do
 	"$ASYNCSCOPE" trace -p "$srv" -o "$TMP/sig-$sig.jsonl" 2>"$TMP/sig-$sig.err" &
 	tr=$!
-	i=0
-	until grep -q attached "$TMP/sig-$sig.err" 2>/dev/null || [ $i -gt 200 ]; do i=$((i + 1)); sleep 0.05; done
+	wait_attached "$TMP/sig-$sig.err"
 	kill -"$sig" "$tr"
 	wait "$tr"
 	rc=$?

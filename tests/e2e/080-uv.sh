@@ -42,8 +42,7 @@ never_held() { # capture.jsonl
 run_attached() { # out program args...
 	out=$1
 	shift
-	# the tracer's stderr too: its 2> truncates the file in the child, after
-	# the wait below may already have read the previous call's "attached"
+	# the tracer's stderr too (see wait_attached)
 	rm -f "$TMP/in.fifo" "$TMP/prog.out" "$TMP/attach.err"
 	mkfifo "$TMP/in.fifo"
 	"$@" < "$TMP/in.fifo" > "$TMP/prog.out" &
@@ -52,8 +51,7 @@ run_attached() { # out program args...
 	wait_for "$TMP/prog.out" 10
 	"$ASYNCSCOPE" trace -o "$out" -p "$pid" 2> "$TMP/attach.err" &
 	tr=$!
-	i=0
-	until grep -q attached "$TMP/attach.err" 2>/dev/null || [ $i -gt 200 ]; do i=$((i + 1)); sleep 0.05; done
+	wait_attached "$TMP/attach.err"
 	echo go >&9
 	exec 9>&-
 	wait "$pid"
