@@ -256,13 +256,17 @@ function makeTwins(node) {
     return bin;
   });
 }
+// wrk on CPU 0 (taskset's argv): one thread, conns keep-alive connections
+function wrkArgs(port, conns, seconds) {
+  return ['-c', '0', 'wrk', '-t1', `-c${conns}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`];
+}
 // req/s and requests done, from wrk's report
 function wrkNumbers(text) {
   return { rps: Number((text.match(/Requests\/sec:\s+([\d.]+)/) || [])[1]), reqs: Number((text.match(/(\d+) requests in/) || [])[1]) };
 }
 function wrkRun(port, conns, seconds) {
   return new Promise((resolve) => {
-    const w = spawn('taskset', ['-c', '0', 'wrk', '-t1', `-c${conns}`, `-d${seconds}s`, `http://127.0.0.1:${port}/`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const w = spawn('taskset', wrkArgs(port, conns, seconds), { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     w.stdout.setEncoding('utf8');
     w.stdout.on('data', (d) => { out += d; });
@@ -371,11 +375,10 @@ async function runHttp(node, cfg, seconds, conns, opts = {}) {
     await daemon.next(new RegExp(`watching process ${pid} `));
     daemonBase = daemonSummary(await scrape(daemon.port), pid);
   }
-  const url = `http://127.0.0.1:${port}/`;
-  spawnSync('taskset', ['-c', '0', 'wrk', '-t1', `-c${conns}`, '-d1s', url], { encoding: 'utf8', timeout: 3000 }); // warm-up
+  spawnSync('taskset', wrkArgs(port, conns, 1), { encoding: 'utf8', timeout: 3000 }); // warm-up
   const progs0 = opts.bpfStats ? bpfProgStats() : null;
   const cpu0 = processCpuNs(pid);
-  const r = spawnSync('taskset', ['-c', '0', 'wrk', '-t1', `-c${conns}`, `-d${seconds}s`, url], { encoding: 'utf8' });
+  const r = spawnSync('taskset', wrkArgs(port, conns, seconds), { encoding: 'utf8' });
   const cpu1 = processCpuNs(pid);
   const progs = opts.bpfStats ? bpfDelta(progs0, bpfProgStats()) : null;
   const { rps, reqs } = wrkNumbers(r.stdout);
