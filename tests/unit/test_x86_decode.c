@@ -192,6 +192,38 @@ void test_x86_decode__uprobe_emulation(void)
 	}
 }
 
+/* The forms one use of a 32-bit field takes, depending on the compiler. */
+void test_x86_decode__reads_mem32(void)
+{
+	static const struct {
+		uint8_t bytes[8];
+		bool reads;
+		const char *what;
+	} cases[] = {
+		{{0x8b, 0x47, 0x30}, true, "mov 0x30(%rdi),%eax"},
+		{{0x48, 0x63, 0x47, 0x30}, true, "movslq 0x30(%rdi),%rax"},
+		{{0x83, 0x7f, 0x30, 0x00}, true, "cmpl $0x0,0x30(%rdi) (clang, node 26)"},
+		{{0x81, 0x7f, 0x30, 0x10, 0, 0, 0}, true, "cmpl $0x10,0x30(%rdi)"},
+		{{0x3b, 0x47, 0x30}, true, "cmp 0x30(%rdi),%eax"},
+		{{0x39, 0x47, 0x30}, true, "cmp %eax,0x30(%rdi)"},
+		{{0x85, 0x47, 0x30}, true, "test %eax,0x30(%rdi)"},
+		{{0xf7, 0x47, 0x30, 1, 0, 0, 0}, true, "testl $0x1,0x30(%rdi)"},
+		{{0x48, 0x8b, 0x47, 0x30}, false, "mov 0x30(%rdi),%rax (64-bit)"},
+		{{0x48, 0x83, 0x7f, 0x30, 0x00}, false, "cmpq $0x0,0x30(%rdi) (64-bit)"},
+		{{0x66, 0x83, 0x7f, 0x30, 0x00}, false, "cmpw $0x0,0x30(%rdi) (16-bit)"},
+		{{0x83, 0x47, 0x30, 0x01}, false, "addl $0x1,0x30(%rdi) (writes)"},
+		{{0x89, 0x47, 0x30}, false, "mov %eax,0x30(%rdi) (a store)"},
+		{{0x83, 0xf8, 0x00}, false, "cmp $0x0,%eax (no memory)"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct x86_insn in;
+
+		if (ASSERT_TRUE(x86_decode(cases[i].bytes, 8, 0, &in) > 0, cases[i].what))
+			ASSERT_EQ(x86_reads_mem32(&in), cases[i].reads, cases[i].what);
+	}
+}
+
 struct find_ctx {
 	const char *name;
 	uint64_t addr;

@@ -586,6 +586,29 @@ unsigned int x86_insn_clobbers(const struct x86_insn *in)
 	return 0;
 }
 
+bool x86_reads_mem32(const struct x86_insn *in)
+{
+	/* 32-bit operand size: no REX.W (movsxd is REX.W 63 and reads 32 bits),
+	 * no 66 prefix (16 bits), not VEX-encoded */
+	if (in->map != X86_MAP_1BYTE || !in->mem || (in->prefixes & (X86_PFX_66 | X86_PFX_VEX)))
+		return false;
+	switch (in->opcode) {
+	case 0x63: /* movsxd r64, r/m32 */
+		return in->rex_w;
+	case 0x8b: /* mov r32, r/m32 */
+	case 0x39: /* cmp r/m32, r32 */
+	case 0x3b: /* cmp r32, r/m32 */
+	case 0x85: /* test r/m32, r32 */
+		return !in->rex_w;
+	case 0x81: /* cmp r/m32, imm32 (/7) */
+	case 0x83: /* cmp r/m32, imm8 (/7) */
+		return !in->rex_w && (in->reg & 7) == 7;
+	case 0xf7: /* test r/m32, imm32 (/0) */
+		return !in->rex_w && (in->reg & 7) == 0;
+	}
+	return false;
+}
+
 bool x86_changes_flow(const struct x86_insn *in)
 {
 	uint8_t op = in->opcode;

@@ -105,6 +105,15 @@ bool x86_uprobe_emulated(const struct x86_insn *insn);
  */
 unsigned int x86_insn_clobbers(const struct x86_insn *insn);
 
+/*
+ * True if the instruction reads a 32-bit value from its memory operand and
+ * only looks at it: a load (mov, movsxd), a compare with a register or an
+ * immediate, or a test. Compilers pick any of these for the same use of a
+ * field (`if (field_ == 0)` is a load then a test with one, a `cmpl $0`
+ * with another), so rules about how a field is used accept them all.
+ */
+bool x86_reads_mem32(const struct x86_insn *insn);
+
 /* True for jumps, calls, returns and traps: where straight-line code ends. */
 bool x86_changes_flow(const struct x86_insn *insn);
 
