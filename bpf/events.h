@@ -236,6 +236,11 @@ struct node_offsets {
 	__u32 nctors;
 	__u64 ctor_lo[NODE_MAX_CTORS];
 	__u32 ctor_len[NODE_MAX_CTORS];
+	/* AsyncReset's code, where it calls EmitDestroy(bool) rather than
+	 * inlining it (node 26): a destroy called from there is a reset (the
+	 * same wrap gets a new id next); reset_len 0 = inlined */
+	__u32 reset_len;
+	__u64 reset_lo;
 };
 
 /* The daemon's process watcher (bpf/procwatch.bpf.c): execs and exits. */

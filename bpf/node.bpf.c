@@ -722,7 +722,8 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
 	struct thread_state *ts;
 	struct wrap_fields w;
 	struct node_probe p;
-	__u64 id, env = 0;
+	__u64 id, env = 0, ra;
+	__u8 flags = 0;
 
 	if (empty_programs)
 		return 0;
@@ -741,7 +742,12 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
 		return 0;
 	realm_env(ts, w.realm, &env);
 	probe_stack(ts, &p);
-	emit_destroy(ts, &p, id, env, wrap, w.provider, 0);
+	/* at entry the return address is at the stack pointer: EmitDestroy
+	 * called by AsyncReset ends an id the wrap outlives */
+	if (node_off.reset_len && !try_read_u64(PT_REGS_SP(ctx), &ra) &&
+	    ra - node_off.reset_lo < node_off.reset_len)
+		flags = EVF_RESET;
+	emit_destroy(ts, &p, id, env, wrap, w.provider, flags);
 	return 0;
 }
 

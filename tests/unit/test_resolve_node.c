@@ -66,8 +66,25 @@ void test_resolve_node__node20(void)
 void test_resolve_node__node24(void)
 {
 	struct expect e = {24, "24.21.0", 0x30, 0x38, 0x3f0, 0x28, 1, 5, true, false, false};
+	const char *bin = unit_node_binary(24);
+	struct node_layout l;
 
 	check_build(&e);
+	if (bin && !node_layout__resolve(bin, &l))
+		ASSERT_EQ(l.off.reset_len, 0, "AsyncReset inlines EmitDestroy: no range");
+}
+
+/* clang-built: AsyncReset checks provider_type_ with `cmpl $0x0,0x30(%rdi)`
+ * and calls EmitDestroy instead of inlining it */
+void test_resolve_node__node26(void)
+{
+	struct expect e = {26, "26.12.1", 0x30, 0x38, 0x3f0, 0x28, 1, 5, true, false, false};
+	struct node_layout l;
+	const char *bin = unit_node_binary(26);
+
+	check_build(&e);
+	if (bin && !node_layout__resolve(bin, &l))
+		ASSERT_TRUE(l.off.reset_len > 0, "AsyncReset's range known (it calls EmitDestroy)");
 }
 
 /* Provider numbers shift between majors (research §5); names come from the binary. */

@@ -349,9 +349,19 @@ static int derive_async_id(struct derive *d, const struct func *reset, const str
 	return 0;
 }
 
+/* A 32-bit store to memory, from a register or of an immediate. */
+static bool is_store32(const struct x86_insn *in)
+{
+	return in->map == X86_MAP_1BYTE && in->mem && !in->rex_w &&
+	       !(in->prefixes & (X86_PFX_66 | X86_PFX_VEX)) &&
+	       (in->opcode == 0x89 || (in->opcode == 0xc7 && (in->reg & 7) == 0));
+}
+
 /* Rule: provider_type_ is what the AsyncWrap constructor stores as a 32-bit
  * value last before calling AsyncReset, and the first 32-bit field AsyncReset
- * reads (CHECK_NE(provider_type(), PROVIDER_NONE)). */
+ * reads (CHECK_NE(provider_type(), PROVIDER_NONE)), whether the compiler
+ * loads it and tests the register (gcc) or compares it in memory (clang's
+ * `cmpl $0x0,OFF(%rdi)` on node 26). */
 static int derive_provider(struct derive *d, const struct func *ctor, const struct func *reset)
 {
 	uint64_t reset_addr = d->sc.f[F_ASYNC_RESET].addr;
@@ -364,8 +374,7 @@ static int derive_provider(struct derive *d, const struct func *ctor, const stru
 
 		if (calls(in, reset_addr))
 			break;
-		if (in->map == X86_MAP_1BYTE && in->opcode == 0x89 && !in->rex_w && in->mem &&
-		    !(in->prefixes & X86_PFX_66) && in->base >= 0 && c.level[in->base] == 1)
+		if (is_store32(in) && in->base >= 0 && c.level[in->base] == 1)
 			from_ctor = in->disp;
 		chains_step(&c, in);
 	}
@@ -373,8 +382,7 @@ static int derive_provider(struct derive *d, const struct func *ctor, const stru
 	for (int i = 0; i < reset->n; i++) {
 		const struct x86_insn *in = &reset->insns[i];
 
-		if (in->map == X86_MAP_1BYTE && in->opcode == 0x8b && !in->rex_w && in->mem &&
-		    in->base >= 0 && c.level[in->base] == 1) {
+		if (x86_reads_mem32(in) && in->base >= 0 && c.level[in->base] == 1) {
 			from_reset = in->disp;
 			break;
 		}
@@ -496,9 +504,8 @@ static void scan_hooks_member(const struct func *f, struct hooks_uses *u)
 		if (in->mem && b >= 0 && c.level[b] == 2) {
 			int32_t field = c.off[b][0];
 
-			/* 32-bit load from fields_: the first is kStackLength in pop */
-			if (in->map == X86_MAP_1BYTE && in->opcode == 0x8b && !in->rex_w &&
-			    u->fields < 0) {
+			/* 32-bit read of fields_: the first is kStackLength in pop */
+			if (x86_reads_mem32(in) && u->fields < 0) {
 				u->fields = field;
 				u->stack_len = in->disp;
 			}
@@ -567,9 +574,7 @@ static int32_t unwrap_slot(const struct func *f, int32_t want, bool sd)
 	memset(cand, 0xff, sizeof(cand));
 	for (int i = 0; i < f->n; i++) {
 		const struct x86_insn *in = &f->insns[i];
-		bool load32 =
-			in->map == X86_MAP_1BYTE && in->mem && in->index == X86_NOREG &&
-			((in->opcode == 0x8b && !in->rex_w) || (in->opcode == 0x63 && in->rex_w));
+		bool load32 = x86_reads_mem32(in) && in->index == X86_NOREG;
 
 		if (in->mem && in->base >= 0 && cand[in->base] >= 0 && in->disp == want &&
 		    (sd ? is_movsd_load(in) : load32))
@@ -798,6 +803,12 @@ static int derive_all(struct derive *d)
 	if (err)
 		goto out;
 	derive_ctors(d, &reset, l->sites[SITE_ASYNC_RESET].used);
+	/* node 26 calls EmitDestroy from AsyncReset instead of inlining it: the
+	 * destroy probe sees those and must tell them for resets */
+	if (func_calls(&reset, sc->f[F_EMIT_DESTROY].addr)) {
+		l->off.reset_lo = sc->f[F_ASYNC_RESET].addr;
+		l->off.reset_len = sc->f[F_ASYNC_RESET].size;
+	}
 
 	/* ICS(AsyncWrap*) either calls the env constructor or inlines it. */
 	if (func_calls(&wrap_scope, sc->f[F_SCOPE_ENV].addr)) {
