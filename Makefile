@@ -178,7 +178,7 @@ $(OUTPUT)/unit/unit-tests: $(filter-out $(OUTPUT)/unit/runner.o,$(UNIT_OBJS)) \
 
 # node binaries of every tested major (fetched into ~/.cache/asyncscope once)
 NODE_ENV = ASYNCSCOPE_NODE20=$$(tools/fetch-node.sh 20) ASYNCSCOPE_NODE22=$$(tools/fetch-node.sh 22) \
-	ASYNCSCOPE_NODE24=$$(tools/fetch-node.sh 24)
+	ASYNCSCOPE_NODE24=$$(tools/fetch-node.sh 24) ASYNCSCOPE_NODE26=$$(tools/fetch-node.sh 26)
 
 unit: $(OUTPUT)/unit/unit-tests asyncscope
 	$(Q)$(NODE_ENV) $(OUTPUT)/unit/unit-tests

@@ -9,7 +9,10 @@
 //    that kind of uv object (uv_fs <-> FSREQCALLBACK, ...): no wrong links.
 // 2. Every node resource of a type that gets its own uv object at creation is
 //    linked, except re-inits of a reused wrap (a keep-alive socket given a new
-//    id: Node emits destroy(reset) and init for the same handle).
+//    id: Node emits destroy(reset) and init for the same handle), and
+//    resources whose uv object is a uv_work: the next uv init of their
+//    thread is one (node 26 runs some fs calls as ThreadPoolWork, which never
+//    sets its uv_work_t's data, so no link can be made: README "Limits").
 // 3. At least five kinds of pairs were seen, so the check is not vacuous.
 'use strict';
 const fs = require('fs');
@@ -39,10 +42,17 @@ const lines = fs.readFileSync(process.argv[2], 'utf8').trim().split('\n').map((l
 const key = (e, id) => `${e.pid}:${e.tid}:${id}`;
 const nodeInit = new Map();
 const reinit = new Set();
+const ownsWork = new Set();
 const lastNode = new Map(); // thread -> previous node event
+const awaitingUv = new Map(); // thread -> node inits not yet followed by a uv init
 for (const e of lines) {
-  if (e.layer !== 'node') continue;
   const t = `${e.pid}:${e.tid}`;
+  if (e.layer === 'uv' && e.event === 'init') {
+    if (e.type === 'uv_work') for (const k of awaitingUv.get(t) || []) ownsWork.add(k);
+    awaitingUv.delete(t);
+  }
+  if (e.layer !== 'node') continue;
+  if (e.event === 'init') awaitingUv.set(t, [...(awaitingUv.get(t) || []), key(e, e.id)]);
   if (e.event === 'init') {
     nodeInit.set(key(e, e.id), e);
     const prev = lastNode.get(t);
@@ -66,10 +76,14 @@ for (const e of lines) {
   const p = `${e.type}<->${n.type}`;
   pairs.set(p, (pairs.get(p) || 0) + 1);
 }
-let expected = 0, missing = 0;
+let expected = 0, missing = 0, workOwners = 0;
 const missingTypes = new Map();
 for (const [k, n] of nodeInit) {
   if (!ALWAYS.includes(n.type) || reinit.has(k)) continue;
+  if (!linked.has(k) && ownsWork.has(k)) {
+    workOwners++;
+    continue;
+  }
   expected++;
   if (!linked.has(k)) {
     missing++;
@@ -78,7 +92,8 @@ for (const [k, n] of nodeInit) {
 }
 const pairText = [...pairs].map(([p, c]) => `${p} ${c}`).join(', ');
 console.log(`links: ${links}, wrong: ${wrong}; ${pairText}`);
-console.log(`node resources linked: ${expected - missing}/${expected} (re-inits of reused wraps: ${reinit.size})` +
+console.log(`node resources linked: ${expected - missing}/${expected} (re-inits of reused wraps: ${reinit.size}; ` +
+  `owning a uv_work, not linkable: ${workOwners})` +
   (missing ? `; unlinked: ${[...missingTypes].map(([t, c]) => `${t} ${c}`).join(', ')}` : ''));
 for (const p of problems) console.log(`  wrong link: ${p}`);
 const ok = wrong === 0 && missing === 0 && pairs.size >= 5;
