@@ -7,9 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <linux/hw_breakpoint.h>
-#include <linux/perf_event.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -25,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/mono_time.h"
 #include "live/uprobes.h"
+#include "live/watchpoints.h"
 
 struct tracer {
 	struct asyncscope *skel;
@@ -673,23 +671,6 @@ int tracer_ignore_process(struct tracer *t, pid_t pid, bool ignore)
 	return pid_set(t, t->skel->maps.ignored_pids, pid, true);
 }
 
-static int open_watchpoint(pid_t tid, uint64_t addr)
-{
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_BREAKPOINT,
-		.size = sizeof(attr),
-		.bp_type = HW_BREAKPOINT_W,
-		.bp_addr = addr,
-		.bp_len = HW_BREAKPOINT_LEN_8,
-		.sample_period = 1,
-		.exclude_kernel = 1,
-		.exclude_hv = 1,
-	};
-	int fd = syscall(__NR_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
 int tracer_watch_thread(struct tracer *t, pid_t tid, uint64_t id_fields)
 {
 	/* the trigger slot (every push and pop) and the id counter */
@@ -698,7 +679,7 @@ int tracer_watch_thread(struct tracer *t, pid_t tid, uint64_t id_fields)
 
 	for (int i = 0; i < 2; i++) {
 		struct bpf_link *link;
-		int fd = open_watchpoint(tid, slots[i]);
+		int fd = watchpoint_open(tid, slots[i]);
 
 		if (fd < 0)
 			return fd;
