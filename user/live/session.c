@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "live/tracer.h"
+#include "live/watchpoints.h"
 #include "bpf/double_id.h"
 #include "lib/id_set.h"
 #include "lib/exit_status.h"
@@ -203,19 +204,15 @@ static int spawn_held(char **argv, pid_t *pid, int *go_fd)
 	return 0;
 }
 
-/* The node layer: resolve node in binary; ESRCH (not node) is left to the caller. */
-static int resolve_node(const struct session_opts *o, struct session_result *r, const char *binary,
-			const char *shown)
+/* The node layer: resolve node in binary. What a failure means is the
+ * caller's to say (not node, or node with a rule that did not hold), since
+ * the uv layer may still serve. */
+static int resolve_node(const struct session_opts *o, struct session_result *r, const char *binary)
 {
 	int err = node_layout__resolve_cached(binary, &r->layout, &r->cache);
 
-	if (err == -ESRCH)
+	if (err)
 		return err;
-	if (err) {
-		elog("unsupported node binary %s (build-id %s): %s", shown,
-		     r->layout.build_id[0] ? r->layout.build_id : "none", r->layout.error);
-		return err;
-	}
 	for (int s = 0; s < SITE_COUNT; s++)
 		if (r->layout.sites[s].used && !r->layout.sites[s].emulated)
 			wlog("probe site %s starts with an instruction the kernel single-steps "
@@ -257,13 +254,28 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 
 	/* node: the node layer unless --layers says otherwise; anything else
 	 * with libuv: the uv layer */
-	nerr = resolve_node(o, r, binary, shown);
-	if (nerr && nerr != -ESRCH)
-		return nerr == -ENOENT || nerr == -EACCES ? -ESRCH : -ENOEXEC;
-	r->is_node = !nerr;
+	nerr = resolve_node(o, r, binary);
+	/* node symbols found, whether or not every rule held */
+	r->is_node = !nerr || nerr == -ENOTSUP || nerr == -EPROTO;
+	if (nerr && !r->is_node && nerr != -ESRCH) {
+		/* not an ELF file, or not readable */
+		elog("%s", r->layout.error);
+		return nerr == -ENOEXEC ? -ENOEXEC : nerr == -EACCES ? -EPERM : -ESRCH;
+	}
 	if (!o->layers) {
 		want_node = r->is_node;
-		want_uv = !r->is_node;
+		/* a node whose node layer is unsupported still has its libuv */
+		want_uv = !r->is_node || nerr;
+	}
+	if (want_node && r->is_node && nerr) {
+		if (!want_uv) {
+			elog("unsupported node binary %s (build-id %s): node layer: %s", shown,
+			     r->layout.build_id[0] ? r->layout.build_id : "none", r->layout.error);
+			return -ENOEXEC;
+		}
+		wlog("node layer unsupported for %s (build-id %s): %s; tracing the uv layer only",
+		     shown, r->layout.build_id[0] ? r->layout.build_id : "none", r->layout.error);
+		want_node = false;
 	}
 	if (want_node && !r->is_node) {
 		if (o->argv)
@@ -372,6 +384,16 @@ static int session_start(struct session *s)
 	snprintf(r->binary, sizeof(r->binary), "%s", s->binary);
 	if (ret)
 		return ret;
+	/* exact mode trusts watchpoints only once one has been seen to fire:
+	 * where they never do, it would attach, see nothing and say nothing */
+	if (r->node_on && o->js == JS_EXACT) {
+		char why[256];
+
+		if (watchpoints_selftest(why, sizeof(why))) {
+			elog("--js exact: %s; use --js default", why);
+			return -ENOEXEC;
+		}
+	}
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
