@@ -75,6 +75,18 @@ check "doctor finds the shared libuv and its probe sites" \
 	grep -Eq "^  API sites +[1-9][0-9]* probed" "$TMP/doc-uv.txt"
 check "doctor finds the program's 3 callbacks (on_chain, on_rep, on_close)" \
 	grep -Eq "^  callbacks +3 found" "$TMP/doc-uv.txt"
+# unprivileged, on a root process: one line, exit 5 (not "no such process")
+node -e 'setInterval(() => {}, 1000)' &
+rootproc=$!
+BG_PIDS="$BG_PIDS $rootproc"
+wait_exec "$rootproc" "$(command -v node)"
+runuser -u nobody -- "$ASYNCSCOPE" doctor -p "$rootproc" > /dev/null 2> "$TMP/doc-perm.err"
+rc=$?
+check "doctor -p as nobody on a root process: exit 5 (got $rc), one line: $(cat "$TMP/doc-perm.err")" \
+	sh -c '[ "$1" -eq 5 ] && [ "$(wc -l < "$2")" -eq 1 ] && grep -q "permission denied" "$2"' \
+	_ "$rc" "$TMP/doc-perm.err"
+kill "$rootproc"
+
 "$ASYNCSCOPE" doctor --binary /bin/true > "$TMP/doc-none.txt"
 rc=$?
 check "doctor --binary on a program with neither node nor libuv exits 4 (got $rc)" [ "$rc" -eq 4 ]

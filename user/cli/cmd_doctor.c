@@ -17,6 +17,7 @@
 #include "resolve/resolve_node.h"
 #include "resolve/resolve_uv.h"
 #include "live/session.h"
+#include "live/watchpoints.h"
 
 static void usage(FILE *out)
 {
@@ -39,8 +40,12 @@ static void usage(FILE *out)
 		"      --format F       text (default) or json\n"
 		"  -h, --help           this help\n"
 		"\n"
-		"Exit status: 0 when supported (and the live check passed), 4 when the\n"
-		"binary is not supported, 3 when the process does not exist.\n"
+		"Exit status: 0 when supported (and the live check passed); 1 when the\n"
+		"live check failed; 3 when the process or file does not exist; 4 when a\n"
+		"layer the target needs is not supported (for node, the node layer, even\n"
+		"if its uv layer resolves); 5 without the privileges to read the\n"
+		"process. A host without working hardware watchpoints is shown (--js\n"
+		"exact refuses there) but does not change the status.\n"
 		"\n"
 		"Examples:\n"
 		"  sudo asyncscope doctor -p 4242\n"
@@ -185,12 +190,33 @@ int do_doctor(int argc, char **argv)
 		t.resolve_err = node_layout__resolve_cached(a.binary, l, &cache);
 	}
 
+	if (t.resolve_err == -EACCES || t.resolve_err == -EPERM) {
+		if (so.pid)
+			elog("cannot read the executable of process %d: permission denied (try: "
+			     "sudo asyncscope doctor -p %d)",
+			     so.pid, so.pid);
+		else
+			elog("cannot read %s: permission denied", a.binary);
+		free(l);
+		return EXIT_NOPERM;
+	}
+	if (t.resolve_err == -ENOENT && !so.pid) {
+		elog("no such file: %s", a.binary);
+		free(l);
+		return EXIT_NO_TARGET;
+	}
 	t.cache = cache_state_name(cache);
+	if (doctor_is_node(&t))
+		watchpoints_selftest(t.watchpoints_note, sizeof(t.watchpoints_note));
 	/* the uv layer's scan of a node binary takes most of a second: after the
 	 * live check when the node layer alone decides it, so the window is now */
 	if (t.resolve_err)
 		describe_uv(&t, so.pid, so.pid ? path : a.binary, &uv);
 	node_binary_version(so.pid ? path : a.binary, t.node_version, sizeof(t.node_version));
+	if (!doctor_supported(&t) && so.pid && a.live_ns)
+		snprintf(t.live_note, sizeof(t.live_note),
+			 "skipped: a layer this process needs is "
+			 "not supported");
 	if (doctor_supported(&t) && so.pid && a.live_ns) {
 		if (privs_check()) {
 			snprintf(t.live_note, sizeof(t.live_note), "skipped: needs root");
@@ -204,7 +230,9 @@ int do_doctor(int argc, char **argv)
 			t.init_hooks = 0;
 			status = res ? exit_status_of(session_run(&so, res)) : EXIT_FAIL;
 			if (status != EXIT_OK) {
-				snprintf(t.live_note, sizeof(t.live_note), "attach failed");
+				snprintf(t.live_note, sizeof(t.live_note),
+					 "could not attach (exit %d: the line above says why)",
+					 status);
 				t.live_ok = false;
 			} else {
 				t.live_ok = t.live_bad == 0 && res->summary.unknown_records == 0;
@@ -228,17 +256,14 @@ int do_doctor(int argc, char **argv)
 	else
 		doctor_print_text(stdout, &t, l);
 
-	if (doctor_supported(&t))
-		status = t.live_run && !t.live_ok ? EXIT_FAIL : EXIT_OK;
-	else if (t.resolve_err == -ESRCH || t.resolve_err == -ENOTSUP || t.resolve_err == -EPROTO ||
-		 t.resolve_err == -ENOEXEC)
-		status = EXIT_UNSUPPORTED;
-	else if (t.resolve_err)
-		status = EXIT_NO_TARGET;
-	else if (t.live_run && !t.live_ok)
-		status = EXIT_FAIL;
+	/* 4 whenever a layer the target needs did not resolve, in every mode */
+	if (!doctor_supported(&t))
+		status = t.resolve_err && !doctor_is_node(&t) && t.resolve_err != -ESRCH &&
+					 t.resolve_err != -ENOEXEC ?
+				 EXIT_NO_TARGET :
+				 EXIT_UNSUPPORTED;
 	else
-		status = EXIT_OK;
+		status = t.live_run && !t.live_ok ? EXIT_FAIL : EXIT_OK;
 	free(l);
 	return status;
 }

@@ -14,9 +14,14 @@ static const char *slot_reg(int slot)
 	return slot >= 1 && slot <= 6 ? x86_reg_name(regs[slot - 1]) : "none";
 }
 
+bool doctor_is_node(const struct doctor_target *t)
+{
+	return t->resolve_err == 0 || t->resolve_err == -ENOTSUP || t->resolve_err == -EPROTO;
+}
+
 bool doctor_supported(const struct doctor_target *t)
 {
-	return t->resolve_err == 0 || t->uv_err == 0;
+	return doctor_is_node(t) ? t->resolve_err == 0 : t->uv_err == 0;
 }
 
 struct uv_site_counts {
@@ -111,6 +116,13 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 				"live check  %s: %llu uv events, %llu failed sanity checks%s%s\n",
 				t->live_ok ? "ok" : "FAILED", t->live_uv_events, t->live_bad,
 				t->live_note[0] ? "; " : "", t->live_note);
+		else if (t->live_note[0])
+			fprintf(out, "live check  %s\n", t->live_note);
+		if (doctor_is_node(t))
+			fprintf(out, "verdict     NOT SUPPORTED: node's own layer is needed%s\n",
+				t->uv_err ? "" :
+					    " (trace falls back to the uv layer alone, with a "
+					    "warning)");
 		return;
 	}
 	fprintf(out, "node layer  resolved and cross-checked (cache: %s)\n",
@@ -159,6 +171,12 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 		l->sites[SITE_MICROTASKS].used ?
 			"" :
 			" (no microtask-run symbol: microtasks typed as ticks)");
+	if (t->watchpoints_note[0])
+		fprintf(out, "watchpoints UNAVAILABLE, --js exact refuses: %s\n",
+			t->watchpoints_note);
+	else
+		fprintf(out,
+			"watchpoints fire on this machine (self-check): --js exact available\n");
 	fprintf(out, "promises    %s\n", doctor_promise_note(t));
 	if (t->uv)
 		print_uv_text(out, t);
@@ -167,6 +185,8 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 			"live check  %s: %llu events (%llu inits), %llu failed sanity checks%s%s\n",
 			t->live_ok ? "ok" : "FAILED", t->live_events, t->live_inits, t->live_bad,
 			t->live_note[0] ? "; " : "", t->live_note);
+	else if (t->live_note[0])
+		fprintf(out, "live check  %s\n", t->live_note);
 }
 
 static void print_uv_json(struct json_writer *w, const struct doctor_target *t)
@@ -311,6 +331,12 @@ void doctor_print_json(FILE *out, const struct doctor_target *t, const struct no
 	for (int i = 0; i < l->nproviders; i++)
 		jsonw_string(&w, l->providers[i]);
 	jsonw_end_array(&w);
+	jsonw_name(&w, "watchpoints");
+	jsonw_start_object(&w);
+	jsonw_bool_field(&w, "fire", !t->watchpoints_note[0]);
+	if (t->watchpoints_note[0])
+		jsonw_string_field(&w, "error", t->watchpoints_note);
+	jsonw_end_object(&w);
 	if (t->live_run) {
 		jsonw_name(&w, "live");
 		jsonw_start_object(&w);

@@ -27,9 +27,15 @@ struct doctor_target {
 	const struct uv_layout *uv;
 	long uv_callbacks; /* callbacks cb_scan finds in the program, -1 unknown */
 	unsigned long long live_uv_events;
+	/* exact JS mode's hardware watchpoints: "" when they fire here, else why not */
+	char watchpoints_note[256];
 };
 
-/* Whether either layer can trace the target. */
+/* Whether the binary is node (has node::AsyncWrap symbols), resolved or not. */
+bool doctor_is_node(const struct doctor_target *t);
+
+/* Whether every layer the target needs resolved: the node layer for node
+ * (its uv layer alone would miss every AsyncWrap), the uv layer otherwise. */
 bool doctor_supported(const struct doctor_target *t);
 
 /* What the target's promises look like from outside (node version, hooks). */
