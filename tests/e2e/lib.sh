@@ -161,3 +161,42 @@ eventually() {
 		sleep 0.2
 	done
 }
+
+# watchpoints_case: "fire" or "dead", whether hardware write watchpoints
+# fire on this host, by the tests' own C check (hw_watchpoints.c), not by
+# asyncscope's: the tests that need them assert full recall where they fire
+# and asyncscope's one-line refusal where they do not, and say which ran.
+# ASYNCSCOPE_E2E_DEAD_WATCHPOINTS=1 plays a host where they never fire
+# (asyncscope's self-check is pointed at a decoy), to run that branch here.
+if [ "${ASYNCSCOPE_E2E_DEAD_WATCHPOINTS:-}" = 1 ]; then
+	export ASYNCSCOPE_TEST_WATCHPOINTS=dead
+fi
+watchpoints_case() {
+	if [ "${ASYNCSCOPE_E2E_DEAD_WATCHPOINTS:-}" = 1 ]; then
+		echo dead
+		return
+	fi
+	if [ ! -x "$TMP/hw_watchpoints" ]; then
+		gcc -O1 -o "$TMP/hw_watchpoints" "$E2E_DIR/hw_watchpoints.c" >&2 || {
+			echo "cannot-build"
+			return
+		}
+	fi
+	"$TMP/hw_watchpoints" 2>/dev/null
+}
+
+watchpoints_source() {
+	if [ "${ASYNCSCOPE_E2E_DEAD_WATCHPOINTS:-}" = 1 ]; then
+		echo "played: ASYNCSCOPE_E2E_DEAD_WATCHPOINTS=1"
+	else
+		echo "tests/e2e/hw_watchpoints.c"
+	fi
+}
+
+# assert_exact_refused WHAT ERRFILE RC: --js exact refused as it must be
+# where watchpoints do not fire: exit 4, one line on stderr naming the cause
+assert_exact_refused() {
+	check "$1: --js exact refused, exit 4 (got $3), one line: $(head -c 200 "$2")" \
+		sh -c '[ "$1" -eq 4 ] && [ "$(wc -l < "$2")" -eq 1 ] &&
+			grep -q "hardware watchpoints do not fire on this machine" "$2"' _ "$3" "$2"
+}
