@@ -6,6 +6,9 @@
 #
 #   tools/fetch-node.sh 22      -> ~/.cache/asyncscope/node-22.23.3/bin/node
 #   tools/fetch-node.sh all     fetch every listed version, print nothing
+#   tools/fetch-node.sh --version 22.0.0 [system]   any official build, by
+#                                version (system: the machine's node if it is that one)
+#                                (the doctor matrix, tests/node-matrix)
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 list="$here/tests/node-versions"
@@ -40,6 +43,11 @@ fetch() { # major version source
 	echo "$dir/bin/node"
 }
 
+if [ "${1:-}" = --version ]; then
+	[ -n "${2:-}" ] || { echo "fetch-node: --version needs a version" >&2; exit 2; }
+	fetch "${2%%.*}" "$2" "${3:-npm}"
+	exit
+fi
 want=${1:-all}
 found=0
 while read -r major version source; do
