@@ -3,7 +3,7 @@
 #
 #   make            build ./asyncscope
 #   sudo make demo  install missing Debian packages, build, trace the bundled demo
-#   sudo make test  unit + golden tests, 30 s fuzz, end-to-end tests (node 20, 22, 24, libuv)
+#   sudo make test  unit + golden tests, 30 s fuzz, end-to-end tests (node 20, 22, 24, 26, libuv)
 #   make unit       unit and golden tests only (no root, no BPF)
 #   make fuzz       fuzz the capture readers (FUZZ_TIME=60 seconds)
 #   sudo make bench benchmarks: overhead side by side, written to bench/results.md
