@@ -54,12 +54,14 @@ expect_err "daemon without privileges" 5 "the daemon needs root" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$TMP/asyncscope" daemon --listen 127.0.0.1:9
 
 # a stripped node: the .symtab-only provider-name table is gone, so with no
-# cached layout for its build-id it is refused, naming what is missing ...
+# cached layout for its build-id its node layer is refused, naming what is
+# missing (its uv layer still serves by default: 045-layer-fallback) ...
 cp "$node" "$TMP/node-stripped"
 strip --strip-all "$TMP/node-stripped"
 export ASYNCSCOPE_CACHE_DIR="$TMP/cache"
-expect_err "stripped node binary" 4 "unsupported node binary .*provider_names not found" \
-	"$ASYNCSCOPE" trace -- "$TMP/node-stripped" -e 0
+expect_err "stripped node binary, --layers node" 4 \
+	"unsupported node binary .*node layer: node::provider_names not found" \
+	"$ASYNCSCOPE" trace --layers node -- "$TMP/node-stripped" -e 0
 expect_err "doctor names what is missing" 4 "doctor-exit-4" sh -c \
 	"'$ASYNCSCOPE' doctor --binary '$TMP/node-stripped' | grep -q 'NOT SUPPORTED: node::provider_names' && echo doctor-exit-4 >&2; exit 4"
 # ... but once the unstripped build (same build-id) was resolved, the cached
