@@ -6,6 +6,7 @@
 #   sudo make test  unit + golden tests, 30 s fuzz, end-to-end tests (node 20, 22, 24, 26, libuv)
 #   make unit       unit and golden tests only (no root, no BPF)
 #   make fuzz       fuzz the capture readers (FUZZ_TIME=60 seconds)
+#   make deb        the Debian package, in .output/deb/
 #   sudo make bench benchmarks: overhead side by side, written to bench/results.md
 #   make V=1        show full commands
 
@@ -20,7 +21,7 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 # Debian packages the build, the demo and the tests need (see README).
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libuv1-dev \
 	libclang-rt-dev pkg-config make gcc binutils nodejs npm wrk cmake python3 python3-uvloop neovim \
-	chromium
+	chromium help2man lintian man-db
 
 CFLAGS ?= -g -O2
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter
@@ -66,7 +67,7 @@ else
 	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean deps demo test unit golden e2e bench format format-check vmlinux nodes fuzz
+.PHONY: all clean deps demo test unit golden e2e bench format format-check vmlinux nodes fuzz deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -228,6 +229,11 @@ fuzz: $(OUTPUT)/fuzz/fuzz-capture
 bench: deps asyncscope $(OUTPUT)/ingest-bench $(OUTPUT)/probe-cost
 	$(Q)tools/fetch-node.sh all
 	$(Q)node tools/bench/bench.js $(BENCH_ARGS)
+
+# The Debian package (tools/deb/build-deb.sh): .output/deb/asyncscope_<version>_amd64.deb
+deb: asyncscope
+	$(Q)tools/install-deps.sh help2man
+	$(Q)tools/deb/build-deb.sh ./asyncscope $(OUTPUT)/deb
 
 # ---- set-up and demo -------------------------------------------------------
 
