@@ -1,0 +1,49 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# More bad input (issue 20): options that used to fall back to a default
+# without a word. Each gets its exit status and one line on stderr, and
+# leaves no probes attached.
+. "$(dirname "$0")/lib.sh"
+require_bpf
+node=$(node_bin "$(node_majors | head -n 1)")
+fickle="$WORKLOADS/fickle.js"
+
+# expect_one "what" STATUS PATTERN command...: expect_err, then no probes left
+expect_one() {
+	expect_err "$@"
+	assert_no_probes_left "$1"
+}
+
+# start_fickle NAME [EXIT_AFTER_MS [deaf]]: a node target in the background,
+# its pid in $fpid once it runs
+start_fickle() {
+	name=$1
+	shift
+	"$node" "$fickle" "$TMP/$name.pid" "$@" &
+	BG_PIDS="$BG_PIDS $!"
+	wait_for "$TMP/$name.pid" 10 || fail "$name did not start"
+	fpid=$(cat "$TMP/$name.pid")
+}
+
+start_fickle a
+a=$fpid
+start_fickle b
+b=$fpid
+
+# options that used to mean something else silently; -d keeps a build
+# without the checks from tracing for ever
+expect_one "two -p" 2 "only one -p is supported" "$ASYNCSCOPE" trace -d 2s -p "$a" -p "$b"
+expect_one "two -p (tree)" 2 "only one -p is supported" "$ASYNCSCOPE" tree -d 2s -p "$a" -p "$b"
+expect_one "ring buffer not a power of two" 2 "invalid --ringbuf-size '5000'.*power of two" \
+	"$ASYNCSCOPE" trace -d 2s --ringbuf-size 5000 -p "$a"
+expect_one "ring buffer 3M" 2 "invalid --ringbuf-size '3M'" \
+	"$ASYNCSCOPE" trace -d 2s --ringbuf-size 3M -p "$a"
+expect_one "empty --layers" 2 "--layers takes node, uv or node,uv \(not ''\)" \
+	"$ASYNCSCOPE" trace -d 2s --layers "" -p "$a"
+expect_one "--layers of commas" 2 "--layers takes node, uv or node,uv \(not ','\)" \
+	"$ASYNCSCOPE" trace -d 2s --layers , -p "$a"
+expect_one "--layers with an empty name" 2 "--layers takes .*\(not 'node,'\)" \
+	"$ASYNCSCOPE" record -d 2s -o "$TMP/layers.asr" --layers node, -p "$a"
+expect_one "empty --input" 2 "--input needs a file name" "$ASYNCSCOPE" tree --input ""
+
+finish
