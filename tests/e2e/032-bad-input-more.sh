@@ -45,5 +45,12 @@ expect_one "--layers of commas" 2 "--layers takes node, uv or node,uv \(not ','\
 expect_one "--layers with an empty name" 2 "--layers takes .*\(not 'node,'\)" \
 	"$ASYNCSCOPE" record -d 2s -o "$TMP/layers.asr" --layers node, -p "$a"
 expect_one "empty --input" 2 "--input needs a file name" "$ASYNCSCOPE" tree --input ""
+expect_one "duration with trailing garbage" 2 "invalid duration '5x'" \
+	"$ASYNCSCOPE" trace -d 5x -p "$a"
+expect_one "negative duration" 2 "invalid duration '-1'" "$ASYNCSCOPE" trace -d -1 -p "$a"
+# nan was read as ~292 years: the timeout stops a build without the check
+expect_one "duration nan" 2 "invalid duration 'nan'" \
+	timeout -s INT 5 "$ASYNCSCOPE" trace -d nan -p "$a"
+expect_one "duration in hex" 2 "invalid duration '0x2'" "$ASYNCSCOPE" trace -d 0x2 -p "$a"
 
 finish
