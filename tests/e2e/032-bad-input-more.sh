@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # More bad input (issue 20): options that used to fall back to a default
-# without a word. Each gets its exit status and one line on stderr, and
-# leaves no probes attached.
+# without a word, a target that dies while the probes go in. Each gets its
+# exit status and one line on stderr, and leaves no probes attached.
 . "$(dirname "$0")/lib.sh"
 require_bpf
 node=$(node_bin "$(node_majors | head -n 1)")
@@ -52,5 +52,36 @@ expect_one "negative duration" 2 "invalid duration '-1'" "$ASYNCSCOPE" trace -d 
 expect_one "duration nan" 2 "invalid duration 'nan'" \
 	timeout -s INT 5 "$ASYNCSCOPE" trace -d nan -p "$a"
 expect_one "duration in hex" 2 "invalid duration '0x2'" "$ASYNCSCOPE" trace -d 0x2 -p "$a"
+
+# a target that exits while the probes go in: a normal trace, or one line and
+# exit 3, never a line per probe site. The delays straddle the attach (tens
+# to hundreds of ms here; longer with the uv layer's ~80 sites), jittered.
+hits=0
+for delay in 0 10 30 60 100 150 250 400; do
+	for layers in node node,uv; do
+		jitter=$(($(od -An -N1 -tu1 /dev/urandom) % 20))
+		rm -f "$TMP/die.pid"
+		start_fickle die $((delay + jitter))
+		"$ASYNCSCOPE" trace -q --layers "$layers" -p "$fpid" -o "$TMP/die.jsonl" \
+			2>"$TMP/die.err"
+		rc=$?
+		what="exits after ${delay}+${jitter} ms, --layers $layers"
+		# traced: at most the one warning for uv callback probes refused
+		# because the target exited while they went in
+		if [ "$rc" -eq 0 ] && [ "$(wc -l <"$TMP/die.err")" -le 1 ] &&
+			! grep -qv "warning: libuv: " "$TMP/die.err" &&
+			grep -q '"event":"summary"' "$TMP/die.jsonl"; then
+			ok "$what: traced to its exit $(head -c 200 "$TMP/die.err")"
+		elif [ "$rc" -eq 3 ] && [ "$(wc -l <"$TMP/die.err")" -eq 1 ] && grep -Eq \
+			"target $fpid exited during attach|no such process: $fpid" "$TMP/die.err"; then
+			hits=$((hits + 1))
+			ok "$what: exit 3, \"$(cat "$TMP/die.err")\""
+		else
+			fail "$what: exit $rc, $(wc -l <"$TMP/die.err") stderr lines: $(head -c 300 "$TMP/die.err")"
+		fi
+		assert_no_probes_left "$what"
+	done
+done
+say "$hits of 16 targets were gone before the probes were in"
 
 finish
