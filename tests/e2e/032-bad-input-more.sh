@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # More bad input (issue 20): options that used to fall back to a default
-# without a word, a target that dies while the probes go in. Each gets its
-# exit status and one line on stderr, and leaves no probes attached.
+# without a word, a target that dies while the probes go in, a thread id
+# given as -p. Each gets its exit status and one line on stderr (for a
+# thread id, its documented note), and leaves no probes attached.
 . "$(dirname "$0")/lib.sh"
 require_bpf
 node=$(node_bin "$(node_majors | head -n 1)")
@@ -83,5 +84,16 @@ for delay in 0 10 30 60 100 150 250 400; do
 	done
 done
 say "$hits of 16 targets were gone before the probes were in"
+
+# a thread id, as top -H shows it: traced as its process, with one note
+tid=$(ls "/proc/$a/task" | grep -vx "$a" | head -n 1)
+"$ASYNCSCOPE" trace -q -d 1s -p "$tid" -o "$TMP/tid.jsonl" 2>"$TMP/tid.err"
+rc=$?
+check "thread id: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+check "thread id: only the note on stderr ($(head -c 300 "$TMP/tid.err"))" \
+	[ "$(cat "$TMP/tid.err")" = "asyncscope: pid $tid is a thread of process $a; tracing $a" ]
+check "thread id: the process's events" grep -q "\"pid\":$a,.*\"type\":\"FSREQCALLBACK\"" \
+	"$TMP/tid.jsonl"
+assert_no_probes_left "a thread id"
 
 finish

@@ -372,10 +372,18 @@ static int session_start(struct session *s)
 	libbpf_set_print(libbpf_print);
 
 	if (!o->argv) {
+		pid_t tgid;
+
 		err = proc_check_pid(o->pid);
 		if (err) {
 			elog("no such process: %d", o->pid);
 			return -ESRCH;
+		}
+		/* a thread id (top -H) names its process: the programs filter on
+		 * the process id, and a uprobe_multi link refuses a thread's */
+		if (!proc_tgid(o->pid, &tgid) && tgid != o->pid) {
+			ilog("pid %d is a thread of process %d; tracing %d", o->pid, tgid, tgid);
+			r->pid = tgid;
 		}
 	}
 	if (privs_check()) {
