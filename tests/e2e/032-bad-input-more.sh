@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # More bad input (issue 20): options that used to fall back to a default
 # without a word, a target that dies while the probes go in, a thread id
-# given as -p. Each gets its exit status and one line on stderr (for a
-# thread id, its documented note), and leaves no probes attached.
+# given as -p, a started command that ignores the signal passed on to it.
+# Each gets its exit status and one line on stderr (for a thread id, its
+# documented note), and leaves no probes attached.
 . "$(dirname "$0")/lib.sh"
 require_bpf
 node=$(node_bin "$(node_majors | head -n 1)")
@@ -95,5 +96,39 @@ check "thread id: only the note on stderr ($(head -c 300 "$TMP/tid.err"))" \
 check "thread id: the process's events" grep -q "\"pid\":$a,.*\"type\":\"FSREQCALLBACK\"" \
 	"$TMP/tid.jsonl"
 assert_no_probes_left "a thread id"
+
+# a started command that ignores the signal passed on to it is killed after
+# the grace period (5 s), or at a second signal: never left running, exit 1
+for how in grace second; do
+	rm -f "$TMP/deaf.pid"
+	"$ASYNCSCOPE" trace -q -o "$TMP/deaf.jsonl" -- "$node" "$fickle" "$TMP/deaf.pid" -1 deaf \
+		2>"$TMP/deaf.err" &
+	tr=$!
+	BG_PIDS="$BG_PIDS $tr"
+	wait_for "$TMP/deaf.pid" 10 || fail "deaf command did not start"
+	deaf=$(cat "$TMP/deaf.pid")
+	BG_PIDS="$BG_PIDS $deaf"
+	if [ "$how" = grace ]; then
+		kill -TERM "$tr"
+		want="had not exited 5 s after SIGTERM: killed it"
+	else
+		kill -INT "$tr"
+		sleep 0.5
+		kill -INT "$tr"
+		want="had not exited at the second signal \(SIGINT\): killed it"
+	fi
+	wait "$tr"
+	rc=$?
+	check "command ignoring signals ($how): exit 1 (got $rc)" [ "$rc" -eq 1 ]
+	check "command ignoring signals ($how): one line ($(head -c 300 "$TMP/deaf.err"))" \
+		[ "$(wc -l <"$TMP/deaf.err")" -eq 1 ]
+	check "command ignoring signals ($how): says it was killed" \
+		grep -Eq "command $deaf $want" "$TMP/deaf.err"
+	check "command ignoring signals ($how): not left running" eventually 2 \
+		sh -c "! kill -0 $deaf 2>/dev/null"
+	check "command ignoring signals ($how): summary written" \
+		grep -q '"event":"summary"' "$TMP/deaf.jsonl"
+	assert_no_probes_left "a command ignoring signals ($how)"
+done
 
 finish

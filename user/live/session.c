@@ -485,6 +485,33 @@ static int session_start(struct session *s)
 }
 
 /*
+ * A command that outlived its grace period (or a second signal): it is not
+ * left running unobserved, as if asyncscope had stopped normally. Returns
+ * -ETIMEDOUT, having said so.
+ */
+static int kill_command(struct session *s)
+{
+	struct session_result *r = s->r;
+	int st = 0;
+
+	kill(r->pid, SIGKILL);
+	if (waitpid(r->pid, &st, 0) == r->pid) {
+		r->target_status = st;
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL) {
+			r->target_exited = true; /* it exited on its own meanwhile */
+			return 0;
+		}
+	}
+	if (stop_count > 1)
+		elog("command %d had not exited at the second signal (SIG%s): killed it", r->pid,
+		     sigabbrev_np(stop_signal));
+	else
+		elog("command %d had not exited %llu s after SIG%s: killed it", r->pid,
+		     SESSION_GRACE_NS / 1000000000ULL, sigabbrev_np(stop_signal));
+	return -ETIMEDOUT;
+}
+
+/*
  * Feeds the sink until a stop condition: Ctrl-C / SIGTERM (a started
  * command is given a grace period to shut down), --duration, the target's
  * exit, the sink asking to stop. Then reads what is left and completes the
@@ -514,14 +541,15 @@ static int session_drain(struct session *s)
 		}
 		if (stop_signal) {
 			/* a command we started gets the signal too (as from a shell),
-			 * and its shutdown is still observed for a grace period; a
-			 * second signal stops at once */
-			if (!o->argv || stop_count > 1)
+			 * and its shutdown is still observed for a grace period; past
+			 * it, or at a second signal, it is killed */
+			if (!o->argv)
 				break;
-			if (!grace_deadline) {
+			if (!grace_deadline && stop_count == 1) {
 				kill(r->pid, stop_signal);
-				grace_deadline = now_ns() + 5000000000ULL;
-			} else if (now_ns() >= grace_deadline) {
+				grace_deadline = now_ns() + SESSION_GRACE_NS;
+			} else if (stop_count > 1 || now_ns() >= grace_deadline) {
+				ret = kill_command(s);
 				break;
 			}
 		}
