@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The /proc/PID/maps reader against this process's own mappings. */
+/* The /proc readers against this process itself: its mappings, its threads. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,4 +57,44 @@ void test_proc__maps_anonymous_and_missing(void)
 	h.addr = 0;
 	ASSERT_EQ(proc_maps_foreach(getpid(), find_holder, &h), 0, "0 after the last mapping");
 	ASSERT_EQ(proc_maps_foreach(1 << 30, find_holder, &h), -ENOENT, "no such process");
+}
+
+struct live_thread {
+	pthread_barrier_t started, checked;
+	pid_t tid;
+};
+
+static void *live_thread(void *arg)
+{
+	struct live_thread *lt = arg;
+
+	lt->tid = gettid();
+	pthread_barrier_wait(&lt->started);
+	/* alive until the test has looked it up */
+	pthread_barrier_wait(&lt->checked);
+	return NULL;
+}
+
+void test_proc__tgid_of_process_and_thread(void)
+{
+	struct live_thread lt = {0};
+	pid_t tgid = 0;
+	pthread_t th;
+
+	ASSERT_OK(proc_tgid(getpid(), &tgid), "own pid");
+	ASSERT_EQ(tgid, getpid(), "a process is its own thread group");
+	ASSERT_EQ(proc_tgid(1 << 30, &tgid), -ENOENT, "no such process");
+	pthread_barrier_init(&lt.started, NULL, 2);
+	pthread_barrier_init(&lt.checked, NULL, 2);
+	if (!ASSERT_OK(pthread_create(&th, NULL, live_thread, &lt), "thread"))
+		return;
+	pthread_barrier_wait(&lt.started);
+	tgid = 0;
+	ASSERT_TRUE(lt.tid != getpid(), "a thread has its own id");
+	ASSERT_OK(proc_tgid(lt.tid, &tgid), "thread id");
+	ASSERT_EQ(tgid, getpid(), "a thread id resolves to its process");
+	pthread_barrier_wait(&lt.checked);
+	pthread_join(th, NULL);
+	pthread_barrier_destroy(&lt.started);
+	pthread_barrier_destroy(&lt.checked);
 }

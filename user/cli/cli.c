@@ -16,7 +16,8 @@ int parse_duration(const char *arg, uint64_t *ns)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || v < 0)
+	/* plain decimals only: strtod also takes "nan", "0x10", "1e3" and signs */
+	if (errno || end == arg || end != arg + strspn(arg, "0123456789.") || v < 0)
 		return -EINVAL;
 	if (!strcmp(end, "") || !strcmp(end, "s"))
 		mult = 1e9;

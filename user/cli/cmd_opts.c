@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cmd.h"
 #include "event/capture.h"
@@ -17,9 +18,39 @@
 
 enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT, OPT_JS, OPT_LAYERS };
 
-/* --ringbuf-size: a page at least; the map size is a 32-bit power of two */
-#define RINGBUF_MIN 4096
+/* --ringbuf-size: the kernel wants a power-of-two multiple of the page size
+ * and a 32-bit map size; anything else would be rounded up without a word */
 #define RINGBUF_MAX (1ULL << 31)
+
+static bool ringbuf_size_ok(uint64_t size)
+{
+	uint64_t page = sysconf(_SC_PAGESIZE);
+
+	return size >= page && size <= RINGBUF_MAX && !(size & (size - 1));
+}
+
+/* --layers: node, uv or both, comma-separated; an empty name is an error,
+ * not the default. 0 or -EINVAL. */
+static int parse_layers(const char *arg, unsigned int *out)
+{
+	unsigned int layers = 0;
+
+	for (const char *p = arg;; p++) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 4 && !strncmp(p, "node", 4))
+			layers |= LAYER_BIT_NODE;
+		else if (len == 2 && !strncmp(p, "uv", 2))
+			layers |= LAYER_BIT_UV;
+		else
+			return -EINVAL;
+		p += len;
+		if (!*p)
+			break;
+	}
+	*out = layers;
+	return 0;
+}
 
 int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec,
 		      struct session_opts *so)
@@ -51,6 +82,11 @@ again:
 	while ((opt = getopt_long(argc, argv, "+p:o:d:qh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
+			/* one target per session: a second -p must not silently win */
+			if (have_pid) {
+				elog("%s: only one -p is supported", cmd);
+				return EXIT_USAGE;
+			}
 			if (proc_parse_pid(optarg, &so->pid)) {
 				elog("%s: invalid pid '%s'", cmd, optarg);
 				return EXIT_USAGE;
@@ -70,9 +106,11 @@ again:
 			}
 			break;
 		case OPT_RINGBUF:
-			if (parse_size(optarg, &size) || size < RINGBUF_MIN || size > RINGBUF_MAX) {
-				elog("%s: invalid --ringbuf-size '%s' (4K..2G, e.g. 64M)", cmd,
-				     optarg);
+			if (parse_size(optarg, &size) || !ringbuf_size_ok(size)) {
+				elog("%s: invalid --ringbuf-size '%s' (a power of two, 4K..2G, "
+				     "e.g. "
+				     "64M)",
+				     cmd, optarg);
 				return EXIT_USAGE;
 			}
 			so->ringbuf_bytes = size;
@@ -86,6 +124,11 @@ again:
 		case OPT_INPUT:
 			if (!input)
 				goto unknown;
+			/* "" would read as no --input at all, and ask for a target */
+			if (!*optarg) {
+				elog("%s: --input needs a file name ('-' for stdin)", cmd);
+				return EXIT_USAGE;
+			}
 			*input = optarg;
 			break;
 		case OPT_JS:
@@ -101,24 +144,13 @@ again:
 				return EXIT_USAGE;
 			}
 			break;
-		case OPT_LAYERS: {
-			char buf[64], *save = NULL;
-
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			so->layers = 0;
-			for (char *tok = strtok_r(buf, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save)) {
-				if (!strcmp(tok, "node"))
-					so->layers |= LAYER_BIT_NODE;
-				else if (!strcmp(tok, "uv"))
-					so->layers |= LAYER_BIT_UV;
-				else {
-					elog("%s: unknown layer '%s' (node, uv)", cmd, tok);
-					return EXIT_USAGE;
-				}
+		case OPT_LAYERS:
+			if (parse_layers(optarg, &so->layers)) {
+				elog("%s: --layers takes node, uv or node,uv (not '%s')", cmd,
+				     optarg);
+				return EXIT_USAGE;
 			}
 			break;
-		}
 		case OPT_FORMAT:
 			if (!format)
 				goto unknown;

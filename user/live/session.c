@@ -221,32 +221,39 @@ static int resolve_node(const struct session_opts *o, struct session_result *r, 
 	return 0;
 }
 
+/*
+ * Finds the target's binary and what can be traced in it. 0, or -errno with
+ * why saying it: the caller says it unless the target died meanwhile.
+ */
 static int resolve_target(const struct session_opts *o, struct session_result *r, char *binary,
-			  size_t cap)
+			  size_t cap, char *why, size_t why_cap)
 {
 	char comm[64] = "?", exe[PATH_MAX] = "?", uvpath[PATH_MAX];
 	bool want_node = o->layers & LAYER_BIT_NODE, want_uv = o->layers & LAYER_BIT_UV;
+	pid_t pid = r->pid;
 	const char *shown;
 	int err, nerr;
 
 	if (o->argv) {
 		err = find_in_path(o->argv[0], binary, cap);
 		if (err) {
-			elog("cannot run '%s': %s", o->argv[0],
-			     err == -ENOENT ? "command not found" : strerror(-err));
+			snprintf(why, why_cap, "cannot run '%s': %s", o->argv[0],
+				 err == -ENOENT ? "command not found" : strerror(-err));
 			return -ESRCH;
 		}
 		shown = binary;
 	} else {
-		proc_exe_path(o->pid, binary, cap);
-		proc_comm(o->pid, comm, sizeof(comm));
-		if ((err = proc_exe_target(o->pid, exe, sizeof(exe)))) {
+		proc_exe_path(pid, binary, cap);
+		proc_comm(pid, comm, sizeof(comm));
+		if ((err = proc_exe_target(pid, exe, sizeof(exe)))) {
 			if (err == -ENOENT) {
-				elog("process %d (%s) has no executable (kernel thread or exiting)",
-				     o->pid, comm);
+				snprintf(why, why_cap,
+					 "process %d (%s) has no executable (kernel thread or "
+					 "exiting)",
+					 pid, comm);
 				return -ENOEXEC;
 			}
-			elog("cannot read /proc/%d/exe: %s", o->pid, strerror(-err));
+			snprintf(why, why_cap, "cannot read /proc/%d/exe: %s", pid, strerror(-err));
 			return err == -EACCES || err == -EPERM ? -EPERM : exit_failure(err);
 		}
 		shown = exe;
@@ -259,7 +266,7 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 	r->is_node = !nerr || nerr == -ENOTSUP || nerr == -EPROTO;
 	if (nerr && !r->is_node && nerr != -ESRCH) {
 		/* not an ELF file, or not readable */
-		elog("%s", r->layout.error);
+		snprintf(why, why_cap, "%s", r->layout.error);
 		return nerr == -ENOEXEC ? -ENOEXEC : nerr == -EACCES ? -EPERM : -ESRCH;
 	}
 	if (!o->layers) {
@@ -269,8 +276,10 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 	}
 	if (want_node && r->is_node && nerr) {
 		if (!want_uv) {
-			elog("unsupported node binary %s (build-id %s): node layer: %s", shown,
-			     r->layout.build_id[0] ? r->layout.build_id : "none", r->layout.error);
+			snprintf(why, why_cap,
+				 "unsupported node binary %s (build-id %s): node layer: %s", shown,
+				 r->layout.build_id[0] ? r->layout.build_id : "none",
+				 r->layout.error);
 			return -ENOEXEC;
 		}
 		wlog("node layer unsupported for %s (build-id %s): %s; tracing the uv layer only",
@@ -279,37 +288,43 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 	}
 	if (want_node && !r->is_node) {
 		if (o->argv)
-			elog("%s is not a Node.js binary (no node::AsyncWrap symbols); run node "
-			     "itself, "
-			     "e.g. asyncscope trace -- node app.js, or --layers uv for a libuv "
-			     "program",
-			     binary);
+			snprintf(why, why_cap,
+				 "%s is not a Node.js binary (no node::AsyncWrap symbols); run "
+				 "node itself, e.g. asyncscope trace -- node app.js, or --layers "
+				 "uv for a libuv program",
+				 binary);
 		else
-			elog("process %d (%s, %s) is not a Node.js process: no node::AsyncWrap "
-			     "symbols",
-			     o->pid, comm, exe);
+			snprintf(why, why_cap,
+				 "process %d (%s, %s) is not a Node.js process: no "
+				 "node::AsyncWrap symbols",
+				 pid, comm, exe);
 		return -ENOEXEC;
 	}
 	r->node_on = want_node;
 	if (want_uv) {
 		err = o->argv ? uv_find_for_program(binary, o->layers & LAYER_BIT_UV, uvpath,
 						    sizeof(uvpath)) :
-				uv_find_in_process(o->pid, uvpath, sizeof(uvpath));
+				uv_find_in_process(pid, uvpath, sizeof(uvpath));
 		if (!err)
 			err = uv_layout__resolve(uvpath, &r->uv);
 		if (err) {
 			if (o->argv && o->layers)
-				elog("%s: no libuv in it and none installed to load", binary);
+				snprintf(why, why_cap,
+					 "%s: no libuv in it and none installed to load", binary);
 			else if (o->argv)
-				elog("%s is neither a Node.js binary nor linked with libuv (if it "
-				     "loads libuv at run time, e.g. python with uvloop, use "
-				     "--layers uv)",
-				     binary);
+				snprintf(why, why_cap,
+					 "%s is neither a Node.js binary nor linked with libuv (if "
+					 "it loads libuv at run time, e.g. python with uvloop, use "
+					 "--layers uv)",
+					 binary);
 			else if (o->layers)
-				elog("process %d (%s, %s) has no libuv loaded", o->pid, comm, exe);
+				snprintf(why, why_cap, "process %d (%s, %s) has no libuv loaded",
+					 pid, comm, exe);
 			else
-				elog("process %d (%s, %s) is neither a Node.js nor a libuv process",
-				     o->pid, comm, exe);
+				snprintf(why, why_cap,
+					 "process %d (%s, %s) is neither a Node.js nor a libuv "
+					 "process",
+					 pid, comm, exe);
 			return -ENOEXEC;
 		}
 		for (int i = 0; i < r->uv.nsites; i++)
@@ -349,19 +364,21 @@ struct session {
 	char binary[PATH_MAX];
 	int go_fd; /* a started command waits on it until written */
 	uint64_t start;
+	char why[3 * PATH_MAX]; /* why session_start failed, said by session_run */
 };
 
 /*
  * Finds and resolves the target, starts the command (held), attaches and
- * releases it. 0, or -errno having said why; session_finish() undoes what
- * was done either way.
+ * releases it. 0, or -errno having said why on stderr or in s->why (the
+ * steps a dying target can fail); session_finish() undoes what was done
+ * either way.
  */
 static int session_start(struct session *s)
 {
 	const struct session_opts *o = s->o;
 	struct session_result *r = s->r;
 	struct sigaction sa = {.sa_handler = on_signal};
-	const char *why;
+	const char *step;
 	int ret, err;
 
 	memset(r, 0, sizeof(*r));
@@ -369,10 +386,18 @@ static int session_start(struct session *s)
 	libbpf_set_print(libbpf_print);
 
 	if (!o->argv) {
+		pid_t tgid;
+
 		err = proc_check_pid(o->pid);
 		if (err) {
 			elog("no such process: %d", o->pid);
 			return -ESRCH;
+		}
+		/* a thread id (top -H) names its process: the programs filter on
+		 * the process id, and a uprobe_multi link refuses a thread's */
+		if (!proc_tgid(o->pid, &tgid) && tgid != o->pid) {
+			ilog("pid %d is a thread of process %d; tracing %d", o->pid, tgid, tgid);
+			r->pid = tgid;
 		}
 	}
 	if (privs_check()) {
@@ -380,7 +405,7 @@ static int session_start(struct session *s)
 		     "...)");
 		return -EPERM;
 	}
-	ret = resolve_target(o, r, s->binary, sizeof(s->binary));
+	ret = resolve_target(o, r, s->binary, sizeof(s->binary), s->why, sizeof(s->why));
 	snprintf(r->binary, sizeof(r->binary), "%s", s->binary);
 	if (ret)
 		return ret;
@@ -390,7 +415,7 @@ static int session_start(struct session *s)
 		char why[256];
 
 		if (watchpoints_selftest(why, sizeof(why))) {
-			elog("--js exact: %s; use --js default", why);
+			snprintf(s->why, sizeof(s->why), "--js exact: %s; use --js default", why);
 			return -ENOEXEC;
 		}
 	}
@@ -403,13 +428,15 @@ static int session_start(struct session *s)
 	if (o->argv) {
 		err = spawn_held(o->argv, &r->pid, &s->go_fd);
 		if (err) {
-			elog("cannot start %s: %s", o->argv[0], strerror(-err));
+			snprintf(s->why, sizeof(s->why), "cannot start %s: %s", o->argv[0],
+				 strerror(-err));
 			return exit_failure(err);
 		}
 		/* before any probe exists, so the guard holds none of them */
 		if ((r->uv_on || (r->node_on && o->js == JS_EXACT)) &&
 		    (err = hold_guard_start(r->pid, &s->watch.hold))) {
-			elog("cannot start the hold guard: %s", strerror(-err));
+			snprintf(s->why, sizeof(s->why), "cannot start the hold guard: %s",
+				 strerror(-err));
 			return exit_failure(err);
 		}
 	}
@@ -429,22 +456,20 @@ static int session_start(struct session *s)
 			.stop_to_arm = s->watch.hold != NULL,
 		};
 
-		err = tracer_open(&to, &s->tracer, &why);
+		err = tracer_open(&to, &s->tracer, &step);
 	}
 	if (err) {
-		elog("%s: %s", why ? why : "attach failed", strerror(-err));
-		ret = exit_failure(err);
-		if (!o->argv && !proc_alive(r->pid)) {
-			elog("process %d exited before the probes were attached", r->pid);
-			ret = -ESRCH;
-		}
-		return ret;
+		snprintf(s->why, sizeof(s->why), "%s: %s", step ? step : "attach failed",
+			 strerror(-err));
+		return exit_failure(err);
 	}
 	s->sink = o->sink;
 	if (r->node_on && o->js != JS_OFF) {
 		s->js = js_infer_new(&o->sink, o->js == JS_EXACT);
-		if (!s->js)
+		if (!s->js) {
+			snprintf(s->why, sizeof(s->why), "out of memory");
 			return -ENOMEM;
+		}
 		s->sink = js_infer_sink(s->js);
 	}
 	if (r->uv_on)
@@ -458,7 +483,7 @@ static int session_start(struct session *s)
 		.on_event = watch_on_event, .flush = watch_flush, .ctx = &s->watch};
 	err = ingest_new(tracer_ringbuf_fd(s->tracer), &r->layout, &s->sink, &r->summary, &s->in);
 	if (err) {
-		elog("cannot read the ring buffer: %s", strerror(-err));
+		snprintf(s->why, sizeof(s->why), "cannot read the ring buffer: %s", strerror(-err));
 		return exit_failure(err);
 	}
 	if (!o->quiet)
@@ -472,7 +497,8 @@ static int session_start(struct session *s)
 	if (s->go_fd >= 0) {
 		if (write(s->go_fd, "g", 1) != 1) {
 			err = -errno;
-			elog("cannot release the command: %s", strerror(-err));
+			snprintf(s->why, sizeof(s->why), "cannot release the command: %s",
+				 strerror(-err));
 			return exit_failure(err);
 		}
 		close(s->go_fd);
@@ -480,6 +506,33 @@ static int session_start(struct session *s)
 	}
 	s->start = now_ns();
 	return 0;
+}
+
+/*
+ * A command that outlived its grace period (or a second signal): it is not
+ * left running unobserved, as if asyncscope had stopped normally. Returns
+ * -ETIMEDOUT, having said so.
+ */
+static int kill_command(struct session *s)
+{
+	struct session_result *r = s->r;
+	int st = 0;
+
+	kill(r->pid, SIGKILL);
+	if (waitpid(r->pid, &st, 0) == r->pid) {
+		r->target_status = st;
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL) {
+			r->target_exited = true; /* it exited on its own meanwhile */
+			return 0;
+		}
+	}
+	if (stop_count > 1)
+		elog("command %d had not exited at the second signal (SIG%s): killed it", r->pid,
+		     sigabbrev_np(stop_signal));
+	else
+		elog("command %d had not exited %llu s after SIG%s: killed it", r->pid,
+		     SESSION_GRACE_NS / 1000000000ULL, sigabbrev_np(stop_signal));
+	return -ETIMEDOUT;
 }
 
 /*
@@ -512,14 +565,15 @@ static int session_drain(struct session *s)
 		}
 		if (stop_signal) {
 			/* a command we started gets the signal too (as from a shell),
-			 * and its shutdown is still observed for a grace period; a
-			 * second signal stops at once */
-			if (!o->argv || stop_count > 1)
+			 * and its shutdown is still observed for a grace period; past
+			 * it, or at a second signal, it is killed */
+			if (!o->argv)
 				break;
-			if (!grace_deadline) {
+			if (!grace_deadline && stop_count == 1) {
 				kill(r->pid, stop_signal);
-				grace_deadline = now_ns() + 5000000000ULL;
-			} else if (now_ns() >= grace_deadline) {
+				grace_deadline = now_ns() + SESSION_GRACE_NS;
+			} else if (stop_count > 1 || now_ns() >= grace_deadline) {
+				ret = kill_command(s);
 				break;
 			}
 		}
@@ -599,12 +653,33 @@ static int session_finish(struct session *s, int ret)
 	return ret;
 }
 
+/*
+ * Says why session_start failed, in one line. A target that died meanwhile
+ * makes every later step fail (no /proc/PID/exe, a probe per site refused):
+ * its exit is then the reason, and the step's failure only its consequence.
+ */
+static int start_failed(struct session *s, int ret)
+{
+	pid_t pid = s->r->pid;
+
+	if (!s->why[0])
+		return ret; /* said already */
+	if (pid > 0 && !proc_alive(pid)) {
+		elog("target %d exited during attach", pid);
+		return -ESRCH;
+	}
+	elog("%s", s->why);
+	return ret;
+}
+
 int session_run(const struct session_opts *o, struct session_result *r)
 {
 	struct session s = {.o = o, .r = r, .go_fd = -1};
 	int ret = session_start(&s);
 
-	if (!ret)
+	if (ret)
+		ret = start_failed(&s, ret);
+	else
 		ret = session_drain(&s);
 	return session_finish(&s, ret);
 }

@@ -33,6 +33,9 @@ struct session_result;
 
 /* The ring buffer of a live capture unless --ringbuf-size says otherwise. */
 #define SESSION_RINGBUF_BYTES (16 << 20)
+/* How long a started command is still observed after asyncscope passed it
+ * a signal; then it is killed (SIGKILL), and the capture fails. */
+#define SESSION_GRACE_NS 5000000000ULL
 
 struct session_opts {
 	pid_t pid;	      /* attach to this process, or */

@@ -185,7 +185,7 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	const struct node_layout *l = o->layout;
 	struct asyncscope *skel;
 	struct tracer *t;
-	size_t rb_bytes = round_pow2(o->ringbuf_bytes);
+	size_t rb_bytes = round_pow2(o->ringbuf_bytes), failed = 0;
 	bool multi;
 	int err;
 
@@ -278,9 +278,12 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 		*err_msg = "loading the BPF programs failed (kernel too old, or no BTF?)";
 		goto cleanup;
 	}
+	/* the sites' failures are counted, not printed one by one: a target
+	 * that exits meanwhile fails every site, and the caller says that */
 	if ((l && (err = attach_node(t, o))) || (o->uv && (err = attach_uv(t, o))) ||
-	    (err = uprobes_commit(t->probes, NULL, NULL))) {
-		*err_msg = "attaching a uprobe failed";
+	    (err = uprobes_commit(t->probes, NULL, &failed))) {
+		*err_msg = failed ? "attaching uprobes failed (-vv names each site)" :
+				    "attaching a uprobe failed";
 		goto cleanup;
 	}
 	*out = t;

@@ -65,6 +65,29 @@ int proc_check_pid(pid_t pid)
 	return access(path, F_OK) == 0 ? 0 : -ESRCH;
 }
 
+int proc_tgid(pid_t pid, pid_t *tgid)
+{
+	char path[64], line[256];
+	int ret = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		int v;
+
+		if (sscanf(line, "Tgid: %d", &v) == 1) {
+			*tgid = v;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
 void proc_comm(pid_t pid, char *buf, size_t cap)
 {
 	char path[64];

@@ -15,6 +15,12 @@ int proc_check_pid(pid_t pid);
 /* Parses a pid argument; -EINVAL unless it is a positive decimal number. */
 int proc_parse_pid(const char *arg, pid_t *pid);
 
+/*
+ * The process (thread group) a pid belongs to: itself for a process, its
+ * process for a thread id (as top -H shows). 0 or -errno.
+ */
+int proc_tgid(pid_t pid, pid_t *tgid);
+
 /* Command name (comm), "?" if unreadable. */
 void proc_comm(pid_t pid, char *buf, size_t cap);
 
