@@ -114,22 +114,46 @@ static int parse_rule(char *line, struct ci_rule *r, const char **why)
 	return 0;
 }
 
+/* A control byte (not whitespace) on a line: a binary file, not a budget. */
+static int control_byte(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = line[i];
+
+		if ((c < 0x20 && !isspace(c)) || c == 0x7f)
+			return c;
+	}
+	return -1;
+}
+
 int ci_budget_parse(FILE *in, const char *name, struct ci_budget *b, char *err, size_t err_cap)
 {
 	char *line = NULL;
 	size_t cap = 0, rcap = 0;
 	unsigned int lineno = 0;
-	int ret = 0;
+	bool commented = false;
+	ssize_t len;
+	int ret = 0, c;
 
 	memset(b, 0, sizeof(*b));
-	while (getline(&line, &cap, in) != -1) {
-		char *hash = strchr(line, '#'), *s;
+	while ((len = getline(&line, &cap, in)) != -1) {
+		char *hash, *s;
 		const char *why = NULL;
 		struct ci_rule r = {0};
 
 		lineno++;
-		if (hash)
+		if ((c = control_byte(line, len)) >= 0) {
+			snprintf(err, err_cap,
+				 "%s:%u: binary data (byte 0x%02x): not a budget file", name,
+				 lineno, c);
+			ret = -EINVAL;
+			break;
+		}
+		hash = strchr(line, '#');
+		if (hash) {
 			*hash = '\0';
+			commented = true;
+		}
 		s = trim(line);
 		if (!*s)
 			continue;
@@ -145,6 +169,16 @@ int ci_budget_parse(FILE *in, const char *name, struct ci_budget *b, char *err, 
 			break;
 		}
 		b->rules[b->n++] = r;
+	}
+	/* a directory opens but does not read (EISDIR): not an empty budget */
+	if (!ret && ferror(in)) {
+		snprintf(err, err_cap, "cannot read %s: %s", name, strerror(errno));
+		ret = -EIO;
+	} else if (!ret && !b->n && !commented) {
+		/* a wrong or truncated file must not open the gate */
+		snprintf(err, err_cap, "%s: %s: a budget without rules would pass anything", name,
+			 lineno ? "no rules, only blank lines" : "empty");
+		ret = -EINVAL;
 	}
 	free(line);
 	if (ret)

@@ -43,7 +43,12 @@ struct ci_budget {
 	size_t n;
 };
 
-/* Parses a budget; 0, or -EINVAL with err = "FILE:LINE: why". */
+/*
+ * Parses a budget; 0, or -EINVAL with err = "FILE:LINE: why" or "FILE: why",
+ * or -EIO when in cannot be read (a directory). A file with no rules is
+ * refused unless it has a comment: only a budget whose rules were
+ * commented out on purpose parses to b->n == 0.
+ */
 int ci_budget_parse(FILE *in, const char *name, struct ci_budget *b, char *err, size_t err_cap);
 void ci_budget_free(struct ci_budget *b);
 
