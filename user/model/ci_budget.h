@@ -65,7 +65,8 @@ struct ci_result {
 	size_t n, nbudget, nfailed;
 };
 
-/* Applies b (may be empty) to base -> head. 0 or -ENOMEM. */
+/* Applies b (may be empty) to base -> head, whose metrics are sorted and
+ * unique (as ci_summary_read_json() leaves them). 0 or -ENOMEM. */
 int ci_compare(const struct ci_summary *base, const struct ci_summary *head, struct ci_budget *b,
 	       struct ci_result *r);
 void ci_result_free(struct ci_result *r);
