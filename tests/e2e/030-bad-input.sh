@@ -10,21 +10,6 @@
 require_bpf
 node=$(node_bin "$(node_majors | head -n 1)")
 
-# expect_err "what" STATUS PATTERN command...: exit status, exactly one
-# stderr line, matching PATTERN
-expect_err() {
-	what=$1 want=$2 pattern=$3
-	shift 3
-	"$@" >"$TMP/out" 2>"$TMP/err"
-	rc=$?
-	lines=$(wc -l < "$TMP/err")
-	if [ "$rc" -eq "$want" ] && [ "$lines" -eq 1 ] && grep -Eq "$pattern" "$TMP/err"; then
-		ok "$what: exit $rc, \"$(cat "$TMP/err")\""
-	else
-		fail "$what: exit $rc (want $want), $lines stderr lines: $(head -c 300 "$TMP/err")"
-	fi
-}
-
 # unknown pid: above pid_max, so it can never exist
 expect_err "unknown pid" 3 "no such process: 4194304" "$ASYNCSCOPE" trace -p 4194304
 expect_err "malformed pid" 2 "invalid pid" "$ASYNCSCOPE" trace -p 12abc

@@ -105,6 +105,21 @@ assert_no_probes_left() {
 	fi
 }
 
+# expect_err "what" STATUS PATTERN command...: exit status, exactly one
+# stderr line, matching PATTERN (stdout in $TMP/out, stderr in $TMP/err)
+expect_err() {
+	what=$1 want=$2 pattern=$3
+	shift 3
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	lines=$(wc -l < "$TMP/err")
+	if [ "$rc" -eq "$want" ] && [ "$lines" -eq 1 ] && grep -Eq "$pattern" "$TMP/err"; then
+		ok "$what: exit $rc, \"$(cat "$TMP/err")\""
+	else
+		fail "$what: exit $rc (want $want), $lines stderr lines: $(head -c 300 "$TMP/err")"
+	fi
+}
+
 # indented CMD ARGS...: runs CMD with its output indented under the test's
 # lines, and returns CMD's status (a pipe into sed would return sed's).
 indented() {
