@@ -106,7 +106,7 @@ assert_no_probes_left() {
 }
 
 # expect_err "what" STATUS PATTERN command...: exit status, exactly one
-# stderr line, matching PATTERN (the bad-input tests)
+# stderr line, matching PATTERN (stdout in $TMP/out, stderr in $TMP/err)
 expect_err() {
 	what=$1 want=$2 pattern=$3
 	shift 3

@@ -6,13 +6,19 @@
 #include "model/ci_summary.h"
 #include "unit.h"
 
-static int parse_text(const char *text, struct ci_budget *b, char *err, size_t cap)
+/* len bytes of text: a budget may hold a NUL */
+static int parse_bytes(const char *text, size_t len, struct ci_budget *b, char *err, size_t cap)
 {
-	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	FILE *f = len ? fmemopen((void *)text, len, "r") : fopen("/dev/null", "r");
 	int ret = ci_budget_parse(f, "budget", b, err, cap);
 
 	fclose(f);
 	return ret;
+}
+
+static int parse_text(const char *text, struct ci_budget *b, char *err, size_t cap)
+{
+	return parse_bytes(text, strlen(text), b, err, cap);
 }
 
 void test_ci__budget_forms(void)
@@ -40,6 +46,41 @@ void test_ci__budget_forms(void)
 		ASSERT_STREQ(b.rules[4].pattern, "count.*", "glob kept");
 		ASSERT_STREQ(b.rules[0].text, "+5%", "limit text as written");
 	}
+	ci_budget_free(&b);
+}
+
+/* A wrong --budget path must not turn the CI gate off: each is refused. */
+void test_ci__budget_not_a_budget_is_refused(void)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+		const char *want;
+	} cases[] = {
+		{"", 0, "budget: empty"},
+		{"\0leaks: 0\n", 10, "budget:1: binary data (byte 0x00)"},
+		{"leaks: 0\n\177ELF\2\1\n", 16, "budget:2: binary data (byte 0x7f)"},
+		{"  \n\t\n\r\n", 7, "budget: no rules, only blank lines"},
+	};
+	struct ci_budget b;
+	char err[256] = "";
+	FILE *dir;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err[0] = '\0';
+		ASSERT_EQ(parse_bytes(cases[i].text, cases[i].len, &b, err, sizeof(err)), -EINVAL,
+			  cases[i].want);
+		ASSERT_TRUE(!strncmp(err, cases[i].want, strlen(cases[i].want)), err);
+	}
+	dir = fopen("/", "r"); /* opens; reading it fails with EISDIR */
+	if (ASSERT_TRUE(dir != NULL, "open /")) {
+		ASSERT_EQ(ci_budget_parse(dir, "/", &b, err, sizeof(err)), -EIO, "a directory");
+		ASSERT_STREQ(err, "cannot read /: Is a directory", "says why");
+		fclose(dir);
+	}
+	/* rules commented out on purpose: allowed (cmd_ci warns) */
+	if (ASSERT_OK(parse_text("# leaks: 0\n\n", &b, err, sizeof(err)), "only comments"))
+		ASSERT_EQ(b.n, 0, "no rules");
 	ci_budget_free(&b);
 }
 

@@ -188,7 +188,13 @@ void test_jsonl__errors_name_the_line(void)
 	static const struct {
 		const char *text, *msg;
 	} cases[] = {
-		{"{\"event\":\"init\"", "x:1: unterminated object"},
+		/* cut short, but not the last line: corrupt */
+		{"{\"event\":\"init\"\n{\"ts\":1,\"pid\":1,\"tid\":1,\"event\":\"before\",\"id\":2}"
+		 "\n",
+		 "x:1: unterminated object"},
+		/* the last line, not cut: a closed object, or not an object at all */
+		{"{\"ts\":1 \"pid\":2}", "x:1: expected ',' or '}'"},
+		{"hello", "x:1: expected '{' at start of line"},
 		{"\n\n{\"ts\":1,\"pid\":1,\"tid\":1,\"event\":\"before\"}\n",
 		 "x:3: missing or non-integer \"id\""},
 		{"[1,2]\n", "x:1: expected '{' at start of line"},
@@ -226,4 +232,72 @@ void test_jsonl__unknown_kinds_are_counted(void)
 	fclose(f);
 	ASSERT_EQ(s.unknown_records, 1, "unknown kind counted");
 	ASSERT_EQ(c.n, 1, "known kind delivered, nested extra field skipped");
+}
+
+/* Reads cut at every byte of the last line (with or without a newline). */
+static int read_cut(const char *text, size_t len, bool newline, struct collect *c, char *err,
+		    size_t err_cap)
+{
+	struct event_sink sink = {.on_event = collect, .ctx = c};
+	struct capture_summary s;
+	char *buf = malloc(len + 1);
+	FILE *f;
+	int ret;
+
+	memcpy(buf, text, len);
+	buf[len] = '\n';
+	f = fmemopen(buf, len + newline, "r");
+	c->n = 0;
+	ret = jsonl_read(f, "x", &sink, &s, err, err_cap);
+	fclose(f);
+	free(buf);
+	return ret;
+}
+
+/* What a killed writer leaves: read up to the cut, and say where it is. */
+void test_jsonl__cut_last_line_is_read_up_to_it(void)
+{
+	struct event ev[3] = {
+		{.ts_ns = 1, .pid = 7, .tid = 8, .kind = EV_BEFORE, .layer = LAYER_NODE, .id = 5},
+		{.ts_ns = 2, .pid = 7, .tid = 8, .kind = EV_AFTER, .layer = LAYER_NODE, .id = 5},
+		{.ts_ns = 3,
+		 .pid = 7,
+		 .tid = 8,
+		 .kind = EV_INIT,
+		 .layer = LAYER_NODE,
+		 .id = 6,
+		 .type = intern("a\"}{[\\"),
+		 .has_stack = true,
+		 .stack_depth = 1,
+		 .npairs = 1,
+		 .pairs = {5, 1}},
+	};
+	const char *want = "line 3 cut short (the file ends inside it)";
+	struct collect c;
+	char *text = NULL, err[256];
+	size_t len = 0, start = 0, bad = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	for (int i = 0; i < 3; i++) {
+		jsonl_write_event(f, &ev[i]);
+		if (i == 1)
+			start = ftell(f);
+	}
+	fclose(f);
+	/* every proper prefix of the last line (its escapes, string, stack) */
+	for (size_t cut = start + 1; cut < len - 1; cut++)
+		for (int nl = 0; nl < 2; nl++) {
+			err[0] = '\0';
+			if (read_cut(text, cut, nl, &c, err, sizeof(err)) || c.n != 2 ||
+			    strncmp(err, want, strlen(want))) {
+				if (!bad++)
+					UNIT_FAIL("cut at %zu%s: %d events, '%s'", cut,
+						  nl ? " + newline" : "", c.n, err);
+			}
+		}
+	ASSERT_EQ(bad, 0, "every cut read up to line 3");
+	/* the whole last line without its newline is not cut */
+	ASSERT_OK(read_cut(text, len - 1, false, &c, err, sizeof(err)), "no final newline");
+	ASSERT_TRUE(c.n == 3 && !err[0], "all three, no warning");
+	free(text);
 }

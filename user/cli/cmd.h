@@ -71,6 +71,9 @@ struct event_sink;
  */
 int read_capture(FILE *f, const char *name, const struct event_sink *sink,
 		 struct capture_summary *summary, char *err, size_t err_cap);
+/* The one warning line for a capture read whole (ret 0) but unfinished, if it is. */
+void warn_unfinished_capture(const char *name, const struct capture_summary *summary,
+			     const char *err);
 struct capture_meta;
 /* The same, also filling meta from an .asr header (zeroed for JSON Lines). */
 int read_capture_meta(FILE *f, const char *name, const struct event_sink *sink,

@@ -465,6 +465,10 @@ static int ci_compare_cmd(int argc, char **argv)
 			if (ci_budget_parse(f, budget_path, &budget, err, sizeof(err))) {
 				elog("%s", err);
 				status = EXIT_BAD_INPUT;
+			} else if (!budget.n) {
+				wlog("%s has only comments, no rules: no budget check can fail "
+				     "(the CI gate is open)",
+				     budget_path);
 			}
 			fclose(f);
 		}
@@ -479,7 +483,7 @@ static int ci_compare_cmd(int argc, char **argv)
 		if (!budget.rules[i].matched)
 			wlog("%s:%u: '%s' matches no metric of either summary (misspelt?)",
 			     budget_path, budget.rules[i].line, budget.rules[i].pattern);
-	rep = (struct ci_report){files[0], files[1], &base, &head, &result, changes};
+	rep = (struct ci_report){files[0], files[1], budget_path, &base, &head, &result, changes};
 	out = open_output(output);
 	if (!out) {
 		status = EXIT_FAIL;

@@ -243,6 +243,16 @@ int read_capture_meta(FILE *f, const char *name, const struct event_sink *sink,
 	return ret;
 }
 
+void warn_unfinished_capture(const char *name, const struct capture_summary *summary,
+			     const char *err)
+{
+	if (!summary->seen)
+		wlog("%s has no summary: the capture may be truncated%s%s", name,
+		     err[0] ? ": " : "", err);
+	else if (err[0])
+		wlog("%s: %s", name, err); /* a JSONL line cut after its summary */
+}
+
 int read_capture(FILE *f, const char *name, const struct event_sink *sink,
 		 struct capture_summary *summary, char *err, size_t err_cap)
 {
@@ -292,9 +302,7 @@ int collect_events_meta(const struct session_opts *so_in, const char *input,
 			elog("%s", err);
 			return EXIT_BAD_INPUT;
 		}
-		if (!summary->seen)
-			wlog("%s has no summary: the capture may be truncated%s%s", input,
-			     err[0] ? ": " : "", err);
+		warn_unfinished_capture(input, summary, err);
 		if (summary->lost)
 			elog("%s: %llu events were LOST during capture; the result is incomplete",
 			     input, (unsigned long long)summary->lost);

@@ -116,8 +116,7 @@ static int convert(const char *input, struct record_sink *s, struct capture_summ
 		elog("%s", err);
 		return EXIT_BAD_INPUT;
 	}
-	if (!summary->seen)
-		wlog("%s has no summary: the capture may be truncated", input);
+	warn_unfinished_capture(input, summary, err);
 	return EXIT_OK;
 }
 

@@ -324,6 +324,50 @@ static void fill_summary(const struct field *f, int n, struct capture_summary *s
 			*summary_value(s, &summary_fields[i]) = v->num;
 }
 
+/*
+ * A line that opens an object and ends before closing it: any proper prefix
+ * of a '{...}' line is one, so this is what a writer killed mid-line leaves.
+ */
+static bool unclosed_object(const char *p)
+{
+	bool in_str = false;
+	int depth = 0;
+
+	while (*p == ' ' || *p == '\t' || *p == '\r')
+		p++;
+	if (*p != '{')
+		return false;
+	for (; *p && *p != '\n'; p++) {
+		if (in_str) {
+			if (*p == '\\' && p[1] && p[1] != '\n')
+				p++;
+			else if (*p == '"')
+				in_str = false;
+		} else if (*p == '"') {
+			in_str = true;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if ((*p == '}' || *p == ']') && --depth == 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The line just read is the file's last: no newline, or nothing after it. */
+static bool last_line(FILE *in, const char *line, size_t len)
+{
+	int c;
+
+	if (line[len - 1] != '\n')
+		return true; /* getline() returns that only at the end */
+	c = getc(in);
+	if (c == EOF)
+		return true;
+	ungetc(c, in);
+	return false;
+}
+
 int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 	       struct capture_summary *summary, char *err, size_t err_cap)
 {
@@ -336,6 +380,7 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 	int ret = 0;
 
 	memset(summary, 0, sizeof(*summary));
+	err[0] = '\0';
 	while ((len = getline(&line, &cap, in)) >= 0) {
 		struct line_parser lp = {.p = line};
 		const struct field *v;
@@ -353,6 +398,14 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 			break;
 		}
 		if (parse_line(&lp, fields, &n)) {
+			if (unclosed_object(line) && last_line(in, line, len)) {
+				/* like a .asr cut inside its last chunk: read up to the cut */
+				snprintf(err, err_cap,
+					 "line %lu cut short (the file ends inside it): the "
+					 "recording did not finish, events before it are complete",
+					 lineno);
+				break;
+			}
 			snprintf(err, err_cap, "%s:%lu: %s (column %ld)", name, lineno, lp.why,
 				 (long)(lp.p - line) + 1);
 			ret = -EBADMSG;

@@ -114,22 +114,46 @@ static int parse_rule(char *line, struct ci_rule *r, const char **why)
 	return 0;
 }
 
+/* A control byte (not whitespace) on a line: a binary file, not a budget. */
+static int control_byte(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = line[i];
+
+		if ((c < 0x20 && !isspace(c)) || c == 0x7f)
+			return c;
+	}
+	return -1;
+}
+
 int ci_budget_parse(FILE *in, const char *name, struct ci_budget *b, char *err, size_t err_cap)
 {
 	char *line = NULL;
 	size_t cap = 0, rcap = 0;
 	unsigned int lineno = 0;
-	int ret = 0;
+	bool commented = false;
+	ssize_t len;
+	int ret = 0, c;
 
 	memset(b, 0, sizeof(*b));
-	while (getline(&line, &cap, in) != -1) {
-		char *hash = strchr(line, '#'), *s;
+	while ((len = getline(&line, &cap, in)) != -1) {
+		char *hash, *s;
 		const char *why = NULL;
 		struct ci_rule r = {0};
 
 		lineno++;
-		if (hash)
+		if ((c = control_byte(line, len)) >= 0) {
+			snprintf(err, err_cap,
+				 "%s:%u: binary data (byte 0x%02x): not a budget file", name,
+				 lineno, c);
+			ret = -EINVAL;
+			break;
+		}
+		hash = strchr(line, '#');
+		if (hash) {
 			*hash = '\0';
+			commented = true;
+		}
 		s = trim(line);
 		if (!*s)
 			continue;
@@ -145,6 +169,16 @@ int ci_budget_parse(FILE *in, const char *name, struct ci_budget *b, char *err, 
 			break;
 		}
 		b->rules[b->n++] = r;
+	}
+	/* a directory opens but does not read (EISDIR): not an empty budget */
+	if (!ret && ferror(in)) {
+		snprintf(err, err_cap, "cannot read %s: %s", name, strerror(errno));
+		ret = -EIO;
+	} else if (!ret && !b->n && !commented) {
+		/* a wrong or truncated file must not open the gate */
+		snprintf(err, err_cap, "%s: %s: a budget without rules would pass anything", name,
+			 lineno ? "no rules, only blank lines" : "empty");
+		ret = -EINVAL;
 	}
 	free(line);
 	if (ret)
@@ -184,25 +218,6 @@ static int push(struct ci_result *r, size_t *cap, const struct ci_check *c)
 	return 0;
 }
 
-/* every metric name of base and head, once each */
-static int union_names(const struct ci_summary *base, const struct ci_summary *head,
-		       const char ***out, size_t *nout)
-{
-	const char **names = calloc(base->metrics.n + head->metrics.n + 1, sizeof(*names));
-	size_t n = 0;
-
-	if (!names)
-		return -ENOMEM;
-	for (size_t i = 0; i < base->metrics.n; i++)
-		names[n++] = base->metrics.v[i].name;
-	for (size_t i = 0; i < head->metrics.n; i++)
-		if (!ci_values_find(&base->metrics, head->metrics.v[i].name))
-			names[n++] = head->metrics.v[i].name;
-	*out = names;
-	*nout = n;
-	return 0;
-}
-
 /* |head - base| / base, with a new or vanished metric as the largest change */
 static double rel_change(const struct ci_check *c)
 {
@@ -222,6 +237,7 @@ static int cmp_check(const void *a, const void *b)
 	const struct ci_check *x = a, *y = b;
 	bool xt = ci_metric_is_time(x->metric), yt = ci_metric_is_time(y->metric);
 	double dx, dy;
+	int cmp;
 
 	if (!!x->rule != !!y->rule)
 		return x->rule ? -1 : 1;
@@ -233,55 +249,77 @@ static int cmp_check(const void *a, const void *b)
 	dy = rel_change(y);
 	if (!x->rule && dx != dy)
 		return dx > dy ? -1 : 1;
-	return strcmp(x->metric, y->metric);
+	cmp = strcmp(x->metric, y->metric);
+	if (cmp || !x->rule)
+		return cmp;
+	/* one metric under two rules: in the budget's order, whatever qsort does */
+	return x->rule->line < y->rule->line ? -1 : x->rule->line > y->rule->line;
+}
+
+/* One metric (bv or hv NULL when only one side has it): a check for each
+ * rule that matches it, or one change without a rule. 0 or -ENOMEM. */
+static int check_metric(const struct ci_value *bv, const struct ci_value *hv, struct ci_budget *b,
+			struct ci_result *r, size_t *cap)
+{
+	const char *name = bv ? bv->name : hv->name;
+	struct ci_check c = {
+		.metric = name,
+		.base = bv ? bv->value : 0,
+		.head = hv ? hv->value : 0,
+		.in_base = bv != NULL,
+		.in_head = hv != NULL,
+		.ok = true,
+	};
+	bool ruled = false;
+	int err = 0;
+
+	for (size_t k = 0; k < b->n && !err; k++) {
+		struct ci_rule *rule = &b->rules[k];
+
+		if (fnmatch(rule->pattern, name, 0))
+			continue;
+		/* "+2ms" is for times only: not read as 2,000,000 of a count */
+		if (rule->has_unit && !ci_metric_is_time(name))
+			continue;
+		rule->matched++;
+		ruled = true;
+		c.rule = rule;
+		c.limit = limit_of(rule, c.base);
+		c.ok = c.head <= c.limit;
+		r->nbudget++;
+		r->nfailed += !c.ok;
+		err = push(r, cap, &c);
+	}
+	if (!ruled && c.base != c.head) {
+		c.rule = NULL;
+		c.ok = true;
+		err = err ?: push(r, cap, &c);
+	}
+	return err;
 }
 
 int ci_compare(const struct ci_summary *base, const struct ci_summary *head, struct ci_budget *b,
 	       struct ci_result *r)
 {
-	const char **names = NULL;
-	size_t n = 0, cap = 0;
-	int err;
+	const struct ci_values *bm = &base->metrics, *hm = &head->metrics;
+	size_t i = 0, j = 0, cap = 0;
+	int err = 0;
 
 	memset(r, 0, sizeof(*r));
-	err = union_names(base, head, &names, &n);
-	for (size_t i = 0; i < n && !err; i++) {
-		const struct ci_value *bv = ci_values_find(&base->metrics, names[i]);
-		const struct ci_value *hv = ci_values_find(&head->metrics, names[i]);
-		struct ci_check c = {
-			.metric = names[i],
-			.base = bv ? bv->value : 0,
-			.head = hv ? hv->value : 0,
-			.in_base = bv != NULL,
-			.in_head = hv != NULL,
-			.ok = true,
-		};
-		bool ruled = false;
+	/* both sorted by name: one merge walk meets every name once */
+	while ((i < bm->n || j < hm->n) && !err) {
+		const struct ci_value *bv = i < bm->n ? &bm->v[i] : NULL;
+		const struct ci_value *hv = j < hm->n ? &hm->v[j] : NULL;
+		int cmp = !bv ? 1 : !hv ? -1 : strcmp(bv->name, hv->name);
 
-		for (size_t k = 0; k < b->n && !err; k++) {
-			struct ci_rule *rule = &b->rules[k];
-
-			if (fnmatch(rule->pattern, names[i], 0))
-				continue;
-			/* "+2ms" is for times only: not read as 2,000,000 of a count */
-			if (rule->has_unit && !ci_metric_is_time(names[i]))
-				continue;
-			rule->matched++;
-			ruled = true;
-			c.rule = rule;
-			c.limit = limit_of(rule, c.base);
-			c.ok = c.head <= c.limit;
-			r->nbudget++;
-			r->nfailed += !c.ok;
-			err = push(r, &cap, &c);
-		}
-		if (!ruled && c.base != c.head) {
-			c.rule = NULL;
-			c.ok = true;
-			err = err ?: push(r, &cap, &c);
-		}
+		if (cmp > 0)
+			bv = NULL; /* only in head */
+		else if (cmp < 0)
+			hv = NULL; /* only in base */
+		i += bv != NULL;
+		j += hv != NULL;
+		err = check_metric(bv, hv, b, r, &cap);
 	}
-	free(names);
 	if (err) {
 		ci_result_free(r);
 		return err;

@@ -43,7 +43,12 @@ struct ci_budget {
 	size_t n;
 };
 
-/* Parses a budget; 0, or -EINVAL with err = "FILE:LINE: why". */
+/*
+ * Parses a budget; 0, or -EINVAL with err = "FILE:LINE: why" or "FILE: why",
+ * or -EIO when in cannot be read (a directory). A file with no rules is
+ * refused unless it has a comment: only a budget whose rules were
+ * commented out on purpose parses to b->n == 0.
+ */
 int ci_budget_parse(FILE *in, const char *name, struct ci_budget *b, char *err, size_t err_cap);
 void ci_budget_free(struct ci_budget *b);
 
@@ -60,7 +65,8 @@ struct ci_result {
 	size_t n, nbudget, nfailed;
 };
 
-/* Applies b (may be empty) to base -> head. 0 or -ENOMEM. */
+/* Applies b (may be empty) to base -> head, whose metrics are sorted and
+ * unique (as ci_summary_read_json() leaves them). 0 or -ENOMEM. */
 int ci_compare(const struct ci_summary *base, const struct ci_summary *head, struct ci_budget *b,
 	       struct ci_result *r);
 void ci_result_free(struct ci_result *r);

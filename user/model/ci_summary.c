@@ -9,13 +9,8 @@
 #include "lib/json_writer.h"
 #include "lib/u64_sort.h"
 
-int ci_values_set(struct ci_values *vs, const char *name, uint64_t value)
+static int values_append(struct ci_values *vs, const char *name, uint64_t value)
 {
-	for (size_t i = 0; i < vs->n; i++)
-		if (!strcmp(vs->v[i].name, name)) {
-			vs->v[i].value = value;
-			return 0;
-		}
 	if (array_grow((void **)&vs->v, &vs->cap, vs->n + 1, sizeof(*vs->v)))
 		return -ENOMEM;
 	vs->v[vs->n].name = strdup(name);
@@ -23,6 +18,16 @@ int ci_values_set(struct ci_values *vs, const char *name, uint64_t value)
 		return -ENOMEM;
 	vs->v[vs->n++].value = value;
 	return 0;
+}
+
+int ci_values_set(struct ci_values *vs, const char *name, uint64_t value)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		if (!strcmp(vs->v[i].name, name)) {
+			vs->v[i].value = value;
+			return 0;
+		}
+	return values_append(vs, name, value);
 }
 
 static int cmp_value(const void *a, const void *b)
@@ -301,7 +306,11 @@ static int read_uint(struct reader *r, uint64_t *v)
 	return 0;
 }
 
-/* { "name": uint, ... } */
+/*
+ * { "name": uint, ... }: appended, then sorted once, as ci_values_set()
+ * per name would make reading quadratic in the number of metrics. A name
+ * given twice has no one value: refused.
+ */
 static int read_values(struct reader *r, struct ci_values *vs)
 {
 	char name[1024];
@@ -314,12 +323,15 @@ static int read_values(struct reader *r, struct ci_values *vs)
 	do {
 		if (read_string(r, name, sizeof(name)) || !take(r, ':') || read_uint(r, &v))
 			return r->why ? -1 : (r->why = "expected ':'", -1);
-		if (ci_values_set(vs, name, v))
+		if (values_append(vs, name, v))
 			return r->why = "out of memory", -1;
 	} while (take(r, ','));
 	if (!take(r, '}'))
 		return r->why = "expected ',' or '}'", -1;
 	ci_values_sort(vs);
+	for (size_t i = 1; i < vs->n; i++)
+		if (!strcmp(vs->v[i - 1].name, vs->v[i].name))
+			return r->why = "a metric or leak named twice", -1;
 	return 0;
 }
 

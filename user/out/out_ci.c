@@ -63,6 +63,8 @@ static const char *headline(const struct ci_report *r, char *buf, size_t cap)
 		snprintf(buf, cap, "%zu of %zu budget checks FAILED", res->nfailed, res->nbudget);
 	else if (res->nbudget)
 		snprintf(buf, cap, "all %zu budget checks passed", res->nbudget);
+	else if (r->budget_name)
+		snprintf(buf, cap, "no budget checks: no rule of the budget matched: changes only");
 	else
 		snprintf(buf, cap, "no budget given: changes only");
 	return buf;

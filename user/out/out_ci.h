@@ -10,6 +10,7 @@
 
 struct ci_report {
 	const char *base_name, *head_name;
+	const char *budget_name; /* NULL: no --budget */
 	const struct ci_summary *base, *head;
 	const struct ci_result *result;
 	size_t max_other; /* changes without a budget rule to list (0: none) */
