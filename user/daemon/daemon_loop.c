@@ -134,6 +134,7 @@ static void self_usage(struct metrics_self *m)
 static void render_metrics(void *ctx, FILE *out)
 {
 	struct daemon *d = ctx;
+	const struct http_server_stats *hs = http_server_stats(d->http);
 	struct metrics_snapshot s = {0};
 
 	targets_snapshot(d->targets, &s);
@@ -143,7 +144,9 @@ static void render_metrics(void *ctx, FILE *out)
 	s.self.config_reloads = d->config_reloads;
 	s.self.config_errors = d->config_errors;
 	/* this scrape included */
-	s.self.scrapes = http_server_stats(d->http)->requests + 1;
+	s.self.scrapes = hs->requests + 1;
+	s.self.http_refused = hs->refused;
+	s.self.http_timed_out = hs->timed_out;
 	self_usage(&s.self);
 	metrics_render(out, &s);
 	metrics_snapshot_free(&s);
