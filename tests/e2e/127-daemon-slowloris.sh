@@ -19,8 +19,9 @@ CONF="$TMP/daemon.conf"
 mkdir -p "$TMP/state"
 printf 'state_dir = %s\nmode = sampled\nsample_window = 500ms\nsample_period = 1s\n' "$TMP/state" > "$CONF"
 
+# CLOCK_MONOTONIC, as in the daemon's log
 mono_ns() { node -e 'console.log(process.hrtime.bigint().toString())'; }
-secs() { node -e "console.log(($2 - $1) / 1e9)"; } # FROM_NS TO_NS
+secs() { node -e "console.log((($2 - $1) / 1e9).toFixed(3))"; } # FROM_NS TO_NS
 below() { node -e "process.exit($1 < $2 ? 0 : 1)"; }
 quiet_lint() { [ -s "$1" ] && node "$E2E_DIR/daemon_check.js" lint "$1" > /dev/null; }
 # scrape FILE: curl's total time in seconds on stdout; fails like curl
@@ -86,13 +87,15 @@ load_to=$(mono_ns)
 set -- $(window_lengths "$load_from" "$load_to")
 say "windows during $(secs "$load_from" "$load_to") s of load: $1, the longest ${2} s (configured 0.5 s)"
 check "at least 3 windows under load" [ "$1" -ge 3 ]
-check "windows stay about 0.5 s under load (longest ${2} s < 0.9 s)" below "$2" 0.9
+# COUNT LONGEST: none at all is no pass either (the windows were missed)
+short_windows() { [ "$1" -gt 0 ] && below "$2" 0.9; }
+check "windows stay about 0.5 s under load (longest ${2} s < 0.9 s)" short_windows "$1" "$2"
 timed_out=$(awk '$1 == "asyncscope_daemon_http_connections_timed_out_total" { print $2 }' "$TMP/load.prom" 2> /dev/null)
 say "connections the daemon closed at their deadline by then: ${timed_out:-none counted}"
 check "the daemon closes the connections that never finish a request" [ "${timed_out:-0}" -gt 0 ]
 
 # --- SIGTERM under the same load ---
-t0=$(mono_ns)
+t0=$(date +%s%N) # not node's clock: its start-up would count
 kill -TERM "$DPID"
 i=0
 # a zombie has exited: its exit time is what counts, not the reaping; 5 s at most
@@ -100,7 +103,7 @@ while [ -e "/proc/$DPID" ] && [ "$(awk '{ print $3 }' "/proc/$DPID/stat" 2> /dev
 	sleep 0.02
 	i=$((i + 1))
 done
-t1=$(mono_ns)
+t1=$(date +%s%N)
 stopped=$(secs "$t0" "$t1")
 say "SIGTERM to exit under load: ${stopped} s"
 check "SIGTERM stops the daemon within 1 s under load (${stopped} s)" below "$stopped" 1
@@ -110,6 +113,6 @@ rc=$?
 check "daemon exited with status 0 on SIGTERM (got $rc)" [ "$rc" -eq 0 ]
 kill -TERM "$LOAD"
 wait "$LOAD"
-say "load: $(tail -n 1 "$TMP/load.out") connections"
+say "load: $(tail -n 1 "$TMP/load.out" | cut -d' ' -f2) connections made in all"
 assert_no_probes_left "the daemon stopped under load"
 finish
