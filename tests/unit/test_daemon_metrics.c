@@ -125,12 +125,16 @@ void test_daemon_metrics__sampled_and_exited(void)
 
 void test_daemon_metrics__empty(void)
 {
-	struct metrics_snapshot s = {0};
+	struct metrics_snapshot s = {.self = {.http_refused = 2, .http_timed_out = 7}};
 	char *text = render(&s);
 
 	/* no process: only the families and the daemon's own figures */
 	ASSERT_TRUE(strstr(text, "asyncscope_events_total{") == NULL, "no rows");
 	ASSERT_TRUE(strstr(text, "asyncscope_daemon_scrapes_total 0\n") != NULL, "self");
+	ASSERT_TRUE(strstr(text, "asyncscope_daemon_http_connections_refused_total 2\n") != NULL,
+		    "refused connections");
+	ASSERT_TRUE(strstr(text, "asyncscope_daemon_http_connections_timed_out_total 7\n") != NULL,
+		    "timed-out connections");
 	free(text);
 	metrics_snapshot_free(&s);
 }

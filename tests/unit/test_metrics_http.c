@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * metrics_http: real sockets on 127.0.0.1. Handling is synchronous in this
- * thread, so each client sends its whole request before
- * http_server_handle() and reads the answer after.
+ * metrics_http: real sockets on 127.0.0.1, client and server in this one
+ * thread. http_server_handle() never waits, so a client reads its answer
+ * while calling it between reads (read_all), as the daemon's loop would.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,18 +44,23 @@ static char *expected_body(size_t lines, size_t *len)
 	return buf;
 }
 
-/* A high port from the pid, moving on while one is taken by someone else. */
-static struct http_server *open_server(struct render_ctx *ctx, int *port)
+/* A high port from the pid, moving on while one is taken by someone else;
+ * limits NULL: the defaults. */
+static struct http_server *open_server(struct render_ctx *ctx,
+				       const struct http_server_opts *limits, int *port)
 {
+	struct http_server_opts o = limits ? *limits : (struct http_server_opts){0};
 	struct http_server *s = NULL;
 	char addr[64], err[256];
 
+	o.render = render;
+	o.ctx = ctx;
 	for (int i = 0; i < 32; i++) {
 		int ret;
 
 		*port = 39000 + (getpid() * 7 + i * 31) % 1000;
 		snprintf(addr, sizeof(addr), "127.0.0.1:%d", *port);
-		ret = http_server_open(addr, render, ctx, &s, err, sizeof(err));
+		ret = http_server_open(addr, &o, &s, err, sizeof(err));
 		if (!ret)
 			return s;
 		if (ret != -EADDRINUSE) {
@@ -66,8 +72,10 @@ static struct http_server *open_server(struct render_ctx *ctx, int *port)
 	return NULL;
 }
 
-/* A connected client that has sent req (len bytes); -1 on failure. */
-static int client(int port, const char *req, size_t len)
+/* A connected client that has sent req (len bytes); -1 on failure.
+ * rcvbuf: its receive buffer (0: the kernel's), set before connecting so
+ * that the window it offers is that small. */
+static int client_rcvbuf(int port, const char *req, size_t len, int rcvbuf)
 {
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port)};
 	struct timeval tv = {.tv_sec = 5};
@@ -78,6 +86,8 @@ static int client(int port, const char *req, size_t len)
 		return -1;
 	/* a server bug must fail the test, not hang it */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (rcvbuf)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (!ASSERT_OK(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), "connect") ||
 	    (len && !ASSERT_EQ(send(fd, req, len, MSG_NOSIGNAL), len, "request sent"))) {
 		close(fd);
@@ -86,14 +96,44 @@ static int client(int port, const char *req, size_t len)
 	return fd;
 }
 
-/* Everything up to EOF, NUL-terminated; closes fd. */
-static char *read_all(int fd, size_t *len)
+static int client(int port, const char *req, size_t len)
+{
+	return client_rcvbuf(port, req, len, 0);
+}
+
+static void close_clients(const int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Everything up to EOF (5 s at most), NUL-terminated, serving s (NULL:
+ * nothing to serve) between reads; closes fd. */
+static char *read_all(struct http_server *s, int fd, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *buf = malloc(cap);
-	ssize_t r;
+	double until = now_s() + 5;
+	ssize_t r = -1;
 
-	while ((r = recv(fd, buf + n, cap - n - 1, 0)) > 0) {
+	while (now_s() < until) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+
+		http_server_handle(s);
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		r = recv(fd, buf + n, cap - n - 1, 0);
+		if (r <= 0)
+			break;
 		n += r;
 		if (cap - n < 2048)
 			buf = realloc(buf, cap *= 2);
@@ -125,8 +165,7 @@ static bool exchange(struct http_server *s, int port, const char *req, size_t le
 	memset(r, 0, sizeof(*r));
 	if (fd < 0)
 		return false;
-	http_server_handle(s);
-	r->raw = read_all(fd, &r->len);
+	r->raw = read_all(s, fd, &r->len);
 	end = strstr(r->raw, "\r\n\r\n");
 	if (!ASSERT_TRUE(end != NULL, "header block ends"))
 		return false;
@@ -171,7 +210,7 @@ void test_metrics_http__get_metrics(void)
 	size_t want_len;
 	int port;
 
-	s = open_server(&ctx, &port);
+	s = open_server(&ctx, NULL, &port);
 	if (!s)
 		return;
 	want = expected_body(ctx.lines, &want_len);
@@ -203,7 +242,7 @@ void test_metrics_http__get_metrics(void)
 		ASSERT_EQ(r.body_len, 0, "HEAD has no body");
 	}
 	free(r.raw);
-	ASSERT_EQ(http_server_requests(s), 3, "three answered");
+	ASSERT_EQ(http_server_stats(s)->requests, 3, "three answered");
 	free(want);
 	http_server_close(s);
 }
@@ -231,7 +270,7 @@ void test_metrics_http__other_paths_and_methods(void)
 	struct response r;
 	int port;
 
-	s = open_server(&ctx, &port);
+	s = open_server(&ctx, NULL, &port);
 	if (!s)
 		return;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -247,7 +286,7 @@ void test_metrics_http__other_paths_and_methods(void)
 		free(r.raw);
 	}
 	ASSERT_EQ(ctx.calls, 0, "nothing rendered for other paths");
-	ASSERT_EQ(http_server_requests(s), sizeof(cases) / sizeof(cases[0]), "all answered");
+	ASSERT_EQ(http_server_stats(s)->requests, sizeof(cases) / sizeof(cases[0]), "all answered");
 	http_server_close(s);
 }
 
@@ -259,7 +298,7 @@ void test_metrics_http__oversized_and_nul(void)
 	char big[9000];
 	int port;
 
-	s = open_server(&ctx, &port);
+	s = open_server(&ctx, NULL, &port);
 	if (!s)
 		return;
 	memcpy(big, "GET /", 5);
@@ -282,12 +321,12 @@ void test_metrics_http__several_pending_and_none(void)
 	char *a;
 	size_t len;
 
-	s = open_server(&ctx, &port);
+	s = open_server(&ctx, NULL, &port);
 	if (!s)
 		return;
 	/* nothing pending: returns at once */
 	http_server_handle(s);
-	ASSERT_EQ(http_server_requests(s), 0, "nothing answered");
+	ASSERT_EQ(http_server_stats(s)->requests, 0, "nothing answered");
 
 	fds[0] = client(port, REQ("GET /metrics HTTP/1.1\r\n\r\n"));
 	fds[1] = client(port, REQ("GET /x HTTP/1.1\r\n\r\n"));
@@ -295,74 +334,198 @@ void test_metrics_http__several_pending_and_none(void)
 	if (fds[2] >= 0)
 		close(fds[2]);
 	http_server_handle(s);
-	ASSERT_EQ(http_server_requests(s), 2, "both requests in one call");
+	ASSERT_EQ(http_server_stats(s)->requests, 2, "both requests in one call");
 	for (int i = 0; i < 2; i++) {
 		if (fds[i] < 0)
 			continue;
-		a = read_all(fds[i], &len);
+		a = read_all(s, fds[i], &len);
 		ASSERT_TRUE(!strncmp(a, i ? "HTTP/1.1 404" : "HTTP/1.1 200", 12), a);
 		free(a);
 	}
 	http_server_close(s);
 }
 
-static double now_s(void)
+void test_metrics_http__idle_clients_do_not_block(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-void test_metrics_http__slow_client_is_bounded(void)
-{
-	struct render_ctx ctx = {0};
+	struct render_ctx ctx = {.lines = 1};
 	struct http_server *s;
+	struct response r;
+	int port, fds[6];
 	double t0, took;
-	char *a;
-	size_t len;
-	int port, fd;
 
-	s = open_server(&ctx, &port);
+	s = open_server(&ctx, NULL, &port);
 	if (!s)
 		return;
-	/* a request head that never ends: given up after about a second */
-	fd = client(port, REQ("GET /metrics HTTP/1.1\r\nHost: x\r\n"));
+	/* three say nothing, three start a head and stop */
+	for (int i = 0; i < 6; i++)
+		fds[i] = i < 3 ? client(port, NULL, 0) :
+				 client(port, REQ("GET /metrics HTTP/1.1\r\nHost: x\r\n"));
+	t0 = now_s();
+	http_server_handle(s);
+	took = now_s() - t0;
+	ASSERT_TRUE(took < 0.1, "handle does not wait for clients that say nothing or too little");
+	if (exchange(s, port, REQ("GET /metrics HTTP/1.1\r\n\r\n"), &r))
+		ASSERT_STREQ(r.status, "HTTP/1.1 200 OK", "answered beside them");
+	free(r.raw);
+	ASSERT_EQ(http_server_stats(s)->timed_out, 0, "the six still open");
+	ASSERT_TRUE(http_server_tick(s) > 0, "their idle time is ahead");
+	close_clients(fds, 6);
+	http_server_close(s);
+}
+
+/* Appends what fd holds now to buf (*n bytes, NUL-terminated); true once
+ * the server has closed it (EOF or reset). */
+static bool closed_yet(int fd, char *buf, size_t cap, size_t *n)
+{
+	for (;;) {
+		ssize_t r = recv(fd, buf + *n, cap - *n - 1, MSG_DONTWAIT);
+
+		if (r <= 0)
+			return r == 0 || (errno != EAGAIN && errno != EINTR);
+		*n += r;
+		buf[*n] = '\0';
+	}
+}
+
+void test_metrics_http__deadlines(void)
+{
+	struct http_server_opts lim = {.idle_ms = 200, .deadline_ms = 600};
+	struct render_ctx ctx = {0};
+	struct http_server *s;
+	char got[2][512] = {""};
+	size_t n[2] = {0, 0};
+	double t0, next_byte, closed_at[2] = {0, 0};
+	int port, fds[2], due;
+
+	s = open_server(&ctx, &lim, &port);
+	if (!s)
+		return;
+	ASSERT_EQ(http_server_tick(s), -1, "no connection: no deadline");
+	/* one says nothing; one starts a head and adds a byte every 50 ms */
+	fds[0] = client(port, NULL, 0);
+	fds[1] = client(port, REQ("GET /metrics HTTP/1.1\r\n"));
+	if (fds[0] < 0 || fds[1] < 0)
+		goto out;
+	t0 = now_s();
+	http_server_handle(s);
+	due = http_server_tick(s);
+	ASSERT_TRUE(due > 0 && due <= 200, "next due: the idle time");
+	next_byte = t0 + 0.05;
+	while (now_s() - t0 < 1.5 && !(closed_at[0] && closed_at[1])) {
+		http_server_tick(s);
+		poll(NULL, 0, 5);
+		http_server_handle(s);
+		if (!closed_at[1] && now_s() >= next_byte) {
+			send(fds[1], "X", 1, MSG_NOSIGNAL);
+			next_byte += 0.05;
+		}
+		for (int i = 0; i < 2; i++)
+			if (!closed_at[i] && closed_yet(fds[i], got[i], sizeof(got[i]), &n[i]))
+				closed_at[i] = now_s() - t0;
+	}
+	ASSERT_TRUE(closed_at[0] >= 0.2 && closed_at[0] < 0.45, "silent client closed at ~0.2 s");
+	ASSERT_EQ(n[0], 0, "... with no answer");
+	ASSERT_TRUE(closed_at[1] >= 0.6 && closed_at[1] < 0.9, "trickling client closed at ~0.6 s");
+	ASSERT_TRUE(!strncmp(got[1], "HTTP/1.1 408 ", 13), got[1]);
+	ASSERT_EQ(http_server_stats(s)->timed_out, 2, "both counted");
+	ASSERT_EQ(http_server_stats(s)->requests, 0, "nothing answered");
+	ASSERT_EQ(http_server_tick(s), -1, "none left");
+out:
+	close_clients(fds, 2);
+	http_server_close(s);
+}
+
+void test_metrics_http__connection_cap(void)
+{
+	struct http_server_opts lim = {.max_conns = 3};
+	struct render_ctx ctx = {.lines = 1};
+	struct http_server *s;
+	struct response r;
+	int port, fds[3], extra;
+	size_t len;
+	char *a;
+
+	s = open_server(&ctx, &lim, &port);
+	if (!s)
+		return;
+	for (int i = 0; i < 3; i++)
+		fds[i] = client(port, NULL, 0);
+	http_server_handle(s);
+	extra = client(port, NULL, 0); /* with a request unread, the close would be a reset */
+	http_server_handle(s);
+	ASSERT_EQ(http_server_stats(s)->refused, 1, "the fourth closed at once");
+	if (extra >= 0) {
+		a = read_all(NULL, extra, &len);
+		ASSERT_EQ(len, 0, "... unanswered");
+		free(a);
+	}
+	/* a slot freed: served again */
+	close_clients(fds, 1);
+	http_server_handle(s);
+	if (exchange(s, port, REQ("GET /metrics HTTP/1.1\r\n\r\n"), &r))
+		ASSERT_STREQ(r.status, "HTTP/1.1 200 OK", "served once a slot is free");
+	free(r.raw);
+	ASSERT_EQ(http_server_stats(s)->refused, 1, "no more refused");
+	close_clients(fds + 1, 2);
+	http_server_close(s);
+}
+
+void test_metrics_http__slow_reader_does_not_block(void)
+{
+	struct render_ctx ctx = {.lines = 200000};
+	struct http_server *s;
+	double t0, took;
+	size_t len, want_len;
+	char *a, *want;
+	int port, fd;
+
+	s = open_server(&ctx, NULL, &port);
+	if (!s)
+		return;
+	want = expected_body(ctx.lines, &want_len);
+	/* a small window: the ~9 MB answer goes out in many writes */
+	fd = client_rcvbuf(port, REQ("GET /metrics HTTP/1.1\r\n\r\n"), 4096);
 	if (fd < 0)
 		goto out;
 	t0 = now_s();
 	http_server_handle(s);
 	took = now_s() - t0;
-	ASSERT_TRUE(took > 0.8 && took < 2.5, "read bounded by ~1 s");
-	a = read_all(fd, &len);
-	ASSERT_TRUE(!strncmp(a, "HTTP/1.1 400 ", 13), a);
+	ASSERT_TRUE(took < 0.5, "handle does not wait for a client that does not read");
+	ASSERT_EQ(http_server_stats(s)->requests, 0, "the answer not all out yet");
+	a = read_all(s, fd, &len);
+	ASSERT_TRUE(len > want_len && !memcmp(a + len - want_len, want, want_len),
+		    "the whole body, in order");
+	ASSERT_EQ(http_server_stats(s)->requests, 1, "answered once all out");
+	ASSERT_EQ(ctx.calls, 1, "rendered once");
 	free(a);
 out:
+	free(want);
 	http_server_close(s);
 }
 
 void test_metrics_http__port_in_use(void)
 {
 	struct render_ctx ctx = {0};
+	struct http_server_opts opts = {.render = render, .ctx = &ctx};
 	struct http_server *s, *s2 = (void *)1;
 	char addr[64], err[256] = "", want[128];
 	int port, ret;
 
-	s = open_server(&ctx, &port);
+	s = open_server(&ctx, NULL, &port);
 	if (!s)
 		return;
 	ASSERT_TRUE(http_server_fd(s) >= 0, "listening fd");
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-	ret = http_server_open(addr, render, &ctx, &s2, err, sizeof(err));
+	ret = http_server_open(addr, &opts, &s2, err, sizeof(err));
 	ASSERT_EQ(ret, -EADDRINUSE, "second server on the same port");
 	ASSERT_TRUE(s2 == NULL, "no server returned");
 	snprintf(want, sizeof(want), "listen %s: Address already in use", addr);
 	ASSERT_STREQ(err, want, "one-line reason");
 
-	ret = http_server_open("127.0.0.1:0", render, &ctx, &s2, err, sizeof(err));
+	ret = http_server_open("127.0.0.1:0", &opts, &s2, err, sizeof(err));
 	ASSERT_EQ(ret, -EINVAL, "port 0 refused");
 	ASSERT_TRUE(!strncmp(err, "listen 127.0.0.1:0: ", 20), err);
-	ret = http_server_open("localhost:9464", render, &ctx, &s2, err, sizeof(err));
+	ret = http_server_open("localhost:9464", &opts, &s2, err, sizeof(err));
 	ASSERT_EQ(ret, -EINVAL, "hostname refused");
 	http_server_close(s);
 	http_server_close(NULL);

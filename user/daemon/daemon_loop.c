@@ -134,6 +134,7 @@ static void self_usage(struct metrics_self *m)
 static void render_metrics(void *ctx, FILE *out)
 {
 	struct daemon *d = ctx;
+	const struct http_server_stats *hs = http_server_stats(d->http);
 	struct metrics_snapshot s = {0};
 
 	targets_snapshot(d->targets, &s);
@@ -143,7 +144,9 @@ static void render_metrics(void *ctx, FILE *out)
 	s.self.config_reloads = d->config_reloads;
 	s.self.config_errors = d->config_errors;
 	/* this scrape included */
-	s.self.scrapes = http_server_requests(d->http) + 1;
+	s.self.scrapes = hs->requests + 1;
+	s.self.http_refused = hs->refused;
+	s.self.http_timed_out = hs->timed_out;
 	self_usage(&s.self);
 	metrics_render(out, &s);
 	metrics_snapshot_free(&s);
@@ -159,10 +162,11 @@ static void http_ready(void *ctx)
 static int http_open(struct daemon *d, const char *listen, struct http_server **out)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &d->http_src};
+	struct http_server_opts ho = {.render = render_metrics, .ctx = d};
 	char why[256];
 	int err;
 
-	err = http_server_open(listen, render_metrics, d, out, why, sizeof(why));
+	err = http_server_open(listen, &ho, out, why, sizeof(why));
 	if (err) {
 		elog("%s", why);
 		return err;
@@ -557,7 +561,12 @@ int daemon_run(const struct daemon_opts *o)
 	while (!d.stop) {
 		struct epoll_event evs[16];
 		int timeout = targets_tick(d.targets);
+		int http_due = http_server_tick(d.http);
 		int n;
+
+		/* the HTTP clients' deadlines, so that an idle one is closed in time */
+		if (http_due >= 0 && (timeout < 0 || http_due < timeout))
+			timeout = http_due;
 
 		/* captured records are not woken for one by one: drain often */
 		if (captures_active(d.captures)) {

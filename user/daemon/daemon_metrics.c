@@ -296,6 +296,13 @@ void metrics_render(FILE *out, struct metrics_snapshot *s)
 		    m->config_errors);
 	self_metric(out, "asyncscope_daemon_scrapes_total", "counter", "Scrapes of /metrics.",
 		    m->scrapes);
+	self_metric(out, "asyncscope_daemon_http_connections_refused_total", "counter",
+		    "HTTP connections closed on accept: the most the daemon keeps were open.",
+		    m->http_refused);
+	self_metric(out, "asyncscope_daemon_http_connections_timed_out_total", "counter",
+		    "HTTP connections closed unanswered: silent too long while sending the "
+		    "request, or past their deadline.",
+		    m->http_timed_out);
 	self_metric(out, "asyncscope_daemon_cpu_seconds_total", "counter",
 		    "CPU time of the daemon (user and system).", m->cpu_seconds);
 	self_metric(out, "asyncscope_daemon_resident_memory_bytes", "gauge",

@@ -52,7 +52,9 @@ struct metrics_self {
 	uint64_t config_reloads;
 	uint64_t config_errors; /* reloads refused: the old config stayed */
 	uint64_t scrapes;
-	double cpu_seconds; /* user + system */
+	uint64_t http_refused;	 /* /metrics connections closed at once: too many open */
+	uint64_t http_timed_out; /* ... closed at their idle time or deadline */
+	double cpu_seconds;	 /* user + system */
 	uint64_t rss_bytes;
 	/* the mode; sampled: the windows, and what opening and closing cost */
 	int sampled;

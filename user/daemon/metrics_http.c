@@ -5,28 +5,39 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon/daemon_config.h"
 #include "daemon/metrics_http.h"
 
-#define HEAD_MAX	8192
-#define READ_TIMEOUT_MS 1000
-#define SEND_TIMEOUT_MS 2000
+#define HEAD_MAX 8192
 
-struct http_server {
+struct http_conn {
 	int fd;
-	http_render_fn render;
-	void *ctx;
-	uint64_t requests;
+	bool writing;	  /* the head is in: the answer is going out */
+	int64_t idle_at;  /* while reading: closed if nothing more came by then (ms) */
+	int64_t deadline; /* closed then, whatever it is doing */
+	char *out;	  /* the whole answer: status line, headers and body */
+	size_t out_len, out_off, head_len;
+	char head[HEAD_MAX];
 };
 
-int http_server_open(const char *listen_addr, http_render_fn render, void *ctx,
+struct http_server {
+	int fd, epfd;
+	struct http_server_opts o;
+	struct http_conn **conns; /* o.max_conns slots, nconns used */
+	size_t nconns;
+	struct http_server_stats stats;
+};
+
+int http_server_open(const char *listen_addr, const struct http_server_opts *o,
 		     struct http_server **out, char *err, size_t errlen)
 {
+	/* data.ptr NULL: the listening socket; a client's is its http_conn */
+	struct epoll_event ev = {.events = EPOLLIN};
 	struct http_server *s = NULL;
 	struct sockaddr_in sin;
 	int one = 1, ret;
@@ -44,8 +55,17 @@ int http_server_open(const char *listen_addr, http_render_fn render, void *ctx,
 		snprintf(err, errlen, "listen %s: out of memory", listen_addr);
 		return -ENOMEM;
 	}
-	s->render = render;
-	s->ctx = ctx;
+	s->fd = s->epfd = -1;
+	s->o = *o;
+	if (!s->o.max_conns)
+		s->o.max_conns = HTTP_MAX_CONNS;
+	if (!s->o.idle_ms)
+		s->o.idle_ms = HTTP_IDLE_MS;
+	if (!s->o.deadline_ms)
+		s->o.deadline_ms = HTTP_DEADLINE_MS;
+	s->conns = calloc(s->o.max_conns, sizeof(*s->conns));
+	if (!s->conns)
+		goto fail;
 	s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
 		goto fail;
@@ -53,31 +73,53 @@ int http_server_open(const char *listen_addr, http_render_fn render, void *ctx,
 	if (setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(s->fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(s->fd, 64))
 		goto fail;
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->epfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->fd, &ev))
+		goto fail;
 	*out = s;
 	return 0;
 fail:
 	ret = -errno;
-	snprintf(err, errlen, "listen %s: %s", listen_addr, strerror(errno));
-	if (s->fd >= 0)
-		close(s->fd);
-	free(s);
+	snprintf(err, errlen, "listen %s: %s", listen_addr, strerror(-ret));
+	http_server_close(s);
 	return ret;
 }
 
 int http_server_fd(const struct http_server *s)
 {
-	return s ? s->fd : -1;
+	return s ? s->epfd : -1;
 }
 
-uint64_t http_server_requests(const struct http_server *s)
+const struct http_server_stats *http_server_stats(const struct http_server *s)
 {
-	return s ? s->requests : 0;
+	static const struct http_server_stats none;
+
+	return s ? &s->stats : &none;
+}
+
+/* Forgets c; closing its socket takes it out of the epoll too. */
+static void conn_free(struct http_server *s, struct http_conn *c)
+{
+	for (size_t i = 0; i < s->nconns; i++) {
+		if (s->conns[i] == c) {
+			s->conns[i] = s->conns[--s->nconns];
+			break;
+		}
+	}
+	close(c->fd);
+	free(c->out);
+	free(c);
 }
 
 void http_server_close(struct http_server *s)
 {
 	if (!s)
 		return;
+	while (s->nconns)
+		conn_free(s, s->conns[0]);
+	free(s->conns);
+	if (s->epfd >= 0)
+		close(s->epfd);
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s);
@@ -91,103 +133,53 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * SO_RCVTIMEO/SO_SNDTIMEO bound one call only; setting them to what is left
- * of the deadline before each call bounds the whole exchange, so a client
- * trickling a byte at a time cannot hold the loop beyond it. false when the
- * deadline has passed.
- */
-static bool arm_timeout(int fd, int opt, int64_t deadline)
+/* An answer sent, or a last word at the deadline: c ends. */
+static void conn_end(struct http_server *s, struct http_conn *c)
 {
-	int64_t left = deadline - now_ms();
-	struct timeval tv;
+	char drain[4096];
 
-	if (left <= 0)
-		return false;
-	tv.tv_sec = left / 1000;
-	tv.tv_usec = (left % 1000) * 1000;
-	return !setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
+	/*
+	 * Closing with unread bytes queued makes the kernel send a reset, which
+	 * can destroy the answer before the client reads it; so end our side
+	 * first and take what has already arrived, without waiting for more.
+	 */
+	shutdown(c->fd, SHUT_WR);
+	for (int i = 0; i < 16 && recv(c->fd, drain, sizeof(drain), 0) > 0; i++)
+		;
+	conn_free(s, c);
 }
 
-enum head_state { HEAD_OK, HEAD_NONE, HEAD_PARTIAL, HEAD_TOO_BIG };
-
-/* Reads up to the blank line ending the request head (CRLF CRLF, or LF LF
- * from hand-typed requests). *len is what was read. */
-static enum head_state read_head(int fd, char *buf, size_t cap, size_t *len)
+/* Sends what the socket takes now, the rest once it is writable again. */
+static void conn_write(struct http_server *s, struct http_conn *c)
 {
-	int64_t deadline = now_ms() + READ_TIMEOUT_MS;
-	size_t n = 0;
+	struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
 
-	while (n < cap) {
-		ssize_t r;
-
-		if (!arm_timeout(fd, SO_RCVTIMEO, deadline))
-			break;
-		r = recv(fd, buf + n, cap - n, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break; /* closed, timed out or reset */
-		/* look again from a little before the new bytes: a split "\r\n\r\n" */
-		for (size_t i = n > 3 ? n - 3 : 0; i < n + (size_t)r; i++) {
-			if (buf[i] != '\n')
-				continue;
-			if ((i >= 1 && buf[i - 1] == '\n') ||
-			    (i >= 3 && !memcmp(buf + i - 3, "\r\n\r\n", 4))) {
-				*len = i + 1;
-				return HEAD_OK;
-			}
-		}
-		n += r;
-	}
-	*len = n;
-	if (n == cap)
-		return HEAD_TOO_BIG;
-	return n ? HEAD_PARTIAL : HEAD_NONE;
-}
-
-/* Sends every iov byte or gives up at the deadline; 0 or -1. */
-static int send_all(int fd, struct iovec *iov, int iovcnt)
-{
-	int64_t deadline = now_ms() + SEND_TIMEOUT_MS;
-
-	while (iovcnt) {
-		struct msghdr msg = {.msg_iov = iov, .msg_iovlen = iovcnt};
-		ssize_t w;
-
-		if (!iov->iov_len) {
-			iov++;
-			iovcnt--;
-			continue;
-		}
-		if (!arm_timeout(fd, SO_SNDTIMEO, deadline))
-			return -1;
+	while (c->out_off < c->out_len) {
 		/* MSG_NOSIGNAL: a scraper hanging up must not kill the daemon with SIGPIPE */
-		w = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return -1;
-		while (w > 0) {
-			size_t step = (size_t)w < iov->iov_len ? (size_t)w : iov->iov_len;
-
-			iov->iov_base = (char *)iov->iov_base + step;
-			iov->iov_len -= step;
-			w -= step;
-			if (!iov->iov_len) {
-				iov++;
-				iovcnt--;
-			}
+		if (w < 0 && errno == EAGAIN) {
+			if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev))
+				conn_free(s, c);
+			return;
 		}
+		if (w <= 0) {
+			conn_free(s, c); /* the client hung up */
+			return;
+		}
+		c->out_off += w;
 	}
-	return 0;
+	s->stats.requests++;
+	conn_end(s, c);
 }
 
-static int respond(int fd, const char *status, const char *type, const char *extra,
-		   const char *body, size_t len, bool head_only)
+/* The whole answer into c->out; 0 or -ENOMEM. */
+static int queue(struct http_conn *c, const char *status, const char *type, const char *extra,
+		 const char *body, size_t len, bool head_only)
 {
 	char hdr[512];
-	struct iovec iov[2];
 	int n;
 
 	n = snprintf(hdr, sizeof(hdr),
@@ -198,19 +190,24 @@ static int respond(int fd, const char *status, const char *type, const char *ext
 		     "Connection: close\r\n"
 		     "\r\n",
 		     status, type, len, extra ? extra : "");
-	iov[0] = (struct iovec){.iov_base = hdr, .iov_len = (size_t)n};
-	iov[1] = (struct iovec){.iov_base = (void *)body, .iov_len = head_only ? 0 : len};
-	return send_all(fd, iov, 2);
+	if (head_only)
+		len = 0;
+	c->out = malloc(n + len);
+	if (!c->out)
+		return -ENOMEM;
+	memcpy(c->out, hdr, n);
+	memcpy(c->out + n, body, len);
+	c->out_len = n + len;
+	return 0;
 }
 
-static int respond_text(int fd, const char *status, const char *extra, const char *text,
-			bool head_only)
+static int queue_text(struct http_conn *c, const char *status, const char *extra, const char *text,
+		      bool head_only)
 {
-	return respond(fd, status, "text/plain; charset=utf-8", extra, text, strlen(text),
-		       head_only);
+	return queue(c, status, "text/plain; charset=utf-8", extra, text, strlen(text), head_only);
 }
 
-static int answer_metrics(struct http_server *s, int fd, bool head_only)
+static int queue_metrics(struct http_server *s, struct http_conn *c, bool head_only)
 {
 	char *body = NULL;
 	size_t len = 0;
@@ -219,18 +216,18 @@ static int answer_metrics(struct http_server *s, int fd, bool head_only)
 
 	f = open_memstream(&body, &len);
 	if (!f)
-		return respond_text(fd, "500 Internal Server Error", NULL, "out of memory\n",
-				    head_only);
-	if (s->render)
-		s->render(s->ctx, f);
+		return queue_text(c, "500 Internal Server Error", NULL, "out of memory\n",
+				  head_only);
+	if (s->o.render)
+		s->o.render(s->o.ctx, f);
 	if (fclose(f)) {
 		free(body);
-		return respond_text(fd, "500 Internal Server Error", NULL, "out of memory\n",
-				    head_only);
+		return queue_text(c, "500 Internal Server Error", NULL, "out of memory\n",
+				  head_only);
 	}
 	/* HEAD renders too: its Content-Length must be that of the GET */
-	ret = respond(fd, "200 OK", "text/plain; version=0.0.4; charset=utf-8", NULL, body, len,
-		      head_only);
+	ret = queue(c, "200 OK", "text/plain; version=0.0.4; charset=utf-8", NULL, body, len,
+		    head_only);
 	free(body);
 	return ret;
 }
@@ -242,8 +239,8 @@ static bool is_token_char(char ch)
 	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
 }
 
-/* Answers one request head; 0 when the whole answer went out. */
-static int answer(struct http_server *s, int fd, char *head, size_t len)
+/* Queues the answer to one request head; 0 or -ENOMEM. */
+static int answer(struct http_server *s, struct http_conn *c, char *head, size_t len)
 {
 	char *line_end = memchr(head, '\n', len), *method, *target, *version, *sp1, *sp2, *q;
 	bool is_get, is_head;
@@ -279,59 +276,98 @@ static int answer(struct http_server *s, int fd, char *head, size_t len)
 	is_get = !strcmp(method, "GET");
 	is_head = !strcmp(method, "HEAD");
 	if (!is_get && !is_head)
-		return respond_text(fd, "405 Method Not Allowed", "Allow: GET, HEAD\r\n",
-				    "only GET and HEAD are served\n", false);
+		return queue_text(c, "405 Method Not Allowed", "Allow: GET, HEAD\r\n",
+				  "only GET and HEAD are served\n", false);
 	if (!strcmp(target, "/metrics"))
-		return answer_metrics(s, fd, is_head);
+		return queue_metrics(s, c, is_head);
 	if (!strcmp(target, "/"))
-		return respond_text(fd, "200 OK", NULL,
-				    "asyncscope daemon: Prometheus metrics are at /metrics\n",
-				    is_head);
-	return respond_text(fd, "404 Not Found", NULL, "not found; metrics are at /metrics\n",
-			    is_head);
+		return queue_text(c, "200 OK", NULL,
+				  "asyncscope daemon: Prometheus metrics are at /metrics\n",
+				  is_head);
+	return queue_text(c, "404 Not Found", NULL, "not found; metrics are at /metrics\n",
+			  is_head);
 bad:
-	return respond_text(fd, "400 Bad Request", NULL, "bad request\n", false);
+	return queue_text(c, "400 Bad Request", NULL, "bad request\n", false);
 }
 
-static void serve(struct http_server *s, int fd)
+/* The length of the head if it ends in buf[0, to), where buf[0, from) held
+ * no end; 0 if not yet. A blank line ends it: CRLF CRLF, or LF LF from
+ * hand-typed requests. */
+static size_t head_end(const char *buf, size_t from, size_t to)
 {
-	char head[HEAD_MAX], drain[4096];
-	size_t len = 0;
-	int ret;
-
-	switch (read_head(fd, head, sizeof(head), &len)) {
-	case HEAD_NONE:
-		return; /* a port probe or a client that gave up: nothing to answer */
-	case HEAD_PARTIAL:
-		ret = respond_text(fd, "400 Bad Request", NULL, "incomplete request head\n", false);
-		break;
-	case HEAD_TOO_BIG:
-		ret = respond_text(fd, "400 Bad Request", NULL, "request head over 8 KiB\n", false);
-		break;
-	default:
-		ret = answer(s, fd, head, len);
-		break;
+	/* look again from a little before the new bytes: a split "\r\n\r\n" */
+	for (size_t i = from > 3 ? from - 3 : 0; i < to; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if ((i >= 1 && buf[i - 1] == '\n') ||
+		    (i >= 3 && !memcmp(buf + i - 3, "\r\n\r\n", 4)))
+			return i + 1;
 	}
-	if (!ret)
-		s->requests++;
-	/*
-	 * Closing with unread bytes queued makes the kernel send a reset, which
-	 * can destroy the answer before the client reads it; so end our side
-	 * first and take what has already arrived, without waiting for more.
-	 */
-	shutdown(fd, SHUT_WR);
-	for (int i = 0; i < 16 && recv(fd, drain, sizeof(drain), MSG_DONTWAIT) > 0; i++)
-		;
+	return 0;
 }
 
-void http_server_handle(struct http_server *s)
+/* Reads what has come of the request head; once it is whole (or cannot
+ * be), the answer starts going out. */
+static void conn_read(struct http_server *s, struct http_conn *c)
 {
-	if (!s)
-		return;
-	for (;;) {
-		/* blocking (timeouts bound it), unlike the listening socket */
-		int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+	int err = 0;
 
+	for (;;) {
+		size_t end;
+		ssize_t r;
+
+		if (c->head_len == HEAD_MAX) {
+			err = queue_text(c, "400 Bad Request", NULL, "request head over 8 KiB\n",
+					 false);
+			break;
+		}
+		r = recv(c->fd, c->head + c->head_len, HEAD_MAX - c->head_len, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return; /* the rest later, or never: the deadlines see to that */
+		if (r < 0 || (r == 0 && !c->head_len)) {
+			/* a reset, a port probe or a client that gave up: nothing to answer */
+			conn_free(s, c);
+			return;
+		}
+		if (r == 0) {
+			err = queue_text(c, "400 Bad Request", NULL, "incomplete request head\n",
+					 false);
+			break;
+		}
+		end = head_end(c->head, c->head_len, c->head_len + r);
+		c->head_len += r;
+		c->idle_at = now_ms() + s->o.idle_ms;
+		if (end) {
+			err = answer(s, c, c->head, end);
+			break;
+		}
+	}
+	if (err) {
+		conn_free(s, c); /* out of memory: no answer to give */
+		return;
+	}
+	c->writing = true;
+	conn_write(s, c);
+}
+
+/*
+ * Takes the connections waiting, at most max_conns a call, so that a flood
+ * of them cannot hold the loop either (level-triggered: the epoll wakes the
+ * loop again for the rest). Beyond max_conns open, a connection is closed
+ * at once: its client learns now, where one left in the backlog would wait
+ * for a slot that the clients holding them decide about.
+ */
+static void accept_some(struct http_server *s)
+{
+	for (unsigned int i = 0; i < s->o.max_conns; i++) {
+		struct epoll_event ev = {.events = EPOLLIN};
+		struct http_conn *c;
+		int64_t now;
+		int fd;
+
+		fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			/* the connection died while queued: take the next one */
 			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
@@ -342,9 +378,83 @@ void http_server_handle(struct http_server *s)
 			 */
 			return;
 		}
-		serve(s, fd);
-		close(fd);
+		c = s->nconns < s->o.max_conns ? calloc(1, sizeof(*c)) : NULL;
+		ev.data.ptr = c;
+		if (!c || epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+			s->stats.refused++;
+			close(fd);
+			free(c);
+			continue;
+		}
+		now = now_ms();
+		c->fd = fd;
+		c->idle_at = now + s->o.idle_ms;
+		c->deadline = now + s->o.deadline_ms;
+		s->conns[s->nconns++] = c;
+		conn_read(s, c); /* the request is often there already */
 	}
+}
+
+void http_server_handle(struct http_server *s)
+{
+	struct epoll_event evs[32];
+	int n;
+
+	if (!s)
+		return;
+	/*
+	 * Each ready socket once; a connection freed here is only ever that
+	 * of the event being handled, so no later event of the batch points
+	 * at freed memory.
+	 */
+	n = epoll_wait(s->epfd, evs, 32, 0);
+	for (int i = 0; i < n; i++) {
+		struct http_conn *c = evs[i].data.ptr;
+
+		if (!c)
+			accept_some(s);
+		else if (c->writing)
+			conn_write(s, c);
+		else
+			conn_read(s, c);
+	}
+}
+
+/* Past its time: a client that sent part of a head is told why, if its
+ * socket takes the few bytes now; then it is closed. */
+static void conn_expire(struct http_server *s, struct http_conn *c)
+{
+	static const char timeout[] = "HTTP/1.1 408 Request Timeout\r\n"
+				      "Content-Length: 0\r\n"
+				      "Connection: close\r\n"
+				      "\r\n";
+
+	s->stats.timed_out++;
+	if (c->writing || !c->head_len) {
+		conn_free(s, c);
+		return;
+	}
+	send(c->fd, timeout, sizeof(timeout) - 1, MSG_NOSIGNAL);
+	conn_end(s, c);
+}
+
+int http_server_tick(struct http_server *s)
+{
+	int64_t now = now_ms(), next = INT64_MAX;
+
+	if (!s)
+		return -1;
+	/* backwards: conn_free moves the last connection into the freed slot */
+	for (size_t i = s->nconns; i-- > 0;) {
+		struct http_conn *c = s->conns[i];
+		int64_t due = c->writing || c->deadline < c->idle_at ? c->deadline : c->idle_at;
+
+		if (due <= now)
+			conn_expire(s, c);
+		else if (due < next)
+			next = due;
+	}
+	return next == INT64_MAX ? -1 : (int)(next - now);
 }
 
 void prom_label_value(FILE *out, const char *v)
