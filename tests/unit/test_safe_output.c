@@ -86,13 +86,26 @@ static void expect_refused(int want, const char *what)
 	ASSERT_TRUE(file_is(victim, VICTIM_TEXT), "victim untouched");
 }
 
-void test_safe_output__refuses_symlink(void)
+/* Another name for the victim: a link, or a second hard link (the second
+ * name of a root-owned file is root's too: the link count tells). */
+void test_safe_output__refuses_other_name(void)
 {
-	if (!setup("ev.jsonl"))
-		return;
-	ASSERT_OK(symlink(victim, path), "plant link");
-	expect_refused(-ELOOP, "a link is refused");
-	teardown();
+	static const struct {
+		const char *what;
+		int (*plant)(const char *target, const char *name);
+		int err;
+	} cases[] = {
+		{"a symbolic link is refused", symlink, -ELOOP},
+		{"a file with two names is refused", link, -EMLINK},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!setup("ev.jsonl"))
+			return;
+		ASSERT_OK(cases[i].plant(victim, path), cases[i].what);
+		expect_refused(cases[i].err, cases[i].what);
+		teardown();
+	}
 }
 
 void test_safe_output__refuses_dangling_symlink(void)
@@ -157,16 +170,6 @@ void test_safe_output__refuses_others_fifo(void)
 	teardown();
 }
 
-/* The second name of a root-owned file is root's too: the link count tells. */
-void test_safe_output__refuses_hardlink(void)
-{
-	if (!setup("ev.jsonl"))
-		return;
-	ASSERT_OK(link(victim, path), "plant hard link");
-	expect_refused(-EMLINK, "a file with two names is refused");
-	teardown();
-}
-
 void test_safe_output__creates_new_file(void)
 {
 	char why[512] = "";
@@ -186,23 +189,6 @@ void test_safe_output__creates_new_file(void)
 	teardown();
 out:
 	umask(old);
-}
-
-void test_safe_output__truncates_own_file(void)
-{
-	char why[512] = "";
-	FILE *f;
-	int fd = -1;
-
-	if (!setup("ev.jsonl"))
-		return;
-	f = fopen(path, "w");
-	ASSERT_TRUE(f && fputs("an older, longer capture\n", f) >= 0 && !fclose(f), "own file");
-	ASSERT_OK(safe_output_open(path, 0666, &fd, why, sizeof(why)), why);
-	ASSERT_TRUE(fd >= 0 && write(fd, "new\n", 4) == 4, "written");
-	close(fd);
-	ASSERT_TRUE(file_is(path, "new\n"), "own file truncated and rewritten");
-	teardown();
 }
 
 /* a character device is written: -o /dev/null */
@@ -235,7 +221,8 @@ void test_safe_output__stream_keeps_write_error(void)
 	ASSERT_EQ(safe_output_close(f), -ENOSPC, "the write's own errno at close");
 }
 
-void test_safe_output__stream_ok(void)
+/* one's own file, written again through a stream */
+void test_safe_output__truncates_own_file(void)
 {
 	char why[512] = "";
 	FILE *f;
@@ -243,11 +230,13 @@ void test_safe_output__stream_ok(void)
 
 	if (!setup("ev.jsonl"))
 		return;
+	f = fopen(path, "w");
+	ASSERT_TRUE(f && fputs("an older, longer capture\n", f) >= 0 && !fclose(f), "own file");
 	if (ASSERT_OK(safe_output_open(path, 0666, &fd, why, sizeof(why)), why)) {
 		f = safe_output_stream(fd, true);
 		ASSERT_TRUE(f && fputs("line\n", f) >= 0, "written");
 		ASSERT_OK(f ? safe_output_close(f) : -1, "closed");
-		ASSERT_TRUE(file_is(path, "line\n"), "file holds it");
+		ASSERT_TRUE(file_is(path, "line\n"), "own file truncated and rewritten");
 	}
 	teardown();
 }
