@@ -10,9 +10,9 @@
 
 #include "lib/safe_output.h"
 
-/* A sticky directory others or the group may write to (/tmp): anyone there
- * can plant a file under the name we are about to open, and only the sticky
- * bit keeps them from swapping it once we hold it. */
+/* A sticky directory others or the group may write to (/tmp; the kernel's
+ * protected_regular=2 case): anyone there can plant a file under the name
+ * we are about to open. */
 static bool shared_dir(const struct stat *dir)
 {
 	return (dir->st_mode & S_ISVTX) && (dir->st_mode & (S_IWOTH | S_IWGRP));

@@ -17,8 +17,8 @@
  * Opens path write-only and close-on-exec, creating it with mode (less the
  * umask) or truncating it. Refused, with nothing written or truncated:
  *   -ELOOP   the last component is a symbolic link, whoever owns it;
- *   -EPERM   an existing file in a sticky directory others may write to
- *            (/tmp), owned by another user than the caller;
+ *   -EPERM   an existing file in a sticky directory others (or the group)
+ *            may write to, like /tmp, owned by another user than the caller;
  *   -EMLINK  an existing regular file with more than one hard link;
  *   -EINVAL  anything but a regular file, a character device or a FIFO.
  * A FIFO with no reader fails with -ENXIO rather than block.
