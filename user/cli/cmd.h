@@ -90,9 +90,19 @@ int collect_events(const struct session_opts *so, const char *input,
 int collect_events_meta(const struct session_opts *so, const char *input,
 			struct capture_summary *summary, struct capture_meta *meta);
 
-/* stdout for NULL or "-"; NULL (after saying why) if the file cannot be made. */
+/*
+ * An output file through safe_output_open(): a symbolic link, or a file
+ * another user could have planted, is refused. NULL (after saying why in
+ * one line) if it cannot or must not be written.
+ */
+FILE *open_output_file(const char *path);
+/* The same, or stdout for NULL or "-". */
 FILE *open_output(const char *output);
-/* Flushes and closes; EXIT_FAIL (after saying why) on a write error. */
-int close_output(FILE *out, const char *what);
+/*
+ * Flushes and closes out (from open_output*). err is a failure met while
+ * writing it, 0 if none. EXIT_FAIL after one line naming path (NULL or "-"
+ * is stdout) if either failed, else EXIT_OK.
+ */
+int close_output(FILE *out, const char *path, int err);
 
 #endif /* __ASYNCSCOPE_CMD_H */

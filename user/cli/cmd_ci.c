@@ -18,6 +18,7 @@
 #include "model/ci_summary.h"
 #include "cli/cmd.h"
 #include "lib/log.h"
+#include "lib/safe_output.h"
 #include "model/model_stats.h"
 #include "model/model_tree.h"
 #include "out/out_ci.h"
@@ -88,6 +89,7 @@ struct run_sink {
 	const char *record_path;
 	FILE *record_file;
 	struct capture_writer *record;
+	int record_err; /* closing the capture failed: said with the file's close */
 };
 
 static int run_event(void *ctx, const struct event *e)
@@ -137,10 +139,8 @@ static int observe_once(struct session_opts *so, struct run_sink *s, struct ci_s
 		res->summary.events = s->counted.events;
 		memcpy(res->summary.counts, s->counted.counts, sizeof(res->summary.counts));
 		session_report_stats(res);
-		if (s->record && (errno = -capture_writer_close(s->record, &res->summary))) {
-			elog("writing %s failed: %s", s->record_path, strerror(errno));
+		if (s->record && (s->record_err = capture_writer_close(s->record, &res->summary)))
 			status = EXIT_FAIL;
-		}
 		s->record = NULL;
 	}
 	*code = res->target_exited ? session_command_exit_code(res) : 0;
@@ -246,7 +246,7 @@ static int ci_run(int argc, char **argv)
 	struct ci_summary runs[MAX_REPEAT], merged;
 	struct run_sink sink = {.so = &so};
 	size_t done = 0;
-	int status, code = 0, first_code = 0;
+	int status, err, code = 0, first_code = 0;
 	FILE *out;
 
 	status = parse_target_opts(argc, argv, &spec, &so);
@@ -260,11 +260,15 @@ static int ci_run(int argc, char **argv)
 		elog("ci run: --input summarizes one capture: no --repeat or --record");
 		return EXIT_USAGE;
 	}
+	/* the outputs before the runs: a refused file leaves nothing attached */
+	out = open_output(output);
+	if (!out)
+		return EXIT_FAIL;
 	if (a.record) {
 		sink.record_path = a.record;
-		sink.record_file = fopen(a.record, "we");
+		sink.record_file = open_output_file(a.record);
 		if (!sink.record_file) {
-			elog("cannot write %s: %s", a.record, strerror(errno));
+			safe_output_close(out);
 			return EXIT_FAIL;
 		}
 	}
@@ -277,10 +281,8 @@ static int ci_run(int argc, char **argv)
 		capture_meta_free(&sink.meta);
 		if (sink.record_file) {
 			/* only the first run is recorded */
-			if (fclose(sink.record_file) && status == EXIT_OK) {
-				elog("writing %s failed: %s", a.record, strerror(errno));
+			if (close_output(sink.record_file, a.record, sink.record_err) != EXIT_OK)
 				status = EXIT_FAIL;
-			}
 			sink.record_file = NULL;
 		}
 		if (status != EXIT_OK)
@@ -295,22 +297,18 @@ static int ci_run(int argc, char **argv)
 			     code);
 	}
 	if (sink.record_file)
-		fclose(sink.record_file);
+		safe_output_close(sink.record_file);
 	if (status == EXIT_OK && ci_summary_median(runs, done, &merged))
 		status = EXIT_FAIL;
 	for (size_t i = 0; i < done; i++)
 		ci_summary_free(&runs[i]);
-	if (status != EXIT_OK)
+	if (status != EXIT_OK) {
+		safe_output_close(out);
 		return status;
-	out = open_output(output);
-	if (!out) {
-		ci_summary_free(&merged);
-		return EXIT_FAIL;
 	}
-	if (ci_summary_write_json(out, &merged))
-		status = EXIT_FAIL;
+	err = ci_summary_write_json(out, &merged);
 	ci_summary_free(&merged);
-	if (close_output(out, "summary") != EXIT_OK)
+	if (close_output(out, output, err) != EXIT_OK)
 		return EXIT_FAIL;
 	if (status == EXIT_OK && first_code && !a.ignore_exit) {
 		wlog("ci run: the command exited %d (the summary was written; --ignore-exit "
@@ -493,20 +491,19 @@ static int ci_compare_cmd(int argc, char **argv)
 		ci_print_markdown(out, &rep);
 	else
 		ci_print_text(out, &rep);
-	if (close_output(out, "report") != EXIT_OK) {
+	if (close_output(out, output, 0) != EXIT_OK) {
 		status = EXIT_FAIL;
 		goto out;
 	}
 	if (junit) {
-		FILE *j = fopen(junit, "we");
+		FILE *j = open_output_file(junit);
 
 		if (!j) {
-			elog("cannot write %s: %s", junit, strerror(errno));
 			status = EXIT_FAIL;
 			goto out;
 		}
 		ci_print_junit(j, &rep);
-		if (close_output(j, "JUnit report") != EXIT_OK) {
+		if (close_output(j, junit, 0) != EXIT_OK) {
 			status = EXIT_FAIL;
 			goto out;
 		}

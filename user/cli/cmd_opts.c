@@ -2,6 +2,7 @@
 /* Target options shared by the live commands (trace, tree, doctor). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "event/jsonl.h"
 #include "lib/log.h"
 #include "lib/parse_size.h"
+#include "lib/safe_output.h"
 #include "resolve/proc.h"
 #include "live/session.h"
 
@@ -325,22 +327,44 @@ int collect_events_meta(const struct session_opts *so_in, const char *input,
 	return status;
 }
 
-FILE *open_output(const char *output)
+FILE *open_output_file(const char *path)
 {
-	FILE *out;
+	char why[PATH_MAX + 128];
+	FILE *f;
+	int fd;
 
-	if (!output || !strcmp(output, "-"))
-		return stdout;
-	out = fopen(output, "we");
-	if (!out)
-		elog("cannot write %s: %s", output, strerror(errno));
-	return out;
+	if (safe_output_open(path, 0666, &fd, why, sizeof(why))) {
+		elog("%s", why);
+		return NULL;
+	}
+	f = safe_output_stream(fd, true);
+	if (!f) {
+		elog("cannot write %s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
 }
 
-int close_output(FILE *out, const char *what)
+FILE *open_output(const char *output)
 {
-	if (fflush(out) || (out != stdout && fclose(out))) {
-		elog("writing the %s failed: %s", what, strerror(errno));
+	FILE *f;
+
+	if (output && strcmp(output, "-"))
+		return open_output_file(output);
+	/* stdout too keeps its write errors (see safe_output_stream) */
+	f = safe_output_stream(STDOUT_FILENO, false);
+	if (!f)
+		elog("cannot write stdout: %s", strerror(errno));
+	return f;
+}
+
+int close_output(FILE *out, const char *path, int err)
+{
+	int cerr = safe_output_close(out);
+
+	err = cerr ? cerr : err;
+	if (err) {
+		elog("writing %s: %s", path && strcmp(path, "-") ? path : "stdout", strerror(-err));
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

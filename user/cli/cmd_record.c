@@ -11,6 +11,7 @@
 #include "live/capture_meta.h"
 #include "cli/cmd.h"
 #include "lib/log.h"
+#include "lib/safe_output.h"
 #include "live/session.h"
 #include "lib/version.h"
 
@@ -141,7 +142,8 @@ int do_record(int argc, char **argv)
 		.ctx = &so,
 	};
 	struct stat st;
-	int status, err;
+	int status, closed, err = 0;
+	bool wrote;
 
 	status = parse_target_opts(argc, argv, &spec, &so);
 	if (status >= 0)
@@ -152,17 +154,16 @@ int do_record(int argc, char **argv)
 	}
 	s.path = output;
 	s.stacks = so.with_stacks;
-	s.file = fopen(output, "we");
-	if (!s.file) {
-		elog("cannot write %s: %s", output, strerror(errno));
+	/* before the probes: a refused file leaves nothing attached */
+	s.file = open_output_file(output);
+	if (!s.file)
 		return EXIT_FAIL;
-	}
 	if (input && *input) {
 		status = convert(input, &s, &summary);
 	} else {
 		res = calloc(1, sizeof(*res));
 		if (!res) {
-			fclose(s.file);
+			safe_output_close(s.file);
 			return EXIT_FAIL;
 		}
 		so.sink = (struct event_sink){.on_event = record_event, .ctx = &s};
@@ -176,18 +177,13 @@ int do_record(int argc, char **argv)
 	/* the trailer counts what is in the file, like trace's summary line */
 	summary.events = s.written.events;
 	memcpy(summary.counts, s.written.counts, sizeof(summary.counts));
-	if (s.w) {
+	wrote = s.w;
+	if (s.w)
 		err = capture_writer_close(s.w, &summary);
-		if (err) {
-			elog("writing %s failed: %s", output, strerror(-err));
-			status = EXIT_FAIL;
-		}
-	}
-	if (fclose(s.file) && status == EXIT_OK) {
-		elog("writing %s failed: %s", output, strerror(errno));
+	closed = close_output(s.file, output, err);
+	if (closed != EXIT_OK)
 		status = EXIT_FAIL;
-	}
-	if (s.w && !so.quiet && !stat(output, &st))
+	if (wrote && closed == EXIT_OK && !so.quiet && !stat(output, &st))
 		ilog("%llu events recorded to %s (%lld bytes, %.1f bytes/event)",
 		     (unsigned long long)summary.events, output, (long long)st.st_size,
 		     summary.events ? (double)st.st_size / summary.events : 0.0);

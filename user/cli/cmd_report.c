@@ -14,6 +14,7 @@
 #include "cli/cmd.h"
 #include "event/jsonl.h"
 #include "lib/log.h"
+#include "lib/safe_output.h"
 #include "model/model_stats.h"
 #include "model/model_timeline.h"
 #include "model/model_tree.h"
@@ -228,7 +229,7 @@ static int run_view(int argc, char **argv, const char *cmd, enum view fixed, boo
 	};
 	struct report_input ri;
 	FILE *out = NULL;
-	int status;
+	int status, err = 0;
 
 	status = parse_target_opts(argc, argv, &spec, &so);
 	if (status >= 0)
@@ -289,10 +290,7 @@ static int run_view(int argc, char **argv, const char *cmd, enum view fixed, boo
 	}
 	ri = (struct report_input){&stats, &summary, meta.exe[0] || meta.pid ? &meta : NULL};
 	if (!strcmp(format, "html")) {
-		if (html_report_write(out, rs.model, rs.timeline, &ri, input ? input : "live")) {
-			status = EXIT_FAIL;
-			goto out;
-		}
+		err = html_report_write(out, rs.model, rs.timeline, &ri, input ? input : "live");
 		goto close;
 	}
 	switch (a.view) {
@@ -348,11 +346,11 @@ static int run_view(int argc, char **argv, const char *cmd, enum view fixed, boo
 		break;
 	}
 close:
-	status = close_output(out, view_names[a.view]);
+	status = close_output(out, output, err);
 	out = NULL;
 out:
-	if (out && out != stdout)
-		fclose(out);
+	if (out)
+		safe_output_close(out);
 	model_stats_free(&stats);
 	model_free(rs.model);
 	timeline_free(rs.timeline);

@@ -8,6 +8,7 @@
 
 #include "cli/cmd.h"
 #include "lib/log.h"
+#include "lib/safe_output.h"
 #include "model/model_timeline.h"
 #include "out/out_timeline.h"
 #include "live/session.h"
@@ -81,7 +82,7 @@ int do_timeline(int argc, char **argv)
 		.ctx = &to,
 		.usage = usage,
 	};
-	struct timeline *t;
+	struct timeline *t = NULL;
 	FILE *out;
 	int status;
 
@@ -92,25 +93,29 @@ int do_timeline(int argc, char **argv)
 		elog("timeline: unknown --format '%s' (text or chrome)", format);
 		return EXIT_USAGE;
 	}
-	t = timeline_new();
-	if (!t)
+	/* before a live capture: a refused file leaves nothing attached */
+	out = open_output(output);
+	if (!out)
 		return EXIT_FAIL;
+	t = timeline_new();
+	if (!t) {
+		status = EXIT_FAIL;
+		goto out;
+	}
 	so.sink = timeline_sink(t);
 	status = collect_events(&so, input, &summary);
 	if (status != EXIT_OK)
 		goto out;
 	timeline_finish(t);
-	out = open_output(output);
-	if (!out) {
-		status = EXIT_FAIL;
-		goto out;
-	}
 	if (!strcmp(format, "chrome"))
 		timeline_print_chrome(out, t);
 	else
 		timeline_print_text(out, t, &to);
-	status = close_output(out, "timeline");
+	status = close_output(out, output, 0);
+	out = NULL;
 out:
+	if (out)
+		safe_output_close(out);
 	timeline_free(t);
 	return status;
 }

@@ -12,6 +12,7 @@
 #include "live/capture_meta.h"
 #include "event/jsonl.h"
 #include "lib/log.h"
+#include "lib/safe_output.h"
 #include "resolve/proc.h"
 #include "live/session.h"
 
@@ -115,10 +116,10 @@ static int trace_opt(int opt, const char *arg, void *ctx)
 int do_trace(int argc, char **argv)
 {
 	struct session_opts so = {.ringbuf_bytes = SESSION_RINGBUF_BYTES};
-	struct session_result *res;
-	struct jsonl_sink sink = {.out = stdout};
+	struct session_result *res = NULL;
+	struct jsonl_sink sink = {0};
 	const char *output = NULL;
-	int status;
+	int status, record_err = 0;
 
 	struct trace_args args = {.so = &so};
 	static const struct option extra[] = {
@@ -138,21 +139,18 @@ int do_trace(int argc, char **argv)
 	status = parse_target_opts(argc, argv, &spec, &so);
 	if (status >= 0)
 		return status;
-	if (output && strcmp(output, "-")) {
-		sink.out = fopen(output, "we");
-		if (!sink.out) {
-			elog("cannot write %s: %s", output, strerror(errno));
-			return EXIT_FAIL;
-		}
-	}
+	/* the outputs before the probes: a refused file leaves nothing attached */
+	sink.out = open_output(output);
+	if (!sink.out)
+		return EXIT_FAIL;
 	setvbuf(sink.out, NULL, _IOFBF, 1 << 20);
 	sink.stacks = so.with_stacks;
 	sink.so = &so;
 	if (args.record) {
 		sink.record_path = args.record;
-		sink.record_file = fopen(args.record, "we");
+		sink.record_file = open_output_file(args.record);
 		if (!sink.record_file) {
-			elog("cannot write %s: %s", args.record, strerror(errno));
+			safe_output_close(sink.out);
 			return EXIT_FAIL;
 		}
 		so.on_attached = trace_attached;
@@ -162,33 +160,30 @@ int do_trace(int argc, char **argv)
 		(struct event_sink){.on_event = jsonl_on_event, .flush = jsonl_flush, .ctx = &sink};
 
 	res = calloc(1, sizeof(*res));
-	if (!res)
-		return EXIT_FAIL;
+	if (!res) {
+		status = EXIT_FAIL;
+		goto cleanup;
+	}
 	status = exit_status_of(session_run(&so, res));
 	if (status == EXIT_OK || sink.written.events) {
 		res->summary.events = sink.written.events;
 		memcpy(res->summary.counts, sink.written.counts, sizeof(res->summary.counts));
 		jsonl_write_summary(sink.out, &res->summary);
-		if (sink.record && (errno = -capture_writer_close(sink.record, &res->summary))) {
-			elog("writing %s failed: %s", args.record, strerror(errno));
-			status = EXIT_FAIL;
-		}
+		if (sink.record)
+			record_err = capture_writer_close(sink.record, &res->summary);
 		sink.record = NULL;
 		session_report_stats(res);
 		if (!so.quiet)
 			ilog("%llu events", (unsigned long long)res->summary.events);
 	}
-	if (fflush(sink.out) || (sink.out != stdout && fclose(sink.out))) {
-		elog("writing %s failed: %s", output ? output : "stdout", strerror(errno));
-		status = EXIT_FAIL;
-	}
-	capture_writer_free(sink.record);
-	if (sink.record_file && fclose(sink.record_file) && status == EXIT_OK) {
-		elog("writing %s failed: %s", args.record, strerror(errno));
-		status = EXIT_FAIL;
-	}
 	if (status == EXIT_OK && so.argv && res->target_exited)
 		status = session_command_exit_code(res);
+cleanup:
+	if (close_output(sink.out, output, 0) != EXIT_OK)
+		status = EXIT_FAIL;
+	capture_writer_free(sink.record);
+	if (sink.record_file && close_output(sink.record_file, args.record, record_err) != EXIT_OK)
+		status = EXIT_FAIL;
 	free(res);
 	return status;
 }

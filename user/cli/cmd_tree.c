@@ -9,6 +9,7 @@
 #include "cli/cmd.h"
 #include "event/jsonl.h"
 #include "lib/log.h"
+#include "lib/safe_output.h"
 #include "model/model_tree.h"
 #include "out/out_tree.h"
 #include "live/session.h"
@@ -103,19 +104,20 @@ int do_tree(int argc, char **argv)
 		elog("tree: unknown --format '%s' (text or json)", format);
 		return EXIT_USAGE;
 	}
-	m = model_new();
-	if (!m)
+	/* before a live capture: a refused file leaves nothing attached */
+	out = open_output(output);
+	if (!out)
 		return EXIT_FAIL;
+	m = model_new();
+	if (!m) {
+		status = EXIT_FAIL;
+		goto out;
+	}
 	so.sink = model_sink(m);
 
 	status = collect_events(&so, input, &summary);
 	if (status != EXIT_OK)
 		goto out;
-	out = open_output(output);
-	if (!out) {
-		status = EXIT_FAIL;
-		goto out;
-	}
 	model_finish(m);
 	to.summary = &summary;
 	status = EXIT_OK;
@@ -123,8 +125,11 @@ int do_tree(int argc, char **argv)
 		tree_print_json(out, m, &to);
 	else
 		tree_print_text(out, m, &to);
-	status = close_output(out, "tree");
+	status = close_output(out, output, 0);
+	out = NULL;
 out:
+	if (out)
+		safe_output_close(out);
 	model_free(m);
 	return status;
 }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "daemon/daemon_metrics.h"
 #include "daemon/daemon_targets.h"
 #include "lib/log.h"
+#include "lib/safe_output.h"
 #include "daemon/metrics_http.h"
 #include "live/privs.h"
 #include "procwatch.skel.h"
@@ -468,19 +470,23 @@ static int state_dir_open(const char *dir)
 	return 0;
 }
 
-static int write_ready_file(const char *path)
+/* --ready-file: 0 or -errno, with a one-line reason in why */
+static int write_ready_file(const char *path, char *why, size_t whylen)
 {
 	char buf[32];
-	int fd, n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	int fd, err, n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	ssize_t wrote;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, n) != n) {
-		close(fd);
-		return -EIO;
-	}
-	return close(fd) ? -errno : 0;
+	err = safe_output_open(path, 0600, &fd, why, whylen);
+	if (err)
+		return err;
+	wrote = write(fd, buf, n);
+	err = wrote == n ? 0 : wrote < 0 ? -errno : -EIO;
+	if (close(fd) && !err)
+		err = -errno;
+	if (err)
+		snprintf(why, whylen, "writing %s: %s", path, strerror(-err));
+	return err;
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -498,7 +504,7 @@ static const char *sampling_says(const struct daemon_config *c, char *buf, size_
 int daemon_run(const struct daemon_opts *o)
 {
 	struct daemon d = {.opts = o, .epfd = -1, .sigfd = -1, .state_fd = -1, .ctl_fd = -1};
-	char why[96];
+	char why[96], ready_why[PATH_MAX + 128];
 	int ret = -EIO, err; /* each failure below has said why */
 
 	if (config_with_opts(o, &d.cfg))
@@ -555,8 +561,8 @@ int daemon_run(const struct daemon_opts *o)
 	ilog("serving http://%s/metrics; watching %zu processes; %s",
 	     o->listen ? o->listen : d.cfg.listen, targets_nprocs(d.targets),
 	     sampling_says(&d.cfg, why, sizeof(why)));
-	if (o->ready_file && (err = write_ready_file(o->ready_file)))
-		wlog("cannot write %s: %s", o->ready_file, strerror(-err));
+	if (o->ready_file && write_ready_file(o->ready_file, ready_why, sizeof(ready_why)))
+		wlog("%s", ready_why);
 
 	while (!d.stop) {
 		struct epoll_event evs[16];
