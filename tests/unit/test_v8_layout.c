@@ -32,6 +32,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/json_writer.h"
+#include "out/out_doctor_v8.h"
 #include "resolve/resolve_node.h"
 #include "resolve/v8_layout.h"
 #include "unit.h"
@@ -199,4 +201,49 @@ void test_v8_layout__matrix(void)
 	if (missing)
 		unit_skip("matrix builds not fetched (tools/fetch-node.sh --version X.Y.Z)");
 	ASSERT_TRUE(resolved + missing >= 8, "the matrix lists early and newest builds");
+}
+
+/* doctor's section: one clear line when a build has no metadata */
+void test_v8_layout__doctor_text(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int err = v8_layout__resolve("/bin/sh", &l);
+
+	doctor_print_v8_text(f, err, &l);
+	fclose(f);
+	ASSERT_STREQ(buf, "V8 layout   no v8dbg_* metadata: JS stacks unavailable for this build\n",
+		     "doctor line");
+	free(buf);
+}
+
+/* doctor --format json: each constant with its value, source and need */
+void test_v8_layout__doctor_json(void)
+{
+	const char *bin = unit_node_binary(24);
+	struct json_writer w;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int err;
+
+	if (!bin) {
+		unit_skip("node binary not available (run make nodes)");
+		return;
+	}
+	err = v8_layout__resolve(bin, &l);
+	f = open_memstream(&buf, &len);
+	jsonw_init(&w, f, false);
+	jsonw_start_object(&w);
+	doctor_print_v8_json(&w, err, &l);
+	jsonw_end_object(&w);
+	fclose(f);
+	ASSERT_TRUE(strstr(buf, "\"available\":true") != NULL, buf);
+	ASSERT_TRUE(strstr(buf, "\"fp.function\":{\"value\":-16,\"source\":\"v8dbg_off_fp_"
+				"function\",\"required\":true}") != NULL,
+		    "fp.function with its source");
+	ASSERT_TRUE(strstr(buf, "\"JSFunction.code\":{\"value\":null") != NULL,
+		    "no code field under leaptiering");
+	free(buf);
 }

@@ -16,6 +16,7 @@
 #include "resolve/proc.h"
 #include "resolve/resolve_node.h"
 #include "resolve/resolve_uv.h"
+#include "resolve/v8_layout.h"
 #include "live/session.h"
 #include "live/watchpoints.h"
 
@@ -142,6 +143,7 @@ int do_doctor(int argc, char **argv)
 	char comm[64], exe[PATH_MAX], path[64];
 	struct node_layout *l;
 	static struct uv_layout uv;
+	struct v8_layout *v8;
 	int status;
 
 	struct target_opts_spec spec = {
@@ -213,6 +215,13 @@ int do_doctor(int argc, char **argv)
 	if (t.resolve_err)
 		describe_uv(&t, so.pid, so.pid ? path : a.binary, &uv);
 	node_binary_version(so.pid ? path : a.binary, t.node_version, sizeof(t.node_version));
+	/* JS stacks are optional: shown for node (or any V8 build), never the verdict */
+	v8 = calloc(1, sizeof(*v8));
+	if (v8) {
+		t.v8_err = v8_layout__resolve(so.pid ? path : a.binary, v8);
+		if (doctor_is_node(&t) || t.v8_err != -ESRCH)
+			t.v8 = v8;
+	}
 	if (!doctor_supported(&t) && so.pid && a.live_ns)
 		snprintf(t.live_note, sizeof(t.live_note),
 			 "skipped: a layer this process needs is "
@@ -264,6 +273,7 @@ int do_doctor(int argc, char **argv)
 				 EXIT_UNSUPPORTED;
 	else
 		status = t.live_run && !t.live_ok ? EXIT_FAIL : EXIT_OK;
+	free(v8);
 	free(l);
 	return status;
 }

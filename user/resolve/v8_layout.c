@@ -391,12 +391,13 @@ static void missing_required(struct v8_layout *l)
 		if (l->c[id].found || !v8_const_specs[id].required)
 			continue;
 		if (!len)
-			len = snprintf(l->error, sizeof(l->error),
-				       "V8 metadata incomplete, JS stacks unavailable: missing");
+			len = snprintf(l->error, sizeof(l->error), "V8 metadata lacks");
 		if (len < sizeof(l->error))
 			len += snprintf(l->error + len, sizeof(l->error) - len, " %s",
 					v8_const_specs[id].name);
 	}
+	if (len && len < sizeof(l->error))
+		snprintf(l->error + len, sizeof(l->error) - len, V8_UNAVAILABLE);
 }
 
 int v8_layout__resolve(const char *path, struct v8_layout *out)
@@ -422,8 +423,7 @@ int v8_layout__resolve(const char *path, struct v8_layout *out)
 	out->nmeta = sc.nmeta;
 	if (!sc.nmeta) {
 		err = -ESRCH;
-		snprintf(out->error, sizeof(out->error),
-			 "no v8dbg_* metadata: JS stacks unavailable for this build");
+		snprintf(out->error, sizeof(out->error), "no v8dbg_* metadata" V8_UNAVAILABLE);
 		goto cleanup;
 	}
 	read_version(out, sc.ef, &sc);
@@ -442,7 +442,7 @@ int v8_layout__resolve(const char *path, struct v8_layout *out)
 		err = -ENOTSUP;
 		snprintf(out->error, sizeof(out->error),
 			 "no embedded builtins blob (" SYM_BLOB " is in .symtab only: stripped "
-			 "binary?), JS stacks unavailable");
+			 "binary?)" V8_UNAVAILABLE);
 		goto cleanup;
 	}
 	elf_file__for_each_symbol(sc.ef, scan_builtin, &bs);

@@ -22,8 +22,8 @@ static int check_tagging(struct v8_layout *l)
 
 	if (ptr != 8 || tagged != ptr) {
 		snprintf(l->error, sizeof(l->error),
-			 "TaggedSize %lld, SystemPointerSize %lld: pointer compression or not "
-			 "64-bit, which the JS stack walker does not read",
+			 "TaggedSize %lld, SystemPointerSize %lld (pointer compression or not "
+			 "64-bit)" V8_UNAVAILABLE,
 			 (long long)tagged, (long long)ptr);
 		return -ENOTSUP;
 	}
@@ -252,7 +252,8 @@ int v8_layout__check(struct v8_layout *l, const struct v8_meta *meta, size_t n,
 				     l->version[2], l->version[3]);
 	for (int i = 0; i < l->nchecks; i++)
 		if (!l->checks[i].ok) {
-			snprintf(l->error, sizeof(l->error), "V8 layout failed a cross-check: %s",
+			snprintf(l->error, sizeof(l->error),
+				 "V8 layout failed a cross-check (%s)" V8_UNAVAILABLE,
 				 l->checks[i].what);
 			return -EPROTO;
 		}

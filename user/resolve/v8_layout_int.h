@@ -8,6 +8,9 @@
 
 #include "resolve/v8_layout.h"
 
+/* How every error ends: JS stacks are an optional feature, the rest works. */
+#define V8_UNAVAILABLE ": JS stacks unavailable for this build"
+
 /* One v8dbg_ symbol: its name without the prefix, and its 4-byte value. */
 struct v8_meta {
 	const char *name;
