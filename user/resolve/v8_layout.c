@@ -3,6 +3,7 @@
  * Reads V8's postmortem metadata from a node binary and derives what it
  * leaves out (see v8_layout.h); v8_layout_check.c cross-checks the result.
  */
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -146,6 +147,21 @@ static void read_consts(struct v8_layout *l, const struct v8_meta *meta, size_t 
 					     (long long)m->value);
 		}
 	}
+}
+
+/*
+ * What no symbol says: V8 frames are x86-64 rbp frames (push %rbp; mov
+ * %rsp,%rbp after the call), so the caller's fp is at [fp] and the return
+ * address one word above. check_code() verifies that the builtins a walk
+ * passes through build such frames.
+ */
+static void derive_frame_links(struct v8_layout *l)
+{
+	if (!l->c[V8C_POINTER_SIZE].found)
+		return;
+	set_const(l, V8C_FP_CALLER_FP, 0, "derived: x86-64 rbp frame, pushed %%rbp at [fp]");
+	set_const(l, V8C_FP_RETURN_ADDRESS, l->c[V8C_POINTER_SIZE].value,
+		  "derived: x86-64 rbp frame, the call's return address above it");
 }
 
 static int cmp_frame_type(const void *a, const void *b)
@@ -369,6 +385,21 @@ static int scan_builtin(const struct elf_sym *s, void *ctx)
 	return 0;
 }
 
+/* Whether each builtin's code sets up an rbp frame (55 48 89 e5). */
+static void find_rbp_frames(struct v8_layout *l, struct elf_file *ef)
+{
+	static const uint8_t prologue[] = {0x55, 0x48, 0x89, 0xe5};
+	uint8_t code[4096];
+
+	for (int i = 0; i < V8B_COUNT; i++) {
+		struct v8_builtin *b = &l->builtins[i];
+
+		if (b->found && b->size <= sizeof(code) &&
+		    !elf_file__read(ef, l->blob.vaddr + b->blob_off, code, b->size))
+			b->rbp_frame = memmem(code, b->size, prologue, sizeof(prologue)) != NULL;
+	}
+}
+
 static void read_version(struct v8_layout *l, struct elf_file *ef, const struct scan *sc)
 {
 	for (int i = 0; i < 4; i++) {
@@ -430,6 +461,7 @@ int v8_layout__resolve(const char *path, struct v8_layout *out)
 	out->leaptiering = sc.dispatch_table;
 	read_consts(out, sc.meta, sc.nmeta);
 	read_frame_types(out, sc.meta, sc.nmeta);
+	derive_frame_links(out);
 	derive_js_function_range(out, sc.meta, sc.nmeta);
 	derive_js_function(out, sc.meta, sc.nmeta);
 	derive_sfi_function_data(out, sc.meta, sc.nmeta);
@@ -446,6 +478,7 @@ int v8_layout__resolve(const char *path, struct v8_layout *out)
 		goto cleanup;
 	}
 	elf_file__for_each_symbol(sc.ef, scan_builtin, &bs);
+	find_rbp_frames(out, sc.ef);
 	err = v8_layout__check(out, sc.meta, sc.nmeta, bs.lo, bs.hi);
 cleanup:
 	free(sc.meta);

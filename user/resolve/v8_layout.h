@@ -36,6 +36,8 @@
 	X(FP_BYTECODE_ARRAY, "fp.bytecode_array", 1, V8K_FP, "off_fp_bytecode_array")              \
 	X(FP_BYTECODE_OFFSET, "fp.bytecode_offset", 1, V8K_FP, "off_fp_bytecode_offset")           \
 	X(FP_ARGS, "fp.args", 0, V8K_FP, "off_fp_args")                                            \
+	X(FP_CALLER_FP, "fp.caller_fp", 1, V8K_FP, NULL)                                           \
+	X(FP_RETURN_ADDRESS, "fp.return_address", 1, V8K_FP, NULL)                                 \
 	X(HEAP_OBJECT_MAP, "HeapObject.map", 1, V8K_FIELD8, "class_HeapObject__map__Map")          \
 	X(MAP_INSTANCE_TYPE, "Map.instance_type", 1, V8K_FIELD2,                                   \
 	  "class_Map__instance_type__uint16_t")                                                    \
@@ -168,6 +170,7 @@ struct v8_builtin {
 	const char *name; /* "InterpreterEntryTrampoline" */
 	bool found;
 	uint64_t blob_off, size;
+	bool rbp_frame; /* its code holds push %rbp; mov %rsp,%rbp */
 };
 
 enum v8_builtin_id {

@@ -67,10 +67,10 @@ static void check_frame(struct v8_layout *l)
 			     "right below it (%lld)",
 			     (long long)ba, (long long)bo);
 	if (C(FP_ARGS).found)
-		v8_layout__add_check(l, C(FP_ARGS).value == 2 * p,
-				     "frame: arguments (%lld) above the saved fp and return "
-				     "address",
-				     (long long)C(FP_ARGS).value);
+		v8_layout__add_check(
+			l, C(FP_ARGS).value == C(FP_RETURN_ADDRESS).value + p,
+			"frame: arguments (%lld) right above the return address (%lld)",
+			(long long)C(FP_ARGS).value, (long long)C(FP_RETURN_ADDRESS).value);
 }
 
 static void check_frame_types(struct v8_layout *l)
@@ -228,9 +228,13 @@ static void check_code(struct v8_layout *l, uint64_t lo, uint64_t hi)
 	for (int i = 0; i < V8B_COUNT; i++)
 		all &= l->builtins[i].found &&
 		       l->builtins[i].blob_off + l->builtins[i].size <= b->size;
-	v8_layout__add_check(l, all,
-			     "code: interpreter trampolines and JSEntry inside the "
-			     "blob");
+	v8_layout__add_check(l, all, "code: interpreter trampolines and JSEntry inside the blob");
+	/* the EnterAt* entries resume a frame the trampoline built: no prologue */
+	v8_layout__add_check(l,
+			     l->builtins[V8B_INTERPRETER_ENTRY].rbp_frame &&
+				     l->builtins[V8B_JS_ENTRY].rbp_frame,
+			     "code: InterpreterEntryTrampoline and JSEntry build rbp frames "
+			     "(push %%rbp; mov %%rsp,%%rbp)");
 }
 
 int v8_layout__check(struct v8_layout *l, const struct v8_meta *meta, size_t n,
