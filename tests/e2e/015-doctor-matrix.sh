@@ -4,8 +4,9 @@
 # every supported line, and the machine's node. Each must resolve with
 # every rule holding and its cross-checks agreeing (doctor --binary, no
 # process), every probe site emulated, its provider names read, its uv
-# layer found; and a short live check on a running process of that build
-# must see well-formed events. Offsets move inside a line: this catches a
+# layer found, its V8 layout (JS stacks) derived and cross-checked; and a
+# short live check on a running process of that build must see well-formed
+# events. Offsets move inside a line: this catches a
 # rule that holds for the tested build of a line and not for another.
 . "$(dirname "$0")/lib.sh"
 require_bpf
@@ -31,6 +32,8 @@ while read -r version source; do
 			["init", "before", "after", "destroy"].every((r) => d.probes.some((p) => p.role.startsWith(r)))')" = true ]
 	check "node $version: provider names start NONE and hold TCPWRAP" \
 		[ "$(json_eval "$TMP/doc.json" 'd.providers[0] === "NONE" && d.providers.includes("TCPWRAP")')" = true ]
+	check "node $version: V8 layout for JS stacks derived, every cross-check ok" \
+		[ "$(json_eval "$TMP/doc.json" 'd.v8.available && d.v8.checks.every((c) => c.ok)')" = true ]
 
 	"$node" -e 'const fs = require("fs"), net = require("net");
 	  const s = net.createServer((c) => c.end("x")).listen(0, "127.0.0.1", () => {

@@ -16,6 +16,7 @@
 #include "resolve/proc.h"
 #include "resolve/resolve_node.h"
 #include "resolve/resolve_uv.h"
+#include "resolve/v8_layout.h"
 #include "live/session.h"
 #include "live/watchpoints.h"
 
@@ -29,9 +30,11 @@ static void usage(FILE *out)
 		"struct offsets derived from the code and how they were cross-checked, and\n"
 		"the provider (type) names; and for the uv layer (node or any libuv\n"
 		"program) where libuv is, its API probe sites and the callbacks found in\n"
-		"the program. With -p and privileges it also attaches for a moment and\n"
-		"checks the live events (ids whole and positive, known types, trigger ids\n"
-		"that precede the resource).\n"
+		"the program; and the V8 layout JS stacks rely on (V8's postmortem\n"
+		"metadata: each constant, its source and cross-checks). With -p and\n"
+		"privileges it also attaches for a moment and checks the live events\n"
+		"(ids whole and positive, known types, trigger ids that precede the\n"
+		"resource).\n"
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID        a running process\n"
@@ -45,7 +48,8 @@ static void usage(FILE *out)
 		"layer the target needs is not supported (for node, the node layer, even\n"
 		"if its uv layer resolves); 5 without the privileges to read the\n"
 		"process. A host without working hardware watchpoints is shown (--js\n"
-		"exact refuses there) but does not change the status.\n"
+		"exact refuses there) but does not change the status, nor does a\n"
+		"build without the V8 metadata (JS stacks are optional).\n"
 		"\n"
 		"Examples:\n"
 		"  sudo asyncscope doctor -p 4242\n"
@@ -142,6 +146,7 @@ int do_doctor(int argc, char **argv)
 	char comm[64], exe[PATH_MAX], path[64];
 	struct node_layout *l;
 	static struct uv_layout uv;
+	struct v8_layout *v8;
 	int status;
 
 	struct target_opts_spec spec = {
@@ -213,6 +218,13 @@ int do_doctor(int argc, char **argv)
 	if (t.resolve_err)
 		describe_uv(&t, so.pid, so.pid ? path : a.binary, &uv);
 	node_binary_version(so.pid ? path : a.binary, t.node_version, sizeof(t.node_version));
+	/* JS stacks are optional: shown for node (or any V8 build), never the verdict */
+	v8 = calloc(1, sizeof(*v8));
+	if (v8) {
+		t.v8_err = v8_layout__resolve(so.pid ? path : a.binary, v8);
+		if (doctor_is_node(&t) || t.v8_err != -ESRCH)
+			t.v8 = v8;
+	}
 	if (!doctor_supported(&t) && so.pid && a.live_ns)
 		snprintf(t.live_note, sizeof(t.live_note),
 			 "skipped: a layer this process needs is "
@@ -264,6 +276,7 @@ int do_doctor(int argc, char **argv)
 				 EXIT_UNSUPPORTED;
 	else
 		status = t.live_run && !t.live_ok ? EXIT_FAIL : EXIT_OK;
+	free(v8);
 	free(l);
 	return status;
 }

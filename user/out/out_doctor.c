@@ -5,6 +5,7 @@
 
 #include "lib/json_writer.h"
 #include "out/out_doctor.h"
+#include "out/out_doctor_v8.h"
 #include "resolve/x86_decode.h"
 
 static const char *slot_reg(int slot)
@@ -111,6 +112,8 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 			fprintf(out, "node layer  NOT SUPPORTED: %s\n", l->error);
 		if (t->uv)
 			print_uv_text(out, t);
+		if (t->v8)
+			doctor_print_v8_text(out, t->v8_err, t->v8);
 		if (t->live_run)
 			fprintf(out,
 				"live check  %s: %llu uv events, %llu failed sanity checks%s%s\n",
@@ -180,6 +183,8 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 	fprintf(out, "promises    %s\n", doctor_promise_note(t));
 	if (t->uv)
 		print_uv_text(out, t);
+	if (t->v8)
+		doctor_print_v8_text(out, t->v8_err, t->v8);
 	if (t->live_run)
 		fprintf(out,
 			"live check  %s: %llu events (%llu inits), %llu failed sanity checks%s%s\n",
@@ -274,6 +279,8 @@ void doctor_print_json(FILE *out, const struct doctor_target *t, const struct no
 	jsonw_bool_field(&w, "node_supported", t->resolve_err == 0);
 	if (t->uv)
 		print_uv_json(&w, t);
+	if (t->v8)
+		doctor_print_v8_json(&w, t->v8_err, t->v8);
 	if (t->live_run && t->resolve_err) {
 		jsonw_name(&w, "live");
 		jsonw_start_object(&w);

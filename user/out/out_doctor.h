@@ -8,6 +8,7 @@
 
 #include "resolve/resolve_node.h"
 #include "resolve/resolve_uv.h"
+#include "resolve/v8_layout.h"
 
 struct doctor_target {
 	int pid; /* 0 when a binary was named directly */
@@ -29,6 +30,10 @@ struct doctor_target {
 	unsigned long long live_uv_events;
 	/* exact JS mode's hardware watchpoints: "" when they fire here, else why not */
 	char watchpoints_note[256];
+	/* the V8 layout JS stacks need (NULL: not looked for); optional, so it
+	 * never changes the verdict */
+	const struct v8_layout *v8;
+	int v8_err; /* v8_layout__resolve's return */
 };
 
 /* Whether the binary is node (has node::AsyncWrap symbols), resolved or not. */

@@ -12,7 +12,7 @@
 #include "resolve/elf_file.h"
 
 struct load_seg {
-	uint64_t vaddr, filesz, offset;
+	uint64_t vaddr, filesz, memsz, offset;
 	bool exec;
 };
 
@@ -103,8 +103,8 @@ struct elf_file *elf_file__open(const char *path)
 
 		if (!gelf_getphdr(ef->elf, i, &ph) || ph.p_type != PT_LOAD)
 			continue;
-		ef->segs[ef->nsegs++] =
-			(struct load_seg){ph.p_vaddr, ph.p_filesz, ph.p_offset, ph.p_flags & PF_X};
+		ef->segs[ef->nsegs++] = (struct load_seg){ph.p_vaddr, ph.p_filesz, ph.p_memsz,
+							  ph.p_offset, ph.p_flags & PF_X};
 	}
 	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(ef->elf, scn));) {
 		GElf_Shdr sh;
@@ -190,6 +190,35 @@ int elf_file__for_each_symbol(struct elf_file *ef, int (*cb)(const struct elf_sy
 	return 0;
 }
 
+int elf_file__lookup(struct elf_file *ef, const char *name, struct elf_sym *out)
+{
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(ef->elf, scn));) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) ||
+		    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !sh.sh_entsize ||
+		    !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Sym sym;
+			const char *n;
+
+			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF ||
+			    !(n = elf_strptr(ef->elf, sh.sh_link, sym.st_name)) || strcmp(n, name))
+				continue;
+			out->name = n;
+			out->addr = sym.st_value;
+			out->size = sym.st_size;
+			out->is_func = GELF_ST_TYPE(sym.st_info) == STT_FUNC;
+			out->is_local = GELF_ST_BIND(sym.st_info) == STB_LOCAL;
+			out->from_dynsym = sh.sh_type == SHT_DYNSYM;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int elf_file__vaddr_to_offset(const struct elf_file *ef, uint64_t vaddr, uint64_t *off)
 {
 	for (size_t i = 0; i < ef->nsegs; i++) {
@@ -218,6 +247,24 @@ int elf_file__read(const struct elf_file *ef, uint64_t vaddr, void *buf, size_t 
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+int elf_file__read_loaded(const struct elf_file *ef, uint64_t vaddr, void *buf, size_t len)
+{
+	for (size_t i = 0; i < ef->nsegs; i++) {
+		const struct load_seg *s = &ef->segs[i];
+
+		if (vaddr < s->vaddr || vaddr + len > s->vaddr + s->memsz)
+			continue;
+		if (vaddr >= s->vaddr + s->filesz) { /* the zero-filled tail: .bss */
+			memset(buf, 0, len);
+			return 0;
+		}
+		if (vaddr + len <= s->vaddr + s->filesz)
+			return elf_file__read(ef, vaddr, buf, len);
+		return -EINVAL; /* straddles the end of the file's bytes */
+	}
+	return -ENOENT;
 }
 
 static int cmp_rel(const void *a, const void *b)

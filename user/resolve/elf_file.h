@@ -36,6 +36,12 @@ int elf_file__for_each_symbol(struct elf_file *ef, int (*cb)(const struct elf_sy
 			      void *ctx);
 
 /*
+ * The symbol named name in .symtab or .dynsym, of any type: also the
+ * NOTYPE labels assembler files define (V8's embedded blob). 0 or -ENOENT.
+ */
+int elf_file__lookup(struct elf_file *ef, const char *name, struct elf_sym *out);
+
+/*
  * Calls cb for every R_X86_64_JUMP_SLOT relocation (a PLT entry's GOT slot)
  * with the slot's address and the symbol it binds; stops on non-zero.
  */
@@ -58,6 +64,13 @@ int elf_file__vaddr_to_offset(const struct elf_file *ef, uint64_t vaddr, uint64_
 
 /* Copies len file-backed bytes at vaddr; 0 or -errno. */
 int elf_file__read(const struct elf_file *ef, uint64_t vaddr, void *buf, size_t len);
+
+/*
+ * Copies len bytes at vaddr as the loader maps them: past a segment's file
+ * bytes (.bss) they read as zero. 0, -ENOENT if unmapped, -EINVAL if the
+ * range straddles file bytes and the zero tail.
+ */
+int elf_file__read_loaded(const struct elf_file *ef, uint64_t vaddr, void *buf, size_t len);
 
 /*
  * Value stored at a pointer-sized slot, with a dynamic R_X86_64_RELATIVE
