@@ -20,7 +20,7 @@ PORT=$((19000 + $$ % 1000))
 URL="http://127.0.0.1:$PORT/metrics"
 CONF="$TMP/daemon.conf"
 mkdir -p "$TMP/state"
-printf 'state_dir = %s\nmode = exact\nexit_linger = 0\n' "$TMP/state" > "$CONF"
+printf 'state_dir = %s\nmode = exact\nexit_linger = 0\nmetrics_pid_label = on\n' "$TMP/state" > "$CONF"
 
 DPID=""
 start_daemon() { # log
@@ -154,18 +154,18 @@ else
 fi
 
 # --- SIGHUP: a new config applies; a broken one is refused, the old kept ---
-printf 'state_dir = %s\nmode = exact\nexit_linger = 0\nexclude_exe = */node-22.*/bin/node\n' "$TMP/state" > "$CONF"
+printf 'state_dir = %s\nmode = exact\nexit_linger = 0\nmetrics_pid_label = on\nexclude_exe = */node-22.*/bin/node\n' "$TMP/state" > "$CONF"
 kill -HUP "$DPID"
 reloads_are() { scrape "$TMP/hup1.prom" && [ "$(metric "$TMP/hup1.prom" asyncscope_daemon_config_reloads_total)" = "$1" ]; }
 check "SIGHUP: reload counted" eventually 10 reloads_are 1
 check "SIGHUP: excluded process has no series" eventually 10 scrape_check "$TMP/hup1.prom" gone "$TICKER"
-printf 'state_dir = %s\nmode = exact\nexit_linger = 0\nbogus_key = 1\n' "$TMP/state" > "$CONF"
+printf 'state_dir = %s\nmode = exact\nexit_linger = 0\nmetrics_pid_label = on\nbogus_key = 1\n' "$TMP/state" > "$CONF"
 kill -HUP "$DPID"
-check "SIGHUP with a broken config: file:line error on stderr" eventually 10 grep -q "daemon.conf:4: " "$TMP/d2.err"
+check "SIGHUP with a broken config: file:line error on stderr" eventually 10 grep -q "daemon.conf:5: " "$TMP/d2.err"
 config_errors_are() { scrape "$TMP/hup2.prom" && [ "$(metric "$TMP/hup2.prom" asyncscope_daemon_config_errors_total)" = "$1" ]; }
 check "broken config: still serving, error counted" eventually 10 config_errors_are 1
 check "broken config: the previous one (exclusion) still applies" quiet node "$E2E_DIR/daemon_check.js" gone "$TMP/hup2.prom" "$TICKER"
-printf 'state_dir = %s\nmode = exact\nexit_linger = 0\ncapture_file_size = 64K\ncapture_budget = 320K\n' "$TMP/state" > "$CONF"
+printf 'state_dir = %s\nmode = exact\nexit_linger = 0\nmetrics_pid_label = on\ncapture_file_size = 64K\ncapture_budget = 320K\n' "$TMP/state" > "$CONF"
 kill -HUP "$DPID"
 check "SIGHUP: included again, counted again" eventually 10 scrape_check "$TMP/hup3.prom" has "$TICKER" FSREQCALLBACK
 
@@ -176,14 +176,14 @@ if [ -n "$CG2" ] && mkdir "$CG2/asyncscope-test-$$" 2> /dev/null; then
 	CGPID=$!
 	BG_PIDS="$BG_PIDS $CGPID"
 	echo "$CGPID" > "$CG2/asyncscope-test-$$/cgroup.procs"
-	printf 'state_dir = %s\nmode = exact\nexit_linger = 0\ncapture_file_size = 64K\ncapture_budget = 320K\ninclude_cgroup = /asyncscope-test-*\n' "$TMP/state" > "$CONF"
+	printf 'state_dir = %s\nmode = exact\nexit_linger = 0\nmetrics_pid_label = on\ncapture_file_size = 64K\ncapture_budget = 320K\ninclude_cgroup = /asyncscope-test-*\n' "$TMP/state" > "$CONF"
 	kill -HUP "$DPID"
 	check "include_cgroup: the process in the cgroup is counted" eventually 10 scrape_check "$TMP/cg.prom" has "$CGPID" FSREQCALLBACK
 	check "include_cgroup: a process outside it is not" eventually 10 scrape_check "$TMP/cg.prom" gone "$TICKER"
 	kill "$CGPID"
 	wait "$CGPID" 2> /dev/null
 	rmdir "$CG2/asyncscope-test-$$"
-	printf 'state_dir = %s\nmode = exact\nexit_linger = 0\ncapture_file_size = 64K\ncapture_budget = 320K\n' "$TMP/state" > "$CONF"
+	printf 'state_dir = %s\nmode = exact\nexit_linger = 0\nmetrics_pid_label = on\ncapture_file_size = 64K\ncapture_budget = 320K\n' "$TMP/state" > "$CONF"
 	kill -HUP "$DPID"
 	sleep 1
 elif [ "${CI:-}" = true ]; then
@@ -202,7 +202,7 @@ CT=$(head -n 1 "$TMP/ct.out")
 check "container-like process ($CT, /mnt/node exists only in its namespace) found" wait_watched "$TMP/d2.err" "$CT" 20
 sleep 1
 scrape "$TMP/ct.prom"
-grep -q "pid=\"$CT\",exe=\"/mnt/node\",runtime=\"node\",version=\"v22\..*type=\"FSREQCALLBACK\"" "$TMP/ct.prom"
+grep -q "pid=\"$CT\",service=\"[^\"]*\",exe=\"/mnt/node\",runtime=\"node\",version=\"v22\..*type=\"FSREQCALLBACK\"" "$TMP/ct.prom"
 check "container-like process counted, labelled with its own path" [ $? -eq 0 ]
 kill "$CT"
 
@@ -334,7 +334,7 @@ check "no asyncscope BPF program left at the end" eventually 10 no_programs
 
 # --- bad input ---
 ln -s "$TMP/state" "$TMP/statelink"
-printf 'state_dir = %s\n' "$TMP/statelink" > "$TMP/link.conf"
+printf 'state_dir = %s\nmetrics_pid_label = on\n' "$TMP/statelink" > "$TMP/link.conf"
 "$ASYNCSCOPE" daemon --config "$TMP/link.conf" --listen "127.0.0.1:$PORT" 2> "$TMP/link.err"
 rc=$?
 check "state_dir that is a symlink refused, exit $rc ($(cat "$TMP/link.err"))" sh -c "[ $rc -ne 0 ] && grep -q 'symbolic link' '$TMP/link.err'"

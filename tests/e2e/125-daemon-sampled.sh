@@ -31,7 +31,7 @@ told() {
 # start_daemon NAME MODE: its config, state dir and port; pid in D_<NAME>
 start_daemon() {
 	mkdir -p "$TMP/$1.state"
-	printf 'state_dir = %s\nmode = %s\nsample_window = 250ms\nsample_period = 1s\nexit_linger = %ss\n' \
+	printf 'state_dir = %s\nmode = %s\nsample_window = 250ms\nsample_period = 1s\nexit_linger = %ss\nmetrics_pid_label = on\n' \
 		"$TMP/$1.state" "$2" "$LINGER" > "$TMP/$1.conf"
 	port=$((BASEPORT + $(printf '%s' "$1" | wc -c)))
 	"$ASYNCSCOPE" daemon --config "$TMP/$1.conf" --listen "127.0.0.1:$port" \
@@ -176,7 +176,7 @@ printf 'mode = sampled\nsample_window = 2s\nsample_period = 1s\n' > "$TMP/bad.co
 "$ASYNCSCOPE" daemon --config "$TMP/bad.conf" --print-config > /dev/null 2> "$TMP/bad.err"
 rc=$?
 check "window longer than period: exit 2 with file:line ($(cat "$TMP/bad.err"))" sh -c "[ $rc -eq 2 ] && grep -q 'bad.conf:3:' '$TMP/bad.err'"
-printf 'state_dir = %s\nmode = exact\n' "$TMP/sampled.state" > "$TMP/sampled.conf"
+printf 'state_dir = %s\nmode = exact\nmetrics_pid_label = on\n' "$TMP/sampled.state" > "$TMP/sampled.conf"
 kill -HUP "$D_sampled"
 sleep 0.5
 check "SIGHUP cannot switch sampled to exact (refused, said why)" grep -q "mode cannot change while the daemon runs" "$TMP/sampled.err"

@@ -17,7 +17,7 @@ PORT=$((17000 + $$ % 1000))
 URL="http://127.0.0.1:$PORT/metrics"
 CONF="$TMP/daemon.conf"
 mkdir -p "$TMP/state"
-printf 'state_dir = %s\nmode = sampled\nsample_window = 500ms\nsample_period = 1s\n' "$TMP/state" > "$CONF"
+printf 'state_dir = %s\nmode = sampled\nsample_window = 500ms\nsample_period = 1s\nmetrics_pid_label = on\n' "$TMP/state" > "$CONF"
 
 # CLOCK_MONOTONIC, as in the daemon's log
 mono_ns() { node -e 'console.log(process.hrtime.bigint().toString())'; }

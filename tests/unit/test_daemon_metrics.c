@@ -38,11 +38,13 @@ void test_daemon_metrics__rows_and_histograms(void)
 	ASSERT_OK(metrics_add_row(&s, ia, LAYER_NODE, "FSREQCALLBACK", &c), "row a2");
 	ASSERT_OK(metrics_add_row(&s, ib, LAYER_UV, "uv_tcp", &c), "row b");
 	s.self.procs_watched = 2;
+	s.self.pid_label = 1;
 	text = render(&s);
 	ASSERT_TRUE(text != NULL, "rendered");
 	/* label values escaped */
 	ASSERT_TRUE(strstr(text, "exe=\"/opt/my \\\"node\\\"\"") != NULL, "quote escaped");
-	ASSERT_TRUE(strstr(text, "asyncscope_events_total{pid=\"20\",exe=\"/opt/my \\\"node\\\"\","
+	ASSERT_TRUE(strstr(text, "asyncscope_events_total{pid=\"20\",service=\"\",exe=\"/opt/my "
+				 "\\\"node\\\"\","
 				 "runtime=\"node\",version=\"v22.1.0\",layer=\"node\","
 				 "type=\"TCPWRAP\",event=\"destroy\"} 3\n") != NULL,
 		    "destroy count");
@@ -54,16 +56,16 @@ void test_daemon_metrics__rows_and_histograms(void)
 	ASSERT_TRUE(strstr(text, "type=\"uv_tcp\",le=\"1e-06\"} 1\n") != NULL, "first bucket");
 	ASSERT_TRUE(strstr(text, "type=\"uv_tcp\",le=\"4e-06\"} 3\n") != NULL, "cumulative");
 	ASSERT_TRUE(strstr(text, "type=\"uv_tcp\",le=\"+Inf\"} 4\n") != NULL, "+Inf");
-	ASSERT_TRUE(strstr(text,
-			   "asyncscope_callback_duration_seconds_count{pid=\"7\",exe=\"/usr/bin/"
-			   "python3\",runtime=\"libuv\",version=\"\",layer=\"uv\","
-			   "type=\"uv_tcp\"} 4\n") != NULL,
+	ASSERT_TRUE(strstr(text, "asyncscope_callback_duration_seconds_count{pid=\"7\",service="
+				 "\"\",exe=\"/usr/bin/"
+				 "python3\",runtime=\"libuv\",version=\"\",layer=\"uv\","
+				 "type=\"uv_tcp\"} 4\n") != NULL,
 		    "count");
 	/* event-loop time: one series per process, summed over its types */
-	ASSERT_TRUE(strstr(text,
-			   "asyncscope_event_loop_callback_seconds_total{pid=\"20\",exe=\"/opt/"
-			   "my \\\"node\\\"\",runtime=\"node\",version=\"v22.1.0\"} "
-			   "0.000005000\n") != NULL,
+	ASSERT_TRUE(strstr(text, "asyncscope_event_loop_callback_seconds_total{pid=\"20\",service="
+				 "\"\",exe=\"/opt/"
+				 "my \\\"node\\\"\",runtime=\"node\",version=\"v22.1.0\"} "
+				 "0.000005000\n") != NULL,
 		    "loop time summed");
 	ASSERT_TRUE(strstr(text, "# TYPE asyncscope_resources_alive gauge\n") != NULL, "TYPE");
 	ASSERT_TRUE(strstr(text, "asyncscope_daemon_processes_watched 2\n") != NULL, "self");
@@ -93,17 +95,24 @@ void test_daemon_metrics__sampled_and_exited(void)
 	s.self.sampled = 1;
 	s.self.sample_window_s = 1;
 	s.self.sample_period_s = 20;
+	s.self.pid_label = 1;
 	text = render(&s);
 	ASSERT_TRUE(strstr(text, "asyncscope_resources_alive") == NULL, "no alive when sampled");
-	ASSERT_TRUE(strstr(text, "asyncscope_observed_seconds_total{pid=\"30\",exe=\"/usr/bin/"
-				 "node\",runtime=\"node\",version=\"\"} 1.250000000\n") != NULL,
-		    "observed seconds");
-	ASSERT_TRUE(strstr(text, "asyncscope_process_exited{pid=\"31\",exe=\"/usr/bin/node\","
-				 "runtime=\"node\",version=\"\"} 1\n") != NULL,
-		    "exited marked");
-	ASSERT_TRUE(strstr(text, "asyncscope_process_exited{pid=\"30\",exe=\"/usr/bin/node\","
-				 "runtime=\"node\",version=\"\"} 0\n") != NULL,
-		    "running one not");
+	ASSERT_TRUE(
+		strstr(text,
+		       "asyncscope_observed_seconds_total{pid=\"30\",service=\"\",exe=\"/usr/bin/"
+		       "node\",runtime=\"node\",version=\"\"} 1.250000000\n") != NULL,
+		"observed seconds");
+	ASSERT_TRUE(
+		strstr(text,
+		       "asyncscope_process_exited{pid=\"31\",service=\"\",exe=\"/usr/bin/node\","
+		       "runtime=\"node\",version=\"\"} 1\n") != NULL,
+		"exited marked");
+	ASSERT_TRUE(
+		strstr(text,
+		       "asyncscope_process_exited{pid=\"30\",service=\"\",exe=\"/usr/bin/node\","
+		       "runtime=\"node\",version=\"\"} 0\n") != NULL,
+		"running one not");
 	ASSERT_TRUE(strstr(text, "type=\"FSREQCALLBACK\",event=\"init\"} 8\n") != NULL,
 		    "exited process's final counts");
 	ASSERT_TRUE(strstr(text, "asyncscope_processes_exited_total{exe=\"/usr/bin/node\","
@@ -113,6 +122,7 @@ void test_daemon_metrics__sampled_and_exited(void)
 	ASSERT_TRUE(strstr(text, "asyncscope_daemon_sample_period_seconds 20\n") != NULL, "period");
 	free(text);
 	s.self.sampled = 0;
+	s.self.pid_label = 1;
 	text = render(&s);
 	ASSERT_TRUE(strstr(text, "asyncscope_resources_alive{pid=\"30\"") != NULL, "exact: alive");
 	ASSERT_TRUE(strstr(text, "asyncscope_daemon_mode{mode=\"exact\"} 1\n") != NULL, "exact");
@@ -135,6 +145,63 @@ void test_daemon_metrics__empty(void)
 		    "refused connections");
 	ASSERT_TRUE(strstr(text, "asyncscope_daemon_http_connections_timed_out_total 7\n") != NULL,
 		    "timed-out connections");
+	free(text);
+	metrics_snapshot_free(&s);
+}
+
+/* metrics_pid_label = off (the default): two processes of one service and
+ * build are one series set, no pid label; another service stays apart */
+void test_daemon_metrics__folded_without_pid(void)
+{
+	struct metrics_snapshot s = {0};
+	struct metrics_proc a = {.pid = 20,
+				 .service = "api.service",
+				 .exe = "/usr/bin/node",
+				 .runtime = "node",
+				 .version = "v22.1.0",
+				 .observed_s = 2};
+	struct metrics_proc b = a, c = a;
+	struct agg_counts k = {
+		.events = {5, 4, 4, 3}, .alive = 2, .cb_max_ns = 7000, .loop_ns = 1000};
+	struct agg_counts l = {
+		.events = {1, 1, 1, 0}, .alive = 1, .cb_max_ns = 9000, .loop_ns = 500};
+	char *text;
+
+	b.pid = 21;
+	b.exited = 1; /* what it left alive is gone */
+	c.pid = 30;
+	snprintf(c.service, sizeof(c.service), "worker.service");
+	metrics_add_proc(&s, &a);
+	metrics_add_proc(&s, &b);
+	metrics_add_proc(&s, &c);
+	metrics_add_row(&s, 0, LAYER_NODE, "TCPWRAP", &k);
+	metrics_add_row(&s, 1, LAYER_NODE, "TCPWRAP", &l);
+	metrics_add_row(&s, 2, LAYER_NODE, "TCPWRAP", &l);
+	text = render(&s);
+	ASSERT_TRUE(strstr(text, "pid=") == NULL, "no pid label");
+	ASSERT_TRUE(strstr(text, "asyncscope_events_total{service=\"api.service\",exe=\"/usr/bin/"
+				 "node\",runtime=\"node\",version=\"v22.1.0\",layer=\"node\","
+				 "type=\"TCPWRAP\",event=\"init\"} 6\n") != NULL,
+		    "inits of both api processes summed");
+	ASSERT_TRUE(strstr(text,
+			   "asyncscope_resources_alive{service=\"api.service\",exe=\"/usr/bin/"
+			   "node\",runtime=\"node\",version=\"v22.1.0\",layer=\"node\","
+			   "type=\"TCPWRAP\"} 2\n") != NULL,
+		    "the exited process's resources are not alive");
+	ASSERT_TRUE(strstr(text, "asyncscope_callback_duration_max_seconds{service=\"api.service\","
+				 "exe=\"/usr/bin/node\",runtime=\"node\",version=\"v22.1.0\","
+				 "layer=\"node\",type=\"TCPWRAP\"} 0.000009000\n") != NULL,
+		    "the longest of both");
+	ASSERT_TRUE(strstr(text, "asyncscope_observed_seconds_total{service=\"api.service\",exe=\"/"
+				 "usr/bin/node\",runtime=\"node\",version=\"v22.1.0\"} "
+				 "4.000000000\n") != NULL,
+		    "observed time summed");
+	ASSERT_TRUE(strstr(text,
+			   "asyncscope_events_total{service=\"worker.service\",exe=\"/usr/bin/"
+			   "node\",runtime=\"node\",version=\"v22.1.0\",layer=\"node\","
+			   "type=\"TCPWRAP\",event=\"init\"} 1\n") != NULL,
+		    "another service apart");
+	ASSERT_TRUE(strstr(text, "asyncscope_build_info{version=\"") != NULL, "build_info");
 	free(text);
 	metrics_snapshot_free(&s);
 }

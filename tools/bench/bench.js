@@ -200,7 +200,8 @@ async function startDaemon(mode, extraConfig = '') {
   const conf = path.join(TMP, 'daemon.conf');
   const port = 19900 + (process.pid % 100);
   fs.mkdirSync(path.join(TMP, 'state'), { recursive: true });
-  fs.writeFileSync(conf, `state_dir = ${path.join(TMP, 'state')}\n${mode ? `mode = ${mode}\n` : ''}${extraConfig}`);
+  // per-process series: the bench reads the one pid it measures
+  fs.writeFileSync(conf, `state_dir = ${path.join(TMP, 'state')}\nmetrics_pid_label = on\n${mode ? `mode = ${mode}\n` : ''}${extraConfig}`);
   const d = spawn('taskset', ['-c', '0', ASYNCSCOPE, 'daemon', '--config', conf, '--listen', `127.0.0.1:${port}`],
     { stdio: ['ignore', 'ignore', 'pipe'] });
   const next = lineReader(d.stderr);

@@ -302,6 +302,12 @@ static int apply(struct loader *l, unsigned int lineno, const char *key, const c
 			c->sample_period_ns = ns;
 			l->period_line = lineno;
 		}
+	} else if (!strcmp(key, "metrics_pid_label")) {
+		if (strcmp(value, "on") && strcmp(value, "off"))
+			return snprintf(why, whylen,
+					"metrics_pid_label: expected on or off, not '%s'", value),
+			       -EINVAL;
+		c->metrics_pid_label = !strcmp(value, "on");
 	} else if (!strcmp(key, "include_exe")) {
 		return list_add(&c->include_exe, &c->ninclude_exe, value);
 	} else if (!strcmp(key, "exclude_exe")) {
@@ -314,7 +320,8 @@ static int apply(struct loader *l, unsigned int lineno, const char *key, const c
 		return snprintf(why, whylen,
 				"unknown key '%s' (known: listen, state_dir, capture_budget, "
 				"capture_file_size, include_exe, exclude_exe, include_cgroup, "
-				"exclude_cgroup, mode, sample_window, sample_period, exit_linger)",
+				"exclude_cgroup, mode, sample_window, sample_period, exit_linger, "
+				"metrics_pid_label)",
 				key),
 		       -EINVAL;
 	}
@@ -494,6 +501,7 @@ void daemon_config_print(const struct daemon_config *c, FILE *out)
 	fprintf(out, "sample_period = %s\n",
 		format_duration(c->sample_period_ns, buf, sizeof(buf)));
 	fprintf(out, "exit_linger = %s\n", format_duration(c->exit_linger_ns, buf, sizeof(buf)));
+	fprintf(out, "metrics_pid_label = %s\n", c->metrics_pid_label ? "on" : "off");
 	print_list(out, "include_exe", c->include_exe, c->ninclude_exe, "every executable");
 	print_list(out, "exclude_exe", c->exclude_exe, c->nexclude_exe, "no executable left out");
 	print_list(out, "include_cgroup", c->include_cgroup, c->ninclude_cgroup, "every cgroup");

@@ -15,6 +15,7 @@
  *   sample_window     = 500ms   # sampled: probes in for this long ...
  *   sample_period     = 20s     # ... once in every period (ms, s, m)
  *   exit_linger       = 60s     # an exited process's final series stay this long
+ *   metrics_pid_label = off     # on: a pid label, one series set per process
  *
  * '#' at the start of a line or after whitespace starts a comment. A value
  * may be double-quoted (to keep '#' or surrounding spaces); inside quotes \"
@@ -69,6 +70,9 @@ struct daemon_config {
 	uint64_t sample_window_ns; /* sampled: probes in this long (default 0.5 s) ... */
 	uint64_t sample_period_ns; /* ... once every period (default 20 s) */
 	uint64_t exit_linger_ns;   /* an exited process's series kept (default 60 s; 0: none) */
+	/* off (default): series per (service, exe, runtime, version), summed over
+	 * processes, so they outlive restarts; on: one set per pid as well */
+	bool metrics_pid_label;
 };
 
 void daemon_config_defaults(struct daemon_config *c);

@@ -10,11 +10,18 @@ void exited_free(struct exited *x)
 		metrics_snapshot_free(&x->procs[i].s);
 	free(x->procs);
 	metrics_snapshot_free(&x->exes);
+	metrics_snapshot_free(&x->retired);
 	memset(x, 0, sizeof(*x));
 }
 
+/* Kept process i goes: its final counts join its label set's retired sums. */
 static void drop(struct exited *x, size_t i)
 {
+	if (!metrics_merge(&x->retired, &x->procs[i].s) && !metrics_fold_processes(&x->retired))
+		while (x->retired.nprocs > RETIRED_MAX) {
+			metrics_remove_proc(&x->retired, 0);
+			x->dropped++;
+		}
 	metrics_snapshot_free(&x->procs[i].s);
 	memmove(&x->procs[i], &x->procs[i + 1], (x->n - i - 1) * sizeof(*x->procs));
 	x->n--;
@@ -73,11 +80,13 @@ uint64_t exited_expire(struct exited *x, uint64_t now)
 	return next;
 }
 
-int exited_snapshot(const struct exited *x, struct metrics_snapshot *s)
+int exited_snapshot(const struct exited *x, struct metrics_snapshot *s, bool retired)
 {
 	for (size_t i = 0; i < x->n; i++)
 		if (metrics_merge(s, &x->procs[i].s))
 			return -ENOMEM;
+	if (retired && metrics_merge(s, &x->retired))
+		return -ENOMEM;
 	for (size_t i = 0; i < x->exes.nexes; i++)
 		if (metrics_add_exe(s, &x->exes.exes[i]))
 			return -ENOMEM;

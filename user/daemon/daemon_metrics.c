@@ -8,6 +8,7 @@
 #include "daemon/daemon_metrics.h"
 #include "event/event.h"
 #include "daemon/metrics_http.h"
+#include "lib/version.h"
 
 #define NS_PER_S 1e9
 
@@ -75,24 +76,159 @@ void metrics_snapshot_free(struct metrics_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void metrics_remove_proc(struct metrics_snapshot *s, size_t proc)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nrows; i++) {
+		if (s->rows[i].proc == proc)
+			continue;
+		s->rows[n] = s->rows[i];
+		if (s->rows[n].proc > proc)
+			s->rows[n].proc--;
+		n++;
+	}
+	s->nrows = n;
+	memmove(&s->procs[proc], &s->procs[proc + 1], (s->nprocs - proc - 1) * sizeof(*s->procs));
+	s->nprocs--;
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	int c = strcmp(a, b);
+
+	return c < 0 ? -1 : c > 0;
+}
+
+/* The labels a series carries besides pid, layer and type. */
+static int cmp_proc_labels(const struct metrics_proc *a, const struct metrics_proc *b)
+{
+	int c;
+
+	if ((c = cmp_str(a->service, b->service)) || (c = cmp_str(a->exe, b->exe)) ||
+	    (c = cmp_str(a->runtime, b->runtime)))
+		return c;
+	return cmp_str(a->version, b->version);
+}
+
 /* Sorting needs the process table: qsort has no context argument. */
 static const struct metrics_snapshot *sort_snap;
 
 static int cmp_row(const void *a, const void *b)
 {
 	const struct metrics_row *x = a, *y = b;
-	pid_t px = sort_snap->procs[x->proc].pid, py = sort_snap->procs[y->proc].pid;
+	const struct metrics_proc *px = &sort_snap->procs[x->proc],
+				  *py = &sort_snap->procs[y->proc];
+	int c;
 
-	if (px != py)
-		return px < py ? -1 : 1;
+	if (px->pid != py->pid)
+		return px->pid < py->pid ? -1 : 1;
+	if ((c = cmp_proc_labels(px, py)))
+		return c;
+	if (x->proc != y->proc)
+		return x->proc < y->proc ? -1 : 1;
 	if (x->layer != y->layer)
 		return x->layer < y->layer ? -1 : 1;
 	return strcmp(x->type, y->type);
 }
 
+static void counts_add(struct agg_counts *to, const struct agg_counts *c, bool exited)
+{
+	for (int k = 0; k < 4; k++)
+		to->events[k] += c->events[k];
+	/* what an exited process left alive is gone with it */
+	if (!exited)
+		to->alive += c->alive;
+	to->cb_ns += c->cb_ns;
+	if (c->cb_max_ns > to->cb_max_ns)
+		to->cb_max_ns = c->cb_max_ns;
+	to->loop_ns += c->loop_ns;
+	to->queue_ns += c->queue_ns;
+	to->queue_n += c->queue_n;
+	for (int b = 0; b < AGG_BUCKETS; b++) {
+		to->cb_hist[b] += c->cb_hist[b];
+		to->queue_hist[b] += c->queue_hist[b];
+	}
+}
+
+int metrics_fold_processes(struct metrics_snapshot *s)
+{
+	struct metrics_snapshot f = {0};
+	size_t *to = calloc(s->nprocs ? s->nprocs : 1, sizeof(*to));
+	int err = -ENOMEM;
+
+	if (!to)
+		return -ENOMEM;
+	/* a host has few distinct label sets: a linear search per process */
+	for (size_t i = 0; i < s->nprocs; i++) {
+		const struct metrics_proc *p = &s->procs[i];
+		size_t j = 0;
+
+		while (j < f.nprocs && cmp_proc_labels(&f.procs[j], p))
+			j++;
+		if (j == f.nprocs) {
+			struct metrics_proc q = *p;
+
+			q.pid = 0;
+			q.observed_s = 0;
+			q.exited = 1;
+			if (metrics_add_proc(&f, &q) < 0)
+				goto out;
+		}
+		f.procs[j].observed_s += p->observed_s;
+		f.procs[j].exited &= p->exited;
+		to[i] = j;
+	}
+	/* rows of one folded process, layer and type are adjacent once sorted */
+	for (size_t i = 0; i < s->nrows; i++) {
+		const struct metrics_row *r = &s->rows[i];
+
+		if (metrics_add_row(&f, to[r->proc], r->layer, r->type, &(struct agg_counts){0}))
+			goto out;
+		counts_add(&f.rows[f.nrows - 1].c, &r->c, s->procs[r->proc].exited);
+	}
+	sort_snap = &f;
+	qsort(f.rows, f.nrows, sizeof(*f.rows), cmp_row);
+	sort_snap = NULL;
+	{
+		size_t n = 0;
+
+		for (size_t i = 0; i < f.nrows; i++) {
+			struct metrics_row *r = &f.rows[i];
+
+			if (n && f.rows[n - 1].proc == r->proc && f.rows[n - 1].layer == r->layer &&
+			    !strcmp(f.rows[n - 1].type, r->type)) {
+				counts_add(&f.rows[n - 1].c, &r->c, false);
+				continue;
+			}
+			f.rows[n++] = *r;
+		}
+		f.nrows = n;
+	}
+	/* the snapshot keeps its own figures and exit counts, takes the folded rows */
+	free(s->procs);
+	free(s->rows);
+	s->procs = f.procs;
+	s->nprocs = f.nprocs;
+	s->procs_cap = f.procs_cap;
+	s->rows = f.rows;
+	s->nrows = f.nrows;
+	s->rows_cap = f.rows_cap;
+	memset(&f, 0, sizeof(f));
+	err = 0;
+out:
+	free(to);
+	metrics_snapshot_free(&f);
+	return err;
+}
+
 static void proc_labels(FILE *out, const struct metrics_proc *p)
 {
-	fprintf(out, "pid=\"%d\",exe=\"", p->pid);
+	if (p->pid)
+		fprintf(out, "pid=\"%d\",", p->pid);
+	fputs("service=\"", out);
+	prom_label_value(out, p->service);
+	fputs("\",exe=\"", out);
 	prom_label_value(out, p->exe);
 	fputs("\",runtime=\"", out);
 	prom_label_value(out, p->runtime);
@@ -177,9 +313,19 @@ void metrics_render(FILE *out, struct metrics_snapshot *s)
 	static const char *const kinds[4] = {"init", "before", "after", "destroy"};
 	const struct metrics_self *m = &s->self;
 
+	/* without a pid label, processes of one service and build are one
+	 * series set (a folding that fails leaves them apart: still correct
+	 * sums for every consumer that adds them up) */
+	if (!m->pid_label)
+		metrics_fold_processes(s);
 	sort_snap = s;
 	qsort(s->rows, s->nrows, sizeof(*s->rows), cmp_row);
 	sort_snap = NULL;
+
+	family(out, "asyncscope_build_info", "gauge",
+	       "The running asyncscope: its version, and whether series carry a pid label.");
+	fprintf(out, "asyncscope_build_info{version=\"%s\",pid_label=\"%s\"} 1\n",
+		ASYNCSCOPE_VERSION, m->pid_label ? "on" : "off");
 
 	family(out, "asyncscope_events_total", "counter",
 	       "Async hook events (init, before, after, destroy) by process and resource type.");

@@ -17,7 +17,8 @@
 #include "bpf/maps.h"
 
 struct metrics_proc {
-	pid_t pid;
+	pid_t pid;	    /* 0: processes folded together (metrics_fold_processes) */
+	char service[128];  /* systemd unit or container, from the cgroup (service_name.h) */
 	char exe[PATH_MAX]; /* the executable, as the process sees its path */
 	char runtime[8];    /* "node" or "libuv" */
 	char version[32];   /* node's version; "" when unknown */
@@ -64,6 +65,7 @@ struct metrics_self {
 	uint64_t reattach_failures; /* sites the kernel refused at a window's start */
 	uint64_t exited_kept;	    /* exited processes whose series are shown */
 	uint64_t exited_dropped;    /* ... dropped early (too many, or pid reused) */
+	int pid_label;		    /* series per pid (metrics_pid_label = on) */
 };
 
 struct metrics_snapshot {
@@ -87,7 +89,20 @@ int metrics_add_exe(struct metrics_snapshot *s, const struct metrics_exe *e);
 int metrics_merge(struct metrics_snapshot *s, const struct metrics_snapshot *from);
 void metrics_snapshot_free(struct metrics_snapshot *s);
 
-/* Writes every metric family, rows in (pid, layer, type) order. */
+/* Takes process proc and its rows out (later processes move down one). */
+void metrics_remove_proc(struct metrics_snapshot *s, size_t proc);
+
+/*
+ * Folds processes with the same labels (service, exe, runtime, version) into
+ * one, pid 0, and their rows of the same layer and type into one: counts,
+ * histograms and times add up, the longest callback is the longest of all,
+ * and what an exited process left alive counts as gone. Series without a
+ * pid label are these sums. 0 or -ENOMEM.
+ */
+int metrics_fold_processes(struct metrics_snapshot *s);
+
+/* Writes every metric family, rows in (pid, labels, layer, type) order;
+ * with self.pid_label 0, processes are folded first and carry no pid. */
 void metrics_render(FILE *out, struct metrics_snapshot *s);
 
 #endif /* __ASYNCSCOPE_DAEMON_METRICS_H */

@@ -19,6 +19,7 @@
 #include "daemon/daemon_exited.h"
 #include "daemon/daemon_sampling.h"
 #include "daemon/daemon_targets.h"
+#include "daemon/service_name.h"
 #include "event/event.h"
 #include "resolve/layout_cache.h"
 #include "lib/log.h"
@@ -84,6 +85,7 @@ struct watched_proc {
 	uint64_t start; /* with pid, names the process across pid reuse */
 	struct probed_file *file;
 	char *exe;
+	char service[128];	/* the service label, from its cgroup once counted */
 	bool ignored;		/* excluded by the config: not counted */
 	bool counted;		/* its file is probed for it (it is in file->nprocs) */
 	uint64_t cover0;	/* its file's coverage when it began to be counted */
@@ -532,6 +534,7 @@ static void proc_metrics(const struct watched_proc *p, uint64_t at, struct metri
 	uint64_t seen = coverage_at(&p->file->cover, at);
 
 	*mp = (struct metrics_proc){.pid = p->pid};
+	snprintf(mp->service, sizeof(mp->service), "%s", p->service);
 	snprintf(mp->exe, sizeof(mp->exe), "%s", p->exe);
 	snprintf(mp->runtime, sizeof(mp->runtime), "%s", file_runtime(p->file));
 	snprintf(mp->version, sizeof(mp->version), "%s", p->file->version);
@@ -611,6 +614,13 @@ static void proc_count(struct targets *t, struct watched_proc *p)
 		return;
 	p->counted = true;
 	p->cover0 = coverage_at(&f->cover, now_ns());
+	{
+		char cg[1024];
+
+		/* read once: a process that moves to another cgroup keeps its series */
+		proc_cgroup(p->pid, cg, sizeof(cg));
+		service_from_cgroup(cg, p->service, sizeof(p->service));
+	}
 	/* a process of that pid kept after its exit: labels would clash */
 	exited_forget_pid(&t->exited, p->pid);
 	f->nprocs++;
@@ -1094,7 +1104,8 @@ void targets_snapshot(struct targets *t, struct metrics_snapshot *s)
 		s->self.links += tracer_nkernel_links(f->tracer);
 	}
 	free(sc.index);
-	exited_snapshot(&t->exited, s);
+	exited_snapshot(&t->exited, s, !t->cfg->metrics_pid_label);
+	s->self.pid_label = t->cfg->metrics_pid_label;
 	s->self.exited_kept = t->exited.n;
 	s->self.exited_dropped = t->exited.dropped;
 	s->self.sampled = t->cfg->mode == DAEMON_SAMPLED;
