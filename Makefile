@@ -21,7 +21,7 @@ VMLINUX_DIR := vmlinux/$(ARCH)
 # Debian packages the build, the demo and the tests need (see README).
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libuv1-dev \
 	libclang-rt-dev pkg-config make gcc binutils nodejs npm wrk cmake python3 python3-uvloop neovim \
-	chromium help2man lintian man-db
+	chromium help2man lintian man-db bash-completion prometheus
 
 CFLAGS ?= -g -O2
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter
