@@ -242,7 +242,7 @@ static __always_inline void thread_window(struct thread_state *ts)
 	ts->epoch = sample_epoch;
 	ts->nframes = 0;
 	ts->first_depth = DEPTH_UNKNOWN;
-	ts->nresets = 0;
+	ts->reset_wrap = 0;
 	ts->nuv = 0;
 }
 

@@ -44,6 +44,9 @@ struct probe_stats {
 	__u64 thread_map_full; /* threads whose scope stack could not be kept */
 	__u64 agg_map_full;    /* aggregation: a (process, type) or live id not kept */
 	__u64 stops_sent;      /* SIGSTOPs sent to a started command, each with its record */
+	/* uv: code addresses whose file could not be looked up at once (the
+	 * process's mmap lock was taken: bpf_find_vma only tries it) */
+	__u64 vma_busy;
 };
 
 /* Aggregation mode: the pid sets that hold anything (core.bpf.h pid_sets_used). */

@@ -3,7 +3,8 @@
  * Node layer: native (AsyncWrap) resources with Node's own ids.
  *
  *   init     AsyncWrap::EmitTraceAsyncStart() entry (ids already stored), or
- *            AsyncWrap::AsyncReset() entry+return on builds without it
+ *            on builds without it AsyncWrap::AsyncReset() entry, then the
+ *            entry of the EmitAsyncInit() AsyncReset ends in
  *   before   InternalCallbackScope constructors (they push the id context)
  *   after    AsyncHooks::pop_async_context() matched to the push above
  *   destroy  ~AsyncWrap() and AsyncWrap::EmitDestroy(bool)
@@ -443,18 +444,24 @@ int BPF_UPROBE(node_trace_async_start, __u64 wrap)
 	return emit_init(&p, wrap, node_off.nctors ? PT_REGS_FP(ctx) + 8 : 0, false);
 }
 
-/* Builds without EmitTraceAsyncStart: ids exist only once AsyncReset returns. */
+/*
+ * Builds without EmitTraceAsyncStart: AsyncReset stores the new ids, then
+ * ends in (tail-calls) EmitAsyncInit, which runs the JS init hooks. The
+ * init is sent at EmitAsyncInit's entry: ids stored, no hook run yet, so
+ * whatever a hook creates comes after it, as async_hooks reports it (at
+ * AsyncReset's return it came before). The entry remembers which wrap.
+ */
 SEC("uprobe")
-int BPF_UPROBE(node_async_reset_enter, __u64 wrap)
+int BPF_UPROBE(node_async_reset_enter, __u64 wrap, __u64 resource)
 {
 	struct thread_state *ts;
-	__u32 n;
 
 	if (empty_programs)
 		return 0;
 	if (!is_traced())
 		return 0;
-	/* AsyncReset(..., bool silent): a silent reset reports no init to JS. */
+	/* AsyncReset(..., bool silent): a silent reset reports no init to JS
+	 * and calls no EmitAsyncInit. */
 	if (node_off.reset_silent_arg && (arg_slot(ctx, node_off.reset_silent_arg) & 0xff))
 		wrap = 0;
 	ts = thread_get();
@@ -468,20 +475,20 @@ int BPF_UPROBE(node_async_reset_enter, __u64 wrap)
 		if (!try_read_u64(PT_REGS_SP(ctx), &ra) && in_constructor(ra))
 			wrap |= 1;
 	}
-	n = ts->nresets;
-	if (n < RESET_NEST_MAX)
-		ts->reset_wraps[n & (RESET_NEST_MAX - 1)] = wrap;
-	ts->nresets = n + 1;
+	ts->reset_wrap = wrap;
+	ts->reset_obj = resource;
 	return 0;
 }
 
-SEC("uretprobe")
-int BPF_URETPROBE(node_async_reset_exit)
+/* static EmitAsyncInit(Environment*, Local<Object> resource, ...): also
+ * called for the C++ embedder API's resources, which are no AsyncWrap; only
+ * the call whose resource is the pending AsyncReset's is that wrap's init. */
+SEC("uprobe")
+int BPF_UPROBE(node_emit_async_init, __u64 env, __u64 resource)
 {
 	struct thread_state *ts;
 	struct node_probe p;
-	__u64 wrap = 0;
-	__u32 n;
+	__u64 wrap;
 
 	if (empty_programs)
 		return 0;
@@ -489,14 +496,11 @@ int BPF_URETPROBE(node_async_reset_exit)
 	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
 	ts = thread_peek();
-	if (!ts || ts->nresets == 0)
+	if (!ts || !ts->reset_wrap || ts->reset_obj != resource)
 		return 0;
-	n = --ts->nresets;
-	if (n < RESET_NEST_MAX)
-		wrap = ts->reset_wraps[n & (RESET_NEST_MAX - 1)];
-	if (wrap)
-		emit_init(&p, wrap & ~1ULL, 0, wrap & 1);
-	return 0;
+	wrap = ts->reset_wrap;
+	ts->reset_wrap = 0;
+	return emit_init(&p, wrap & ~1ULL, 0, wrap & 1);
 }
 
 /* Records the scope on the thread's stack and reports `before`. The scope's

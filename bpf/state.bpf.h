@@ -10,8 +10,7 @@
 #include "events.h"
 #include "maps.h"
 
-#define RESET_NEST_MAX 4 /* AsyncReset calls nested through init hooks */
-#define UV_MAX_FRAMES  8 /* libuv callbacks nested on one thread */
+#define UV_MAX_FRAMES 8 /* libuv callbacks nested on one thread */
 
 /* One callback scope the thread is inside, as seen at its native push. */
 struct scope_frame {
@@ -39,10 +38,16 @@ struct thread_state {
 	 * opened before attach, so their pops have no recorded push */
 	__u32 first_depth;
 	struct scope_frame frames[NODE_MAX_FRAMES];
-	__u32 nresets;
-	__u32 init_hooks;		   /* fields_[kInit] when last read */
-	__u64 counter_bits;		   /* async_id_fields[kAsyncIdCounter] when last read */
-	__u64 reset_wraps[RESET_NEST_MAX]; /* AsyncReset entries awaiting return */
+	__u32 pad0;
+	__u32 init_hooks;   /* fields_[kInit] when last read */
+	__u64 counter_bits; /* async_id_fields[kAsyncIdCounter] when last read */
+	/* builds without EmitTraceAsyncStart: the AsyncReset entered on this
+	 * thread whose EmitAsyncInit has not come yet (the wrap, its low bit
+	 * set when a constructor called it; 0: none), and its resource
+	 * argument, which AsyncReset hands on to EmitAsyncInit. One is enough:
+	 * no JS runs between the two, so they cannot nest */
+	__u64 reset_wrap;
+	__u64 reset_obj;
 	/* uv layer: the loop this thread runs (any known handle's ->loop) */
 	__u64 uv_loop;
 	/* uv layer: the libuv callbacks running on this thread, innermost last */

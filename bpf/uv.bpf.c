@@ -82,11 +82,23 @@ static long code_file(struct task_struct *task, struct vm_area_struct *vma, stru
 	return 0;
 }
 
-/* Which file and offset the code at addr of the current process comes from. */
-static __always_inline void locate_code(__u64 addr, struct code_at *c)
+#define EBUSY 16 /* bpf_find_vma: the mmap lock was taken (BPF has no errno.h) */
+
+/*
+ * Which file and offset the code at addr of the current process comes from.
+ * bpf_find_vma only tries the process's mmap lock: while another thread
+ * holds it (mapping memory, as node's threads do at start-up) the file is
+ * unknown. Returns false then (counted), true otherwise, c->file.ino 0 when
+ * the code is in no file (JIT).
+ */
+static __always_inline bool locate_code(__u64 addr, struct code_at *c)
 {
 	c->addr = addr;
-	bpf_find_vma(bpf_get_current_task_btf(), addr, code_file, c, 0);
+	if (bpf_find_vma(bpf_get_current_task_btf(), addr, code_file, c, 0) == -EBUSY) {
+		STAT_INC(vma_busy);
+		return false;
+	}
+	return true;
 }
 
 /* Is this API call made from inside libuv (uv_loop_init making the loop's own
@@ -98,7 +110,8 @@ static __always_inline bool called_by_libuv(struct pt_regs *ctx)
 
 	if (!uv_ino || bpf_probe_read_user(&ret, sizeof(ret), (void *)PT_REGS_SP(ctx)))
 		return false;
-	locate_code(ret, &c);
+	if (!locate_code(ret, &c))
+		return false;
 	return c.file.ino == uv_ino && c.file.off >= uv_code_lo && c.file.off < uv_code_hi;
 }
 
@@ -179,7 +192,10 @@ static __always_inline void emit_uv_taken_in(struct uv_obj *o, __u64 obj, __u64 
  * place yet. Under uv_stop_to_probe the process is stopped (taken on the way
  * back to user space, before the registration returns, so before the
  * callback can run) until user space has probed it; the record is reserved
- * first, so no stop is ever sent that user space does not hear of.
+ * first, so no stop is ever sent that user space does not hear of. A
+ * callback whose file cannot be looked up now cannot be checked against
+ * uv_cbs: it is reported (and stopped for) all the same, and user space,
+ * which finds its file in /proc, probes it unless it is probed already.
  */
 static __always_inline void note_cb(__u32 pid, __u64 cb, struct uv_obj *o)
 {
@@ -187,29 +203,33 @@ static __always_inline void note_cb(__u32 pid, __u64 cb, struct uv_obj *o)
 	__u8 *state, reported = UV_CB_REPORTED;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct ev_uv *r;
+	bool located;
 
 	if (!cb)
 		return;
-	locate_code(cb, &c);
-	if (!c.file.ino) {
-		c.file.pid = pid;
-		c.file.off = cb;
-	}
-	state = bpf_map_lookup_elem(&uv_cbs, &c.file);
-	if (state) {
-		if (*state != UV_CB_PROBED)
-			o->flags |= UVO_LATE_CB;
-		return;
-	}
-	if (bpf_map_update_elem(&uv_cbs, &c.file, &reported, BPF_NOEXIST)) {
-		o->flags |= UVO_LATE_CB; /* another thread reported it just now */
-		return;
+	located = locate_code(cb, &c);
+	if (located) {
+		if (!c.file.ino) {
+			c.file.pid = pid;
+			c.file.off = cb;
+		}
+		state = bpf_map_lookup_elem(&uv_cbs, &c.file);
+		if (state) {
+			if (*state != UV_CB_PROBED)
+				o->flags |= UVO_LATE_CB;
+			return;
+		}
+		if (bpf_map_update_elem(&uv_cbs, &c.file, &reported, BPF_NOEXIST)) {
+			o->flags |= UVO_LATE_CB; /* another thread reported it just now */
+			return;
+		}
 	}
 	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
 	if (!r) {
 		STAT_INC(ringbuf_drops);
 		/* unreported: its next registration reports it again */
-		bpf_map_delete_elem(&uv_cbs, &c.file);
+		if (located)
+			bpf_map_delete_elem(&uv_cbs, &c.file);
 		o->flags |= UVO_LATE_CB;
 		return;
 	}
@@ -221,8 +241,9 @@ static __always_inline void note_cb(__u32 pid, __u64 cb, struct uv_obj *o)
 	r->h.len = sizeof(*r);
 	r->h.layer = LAYER_UV;
 	r->cb = cb;
-	/* code in no file (JIT) cannot be probed: nothing to wait for */
-	if (uv_stop_to_probe && c.file.ino && !bpf_send_signal(SIGNAL_STOP)) {
+	/* code in no file (JIT) cannot be probed: nothing to wait for; code
+	 * not located may be in a file: wait for user space to see */
+	if (uv_stop_to_probe && (c.file.ino || !located) && !bpf_send_signal(SIGNAL_STOP)) {
 		r->flags = UVO_HELD;
 		STAT_INC(stops_sent);
 	} else {

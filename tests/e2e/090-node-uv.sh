@@ -5,6 +5,10 @@
 # libuv must not disturb it), every uv object linked to a node resource is
 # linked to the right one and every resource that owns a uv object is
 # linked (node_uv_link.js), and the uv layer's callbacks nest and balance.
+# Then the key a consumer must use: uv ids are asyncscope's own and meet
+# asyncIds (id 2 is both a uv_async and a native resource), so a resource is
+# (pid, tid, layer, id); the checkers key by it, and a tree of both layers
+# gives tree_shape.js the same node-layer shape as a tree of the node layer.
 . "$(dirname "$0")/lib.sh"
 require_bpf
 
@@ -42,8 +46,38 @@ for major in $(node_majors); do
 	assert_no_probes_left "node $major"
 done
 
-# the link check must be able to fail: point one uv_fs at the TCP server
+# the key: on one thread, ids shared by a uv object and a node or js
+# resource exist (else the checks below prove nothing); by (pid, tid, layer,
+# id) every resource has one init, by (pid, tid, id) some have two; and
+# tree_shape.js, keying by layer, finds the node layer's tree the same with
+# the uv objects in it. On the first version's live capture, and on a
+# recorded one (node 22 HTTP, both layers) whose ids are known to meet.
+key_checks() { # JSONL LABEL
+	shared=$(node -e '
+	  const l = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);
+	  const inits = l.filter((e) => e.event === "init");
+	  const count = (key) => { const m = new Map(); for (const e of inits) m.set(key(e), (m.get(key(e)) || 0) + 1); return m; };
+	  const twice = (m) => [...m.values()].filter((n) => n > 1).length;
+	  console.log(twice(count((e) => `${e.pid}:${e.tid}:${e.id}`)),
+	    twice(count((e) => `${e.pid}:${e.tid}:${e.layer}:${e.id}`)));' "$1")
+	set -- "$1" "$2" $shared
+	check "$2: ids shared by a uv object and an async resource on one thread: ${3:-none}" [ "${3:-0}" -gt 0 ]
+	check "$2: by (pid, tid, layer, id) every resource has one init (${4:-?} keys with more)" [ "${4:-1}" -eq 0 ]
+	"$ASYNCSCOPE" tree -q --format json -o "$TMP/tree-both.json" --input "$1"
+	grep -v '"layer":"uv"' "$1" > "$TMP/nouv.jsonl"
+	"$ASYNCSCOPE" tree -q --format json -o "$TMP/tree-node.json" --input "$TMP/nouv.jsonl"
+	if indented node "$E2E_DIR/tree_shape.js" "$TMP/tree-both.json" "$TMP/tree-node.json"; then
+		ok "$2: tree_shape.js finds the node layer's shape the same with uv objects in the tree"
+	else
+		fail "$2: tree_shape.js confuses uv objects with async resources of the same id"
+	fi
+}
 obs="$TMP/obs-$(node_majors | head -n 1).jsonl"
+key_checks "$obs" "node $(node_majors | head -n 1) live"
+"$ASYNCSCOPE" report -q "$TOP/tests/golden/node22-http-uv.asr" --format jsonl -o "$TMP/golden.jsonl"
+key_checks "$TMP/golden.jsonl" "recorded node22-http-uv"
+
+# the link check must be able to fail: point one uv_fs at the TCP server
 node -e '
   const fs = require("fs");
   const l = fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map(JSON.parse);

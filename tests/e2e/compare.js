@@ -9,7 +9,8 @@
 // JS). Per kind it reports the share of ground-truth native events the
 // tracer matched (init on tid+id+type+trigger, exec separately; before,
 // after, destroy on tid+id, as multisets) and the observed native events
-// with no counterpart. Destroys after the thread's 'exit' (environment
+// with no counterpart, and requires the per-thread order of native inits and
+// of native before/after to be the same. Destroys after the thread's 'exit' (environment
 // teardown, which JS never sees) are counted and reported, not held against
 // the tracer. Exits 1 when a threshold is missed.
 'use strict';
@@ -146,7 +147,13 @@ function main() {
   const iseq = (list, tid) => list.filter((e) => e.tid === tid && e.event === 'init' && gtNative.has(key(e))).map((e) => e.id);
   let initOrderOk = true;
   for (const tid of tids) {
-    if (iseq(gtAll, tid).join(',') !== iseq(obsNode, tid).join(',')) initOrderOk = false;
+    const g = iseq(gtAll, tid), o = iseq(obsNode, tid);
+    if (g.join(',') !== o.join(',')) {
+      initOrderOk = false;
+      let i = 0;
+      while (i < g.length && g[i] === o[i]) i++;
+      console.error(`init order differs on tid ${tid} at #${i}: gt ${g.slice(i, i + 6)} obs ${o.slice(i, i + 6)}`);
+    }
   }
 
   // extras: observed native events the ground truth does not have
@@ -178,6 +185,8 @@ function main() {
   if (report.extra_pct > a.maxExtra) fails.push('extra');
   if (report.lost) fails.push('lost');
   if (results.init.gt === 0) fails.push('no-ground-truth');
+  if (!orderOk) fails.push('order');
+  if (!initOrderOk) fails.push('init-order');
   report.pass = fails.length === 0;
   report.failed = fails;
 

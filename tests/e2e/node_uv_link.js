@@ -14,6 +14,8 @@
 //    thread is one (node 26 runs some fs calls as ThreadPoolWork, which never
 //    sets its uv_work_t's data, so no link can be made: README "Limits").
 // 3. At least five kinds of pairs were seen, so the check is not vacuous.
+// Resources are named by (pid, tid, layer, id): uv ids are asyncscope's own
+// and may equal an asyncId; `wrap` is an asyncId, so it names a node one.
 'use strict';
 const fs = require('fs');
 
@@ -39,7 +41,7 @@ const ALWAYS = ['FSREQCALLBACK', 'FSREQPROMISE', 'FILEHANDLECLOSEREQ', 'TCPWRAP'
   'TCPCONNECTWRAP', 'SHUTDOWNWRAP', 'GETADDRINFOREQWRAP', 'PIPEWRAP', 'PROCESSWRAP'];
 
 const lines = fs.readFileSync(process.argv[2], 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-const key = (e, id) => `${e.pid}:${e.tid}:${id}`;
+const key = (e, layer, id) => `${e.pid}:${e.tid}:${layer}:${id}`;
 const nodeInit = new Map();
 const reinit = new Set();
 const ownsWork = new Set();
@@ -52,11 +54,11 @@ for (const e of lines) {
     awaitingUv.delete(t);
   }
   if (e.layer !== 'node') continue;
-  if (e.event === 'init') awaitingUv.set(t, [...(awaitingUv.get(t) || []), key(e, e.id)]);
+  if (e.event === 'init') awaitingUv.set(t, [...(awaitingUv.get(t) || []), key(e, 'node', e.id)]);
   if (e.event === 'init') {
-    nodeInit.set(key(e, e.id), e);
+    nodeInit.set(key(e, 'node', e.id), e);
     const prev = lastNode.get(t);
-    if (prev && prev.event === 'destroy' && prev.reset) reinit.add(key(e, e.id));
+    if (prev && prev.event === 'destroy' && prev.reset) reinit.add(key(e, 'node', e.id));
   }
   lastNode.set(t, e);
 }
@@ -66,13 +68,13 @@ const linked = new Set(), pairs = new Map(), problems = [];
 for (const e of lines) {
   if (e.layer !== 'uv' || e.event !== 'init' || e.wrap == null) continue;
   links++;
-  const n = nodeInit.get(key(e, e.wrap));
+  const n = nodeInit.get(key(e, 'node', e.wrap));
   if (!n || !(OWNS[e.type] || []).includes(n.type)) {
     wrong++;
     if (problems.length < 5) problems.push(`${e.type} ${e.obj} -> ${n ? n.type : 'no node init'} ${e.wrap}`);
     continue;
   }
-  linked.add(key(n, n.id));
+  linked.add(key(n, 'node', n.id));
   const p = `${e.type}<->${n.type}`;
   pairs.set(p, (pairs.get(p) || 0) + 1);
 }

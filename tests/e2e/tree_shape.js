@@ -4,26 +4,37 @@
 // the causal structure must not). Placeholder, context and JS-layer
 // ancestors are left out of a path: an in-process hook makes Node give
 // promises ids, which adds JS resources (PROMISE) and JS-only links between
-// native resources but changes no native one.
+// native resources but changes no native one. Only the node layer's
+// resources are compared: a tree of `--layers node,uv` gives the same
+// paths as one of the node layer alone.
+//
+// A resource is named by (pid, tid, layer, id): uv ids are asyncscope's own
+// and may equal an asyncId. A parent id is in its child's id space: a uv
+// object's parent is a uv object, a node or js resource's parent an asyncId
+// (node or js: one counter, so never both).
 //   node tree_shape.js A.json B.json   -> exit 0 when equal
 'use strict';
 const fs = require('fs');
 
-const native = (n) => n.kind === 'resource' && n.layer !== 'js';
+const native = (n) => n.kind === 'resource' && n.layer === 'node';
+// node and js ids share Node's asyncId space; uv ids have their own
+const space = (layer) => (layer === 'uv' ? 'uv' : 'async');
 
 function paths(file) {
   const d = JSON.parse(fs.readFileSync(file, 'utf8'));
   const byKey = new Map();
-  for (const n of d.nodes) byKey.set(`${n.pid}:${n.tid}:${n.id}`, n);
-  // threads are told apart by their first appearance order, not their tids
+  const key = (n, id) => `${n.pid}:${n.tid}:${space(n.layer)}:${id}`;
+  for (const n of d.nodes) byKey.set(key(n, n.id), n);
+  // threads are told apart by the order their first native resource
+  // appears in, not their tids (nor threads with uv objects only)
   const threadOrder = new Map();
-  for (const n of d.nodes) if (!threadOrder.has(`${n.pid}:${n.tid}`)) threadOrder.set(`${n.pid}:${n.tid}`, threadOrder.size);
+  for (const n of d.nodes.filter(native)) if (!threadOrder.has(`${n.pid}:${n.tid}`)) threadOrder.set(`${n.pid}:${n.tid}`, threadOrder.size);
   const label = (n) => n.kind === 'context' ? 'main' : n.kind === 'placeholder' ? '?' : n.type;
   const memo = new Map();
   const pathOf = (n) => {
-    const k = `${n.pid}:${n.tid}:${n.id}`;
+    const k = key(n, n.id);
     if (memo.has(k)) return memo.get(k);
-    const parent = n.parent == null ? null : byKey.get(`${n.pid}:${n.tid}:${n.parent}`);
+    const parent = n.parent == null ? null : byKey.get(key(n, n.parent));
     const up = parent ? pathOf(parent) : `t${threadOrder.get(`${n.pid}:${n.tid}`)}:`;
     const p = native(n) ? (up.endsWith(':') ? up : up + '/') + label(n) : up;
     memo.set(k, p);

@@ -49,6 +49,7 @@ static void check_build(const struct expect *e)
 	ASSERT_EQ(l.off.nctors, e->nctors, "AsyncWrap constructors calling AsyncReset");
 	ASSERT_EQ(l.sites[SITE_TRACE_ASYNC_START].used, e->trace_async_start, "init site");
 	ASSERT_EQ(l.sites[SITE_ASYNC_RESET].used, !e->trace_async_start, "reset site");
+	ASSERT_EQ(l.sites[SITE_EMIT_ASYNC_INIT].used, !e->trace_async_start, "EmitAsyncInit site");
 	ASSERT_EQ(l.scope_wrap_inlines, e->scope_wrap_inlines, "ICS(AsyncWrap*) inlines");
 	ASSERT_EQ(l.off.reset_silent_arg != 0, e->silent_arg, "silent arg");
 	for (int r = 0; r < SITE_COUNT; r++)

@@ -742,6 +742,8 @@ void session_report_stats(const struct session_result *r)
 	if (r->summary.unknown_records)
 		wlog("%llu unknown records skipped",
 		     (unsigned long long)r->summary.unknown_records);
-	dlog("stale scope frames %llu, pops without a callback scope %llu",
-	     (unsigned long long)s->stale_frames, (unsigned long long)s->foreign_pops);
+	dlog("stale scope frames %llu, pops without a callback scope %llu, code lookups with the "
+	     "mmap lock busy %llu",
+	     (unsigned long long)s->stale_frames, (unsigned long long)s->foreign_pops,
+	     (unsigned long long)s->vma_busy);
 }

@@ -71,7 +71,7 @@ static int attach_node(struct tracer *t, const struct tracer_opts *o)
 	} plan[] = {
 		{SITE_TRACE_ASYNC_START, skel->progs.node_trace_async_start, false},
 		{SITE_ASYNC_RESET, skel->progs.node_async_reset_enter, false},
-		{SITE_ASYNC_RESET, skel->progs.node_async_reset_exit, true},
+		{SITE_EMIT_ASYNC_INIT, skel->progs.node_emit_async_init, false},
 		{SITE_SCOPE_ENV, skel->progs.node_scope_enter, false},
 		{SITE_SCOPE_WRAP, skel->progs.node_wrap_scope_enter, false},
 		{SITE_POP_CONTEXT, skel->progs.node_pop_context, false},
@@ -250,8 +250,8 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 				  l && l->sites[SITE_TRACE_ASYNC_START].used);
 	bpf_program__set_autoload(skel->progs.node_async_reset_enter,
 				  l && l->sites[SITE_ASYNC_RESET].used);
-	bpf_program__set_autoload(skel->progs.node_async_reset_exit,
-				  l && l->sites[SITE_ASYNC_RESET].used);
+	bpf_program__set_autoload(skel->progs.node_emit_async_init,
+				  l && l->sites[SITE_EMIT_ASYNC_INIT].used);
 	bpf_program__set_autoload(skel->progs.node_wrap_scope_enter,
 				  l && l->sites[SITE_SCOPE_WRAP].used);
 	bpf_program__set_autoload(skel->progs.node_scope_enter, l != NULL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Reconstruction: resources keyed by (pid, tid, id), their lifecycle
+ * Reconstruction: resources keyed by (pid, tid, layer_key_id(layer, id)):
+ * asyncIds (node and js layers) and uv ids apart. Their lifecycle
  * statistics and the trigger forest. Fed event by event from any source;
  * printing lives in out_tree.c.
  */

@@ -16,6 +16,10 @@
 
 #define SYM_TRACE_ASYNC_START "_ZNK4node9AsyncWrap19EmitTraceAsyncStartEv"
 #define SYM_ASYNC_RESET	      "_ZN4node9AsyncWrap10AsyncResetEN2v85LocalINS1_6ObjectEEEd"
+/* static EmitAsyncInit(Environment*, Local<Object>, Local<String>, double, double) */
+#define SYM_EMIT_ASYNC_INIT                                                                 \
+	"_ZN4node9AsyncWrap13EmitAsyncInitEPNS_11EnvironmentEN2v85LocalINS3_6ObjectEEENS4_" \
+	"INS3_6StringEEEdd"
 #define SYM_WRAP_CTOR_C1 \
 	"_ZN4node9AsyncWrapC1EPNS_11EnvironmentEN2v85LocalINS3_6ObjectEEENS0_12ProviderTypeEd"
 #define SYM_WRAP_CTOR_C2 \
@@ -51,6 +55,7 @@ struct found_sym {
 enum found_idx {
 	F_TRACE_ASYNC_START,
 	F_ASYNC_RESET,
+	F_EMIT_ASYNC_INIT,
 	F_WRAP_CTOR,
 	F_SCOPE_ENV,
 	F_SCOPE_WRAP,
@@ -117,6 +122,8 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 	else if (has_prefix(n, SYM_ASYNC_RESET) && (!strcmp(n + strlen(SYM_ASYNC_RESET), "") ||
 						    !strcmp(n + strlen(SYM_ASYNC_RESET), "b")))
 		keep(&sc->f[F_ASYNC_RESET], s);
+	else if (!strcmp(n, SYM_EMIT_ASYNC_INIT))
+		keep(&sc->f[F_EMIT_ASYNC_INIT], s);
 	else if (!strcmp(n, SYM_WRAP_CTOR_C1) || !strcmp(n, SYM_WRAP_CTOR_C2))
 		keep(&sc->f[F_WRAP_CTOR], s);
 	else if (has_prefix(n, SYM_SCOPE_ENV_C1) || has_prefix(n, SYM_SCOPE_ENV_C2))
@@ -560,6 +567,16 @@ static bool func_calls(const struct func *f, uint64_t target)
 	return false;
 }
 
+/* Whether f calls target or jumps to it (a tail call). */
+static bool func_reaches(const struct func *f, uint64_t target)
+{
+	for (int i = 0; i < f->n; i++)
+		if (calls(&f->insns[i], target) ||
+		    (x86_is_jmp_rel(&f->insns[i]) && x86_branch_target(&f->insns[i]) == target))
+			return true;
+	return false;
+}
+
 /*
  * In an AsyncWrap JS binding (f, which unwraps args.This() inline), the
  * field reached from the BaseObject* the wrap's JS object holds: a 64-bit
@@ -795,7 +812,20 @@ static int derive_all(struct derive *d)
 	    func_calls(&reset, sc->f[F_TRACE_ASYNC_START].addr)) {
 		err = set_site(d, SITE_TRACE_ASYNC_START, F_TRACE_ASYNC_START);
 	} else {
+		/* the ids are stored on the way in, then AsyncReset ends in
+		 * EmitAsyncInit, which runs the JS init hooks: the init is taken
+		 * there, before anything those hooks create (at AsyncReset's
+		 * return it would come after) */
+		if (!sc->f[F_EMIT_ASYNC_INIT].found ||
+		    !func_reaches(&reset, sc->f[F_EMIT_ASYNC_INIT].addr)) {
+			err = fail(d, -ENOTSUP,
+				   "AsyncReset has no EmitTraceAsyncStart call and does not reach "
+				   "AsyncWrap::EmitAsyncInit");
+			goto out;
+		}
 		err = set_site(d, SITE_ASYNC_RESET, F_ASYNC_RESET);
+		if (!err)
+			err = set_site(d, SITE_EMIT_ASYNC_INIT, F_EMIT_ASYNC_INIT);
 		/* AsyncReset(Local<Object>, double, bool silent): this, obj, silent */
 		if (!err && sc->f[F_ASYNC_RESET].name[strlen(sc->f[F_ASYNC_RESET].name) - 1] == 'b')
 			l->off.reset_silent_arg = 3;
@@ -873,7 +903,8 @@ const char *node_site_role_name(enum node_site_role role)
 {
 	static const char *const names[SITE_COUNT] = {
 		[SITE_TRACE_ASYNC_START] = "init (EmitTraceAsyncStart)",
-		[SITE_ASYNC_RESET] = "init (AsyncReset entry+return)",
+		[SITE_ASYNC_RESET] = "init (AsyncReset entry)",
+		[SITE_EMIT_ASYNC_INIT] = "init (EmitAsyncInit, from AsyncReset)",
 		[SITE_SCOPE_ENV] = "before (InternalCallbackScope env ctor)",
 		[SITE_SCOPE_WRAP] = "before (InternalCallbackScope AsyncWrap ctor)",
 		[SITE_POP_CONTEXT] = "after (pop_async_context)",

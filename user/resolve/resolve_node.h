@@ -17,7 +17,8 @@
 
 enum node_site_role {
 	SITE_TRACE_ASYNC_START, /* init (preferred) */
-	SITE_ASYNC_RESET,	/* init on builds without the above: entry + return */
+	SITE_ASYNC_RESET,	/* init on builds without the above: AsyncReset entry ... */
+	SITE_EMIT_ASYNC_INIT,	/* ... and EmitAsyncInit entry, which AsyncReset ends in */
 	SITE_SCOPE_ENV,		/* before: InternalCallbackScope(Environment*, ...) */
 	SITE_SCOPE_WRAP,	/* before: InternalCallbackScope(AsyncWrap*, int) if it inlines */
 	SITE_POP_CONTEXT,	/* after */
