@@ -241,6 +241,11 @@ struct node_offsets {
 	 * same wrap gets a new id next); reset_len 0 = inlined */
 	__u32 reset_len;
 	__u64 reset_lo;
+	/* the microtask probe (TryRunMicrotasks, or RunMicrotasks): argument
+	 * slot of the MicrotaskQueue*, and the byte offset of its
+	 * finished_microtask_count_ (intptr_t); 0 = no counts on this build */
+	__u32 mq_arg;
+	__u32 mq_finished;
 };
 
 /* The daemon's process watcher (bpf/procwatch.bpf.c): execs and exits. */

@@ -51,6 +51,10 @@ static void check_build(const struct expect *e)
 	ASSERT_EQ(l.sites[SITE_ASYNC_RESET].used, !e->trace_async_start, "reset site");
 	ASSERT_EQ(l.scope_wrap_inlines, e->scope_wrap_inlines, "ICS(AsyncWrap*) inlines");
 	ASSERT_EQ(l.off.reset_silent_arg != 0, e->silent_arg, "silent arg");
+	/* MicrotaskQueue: +0x28 on 20..26, derived from RunMicrotasks and checked
+	 * against V8's kFinishedMicrotaskCountOffset */
+	ASSERT_EQ(l.off.mq_finished, 0x28, "finished_microtask_count_");
+	ASSERT_EQ(l.off.mq_arg, 2, "TryRunMicrotasks: the queue in rsi");
 	for (int r = 0; r < SITE_COUNT; r++)
 		if (l.sites[r].used)
 			ASSERT_TRUE(l.sites[r].emulated, l.sites[r].symbol);

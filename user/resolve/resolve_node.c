@@ -35,6 +35,8 @@
 /* what RunMicrotasks calls only when the queue is not empty */
 #define SYM_TRY_RUN_MICROTASKS \
 	"_ZN2v88internal9Execution16TryRunMicrotasksEPNS0_7IsolateEPNS0_14MicrotaskQueueE"
+/* the offset V8's RunMicrotasks builtin uses (a constant in .rodata, .symtab only) */
+#define SYM_MQ_FINISHED_OFFSET "_ZN2v88internal14MicrotaskQueue29kFinishedMicrotaskCountOffsetE"
 #define SYM_GET_PROVIDER \
 	"_ZN4node9AsyncWrap15GetProviderTypeERKN2v820FunctionCallbackInfoINS1_5ValueEEE"
 #define SYM_GET_ASYNC_ID "_ZN4node9AsyncWrap10GetAsyncIdERKN2v820FunctionCallbackInfoINS1_5ValueEEE"
@@ -63,6 +65,7 @@ enum found_idx {
 	F_TRY_RUN_MICROTASKS,
 	F_GET_PROVIDER,
 	F_GET_ASYNC_ID,
+	F_MQ_FINISHED_OFFSET,
 	F_COUNT,
 };
 
@@ -99,6 +102,8 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 	if (!s->is_func) {
 		if (!strcmp(n, SYM_PROVIDER_NAMES))
 			keep(&sc->f[F_PROVIDER_NAMES], s);
+		else if (!strcmp(n, SYM_MQ_FINISHED_OFFSET))
+			keep(&sc->f[F_MQ_FINISHED_OFFSET], s);
 		return 0;
 	}
 	if (strchr(n, '.'))
@@ -729,6 +734,66 @@ static enum found_idx microtask_site(struct elf_file *ef, const struct sym_scan 
 	return calls_try ? F_TRY_RUN_MICROTASKS : F_RUN_MICROTASKS;
 }
 
+/*
+ * Rule (optional): MicrotaskQueue::RunMicrotasks(this) reports how many
+ * microtasks a run did as finished_microtask_count_ after the run minus
+ * before it, so right after its call to Execution::TryRunMicrotasks, to
+ * which it hands `this` as the queue (%rsi), its first load from `this` is
+ * that counter. Cross-checks: the same field is read from `this` before the
+ * call (the base count), and V8's constant kFinishedMicrotaskCountOffset
+ * (what its RunMicrotasks builtin increments), where the symbol is present,
+ * holds the same value. Without it runs are marked but not counted.
+ */
+static void derive_microtask_counter(struct derive *d)
+{
+	const struct found_sym *try_run = &d->sc.f[F_TRY_RUN_MICROTASKS];
+	const struct found_sym *konst = &d->sc.f[F_MQ_FINISHED_OFFSET];
+	struct node_layout *l = d->out;
+	int32_t off = -1, before[8];
+	int nbefore = 0, call = -1;
+	struct func run = {0};
+	struct chains c;
+	uint64_t k;
+
+	if (!l->sites[SITE_MICROTASKS].used || l->sites[SITE_MICROTASKS].addr != try_run->addr ||
+	    func_load(d->ef, &d->sc.f[F_RUN_MICROTASKS], &run))
+		goto out;
+	chains_init(&c, X86_RDI);
+	for (int i = 0; i < run.n && off < 0; i++) {
+		const struct x86_insn *in = &run.insns[i];
+		/* a plain load (mov, 64 or 32 bits: the count is cast to int) */
+		bool load = in->map == X86_MAP_1BYTE && in->opcode == 0x8b && in->mem &&
+			    in->base >= 0 && in->index == X86_NOREG && c.level[in->base] == 1 &&
+			    !(in->prefixes & X86_PFX_66);
+
+		if (calls(in, try_run->addr)) {
+			if (call >= 0 || c.level[X86_RSI] != 1)
+				goto out; /* the queue handed over is not this, or two calls */
+			call = i;
+		} else if (load && call < 0 && nbefore < 8) {
+			before[nbefore++] = in->disp;
+		} else if (load && call >= 0) {
+			off = in->disp;
+		}
+		chains_step(&c, in);
+	}
+	if (off <= 0 || off >= 0x100 || off % 8)
+		goto out;
+	for (int i = 0; i < nbefore; i++)
+		if (before[i] == off)
+			goto read_before;
+	goto out;
+read_before:
+	if (konst->found &&
+	    (konst->size != 8 || elf_file__read(d->ef, konst->addr, &k, sizeof(k)) ||
+	     k != (uint64_t)off))
+		goto out;
+	l->off.mq_arg = 2; /* TryRunMicrotasks(Isolate*, MicrotaskQueue*) */
+	l->off.mq_finished = off;
+out:
+	func_free(&run);
+}
+
 static int derive_all(struct derive *d)
 {
 	struct func reset = {0}, emit = {0}, ctor = {0}, scope = {0}, wrap_scope = {0}, pop = {0},
@@ -831,6 +896,7 @@ static int derive_all(struct derive *d)
 	if (sc->f[F_RUN_MICROTASKS].found &&
 	    set_site(d, SITE_MICROTASKS, microtask_site(d->ef, sc)))
 		d->out->error[0] = '\0';
+	derive_microtask_counter(d);
 out:
 	func_free(&reset);
 	func_free(&emit);
