@@ -321,6 +321,9 @@ int capture_writer_event(void *ctx, const struct event *e)
 		n += put_varint(p + n, e->exec);
 	} else if (e->kind == EV_BEFORE) {
 		n += put_varint(p + n, e->trigger);
+	} else if (e->kind == EV_MICROTASKS) {
+		n += put_varint(p + n, e->count);
+		n += put_varint(p + n, e->ts_ns >= e->begin_ns ? e->ts_ns - e->begin_ns : 0);
 	}
 	if (head & CAP_HAS_FLAGS) {
 		n += put_varint(p + n, e->flags);

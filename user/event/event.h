@@ -31,6 +31,9 @@ struct event {
 	uint64_t link_id; /* uv layer init: async id of the AsyncWrap that owns it, 0 if none */
 	uint64_t caller;  /* node before: return address of the scope constructor */
 	const char *caller_fn; /* ... and the function it lies in, when known */
+	/* microtasks: how many the run did, and when it began (ts_ns: its end) */
+	uint64_t count;
+	uint64_t begin_ns;
 	/* the async id stack at the event, when captured (EVF_STACK) */
 	bool has_stack;
 	uint64_t cur_exec, cur_trigger; /* the current context */

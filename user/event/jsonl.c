@@ -19,6 +19,8 @@ void jsonl_write_event(FILE *out, const struct event *e)
 		json_write_escaped(out, e->type ? e->type : "");
 		fprintf(out, ",\"trigger\":%" PRIu64 ",\"exec\":%" PRIu64, e->trigger, e->exec);
 	}
+	if (e->kind == EV_MICROTASKS)
+		fprintf(out, ",\"count\":%" PRIu64 ",\"begin\":%" PRIu64, e->count, e->begin_ns);
 	if (e->caller)
 		fprintf(out, ",\"caller\":\"0x%" PRIx64 "\"", e->caller);
 	if (e->caller_fn) {
@@ -405,6 +407,10 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 			e.type = intern(v->str);
 		if ((v = get(fields, n, "wrap")) && v->is_num)
 			e.link_id = v->num;
+		if ((v = get(fields, n, "count")) && v->is_num)
+			e.count = v->num;
+		if ((v = get(fields, n, "begin")) && v->is_num)
+			e.begin_ns = v->num;
 		if (flag_set(fields, n, "internal"))
 			e.flags |= EVF_INTERNAL;
 		if (flag_set(fields, n, "late_probe"))

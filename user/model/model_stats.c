@@ -286,6 +286,7 @@ int model_stats_compute(const struct model *m, struct model_stats *s)
 	s->threads = model_nthreads(m);
 	s->events = model_nevents(m);
 	s->last_ts = model_last_ts(m);
+	s->micro = *model_microtasks(m);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct resource *r = model_resource(m, i);
 		uint64_t depth;

@@ -46,6 +46,7 @@ struct model_stats {
 	 * RES_NONE when there was no callback */
 	uint32_t longest_cb_res;
 	uint64_t longest_cb_ns;
+	struct model_microtasks micro; /* V8's microtask runs */
 };
 
 /* Alive at end: not destroyed; for JS-only resources, a timer still

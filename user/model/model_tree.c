@@ -28,6 +28,7 @@ struct model {
 	size_t last_thread;
 	struct thread_index thread_pos;
 	uint64_t nevents, last_ts, orphan_afters;
+	struct model_microtasks micro;
 	/* every finished callback, in order: for distributions of callback time */
 	struct model_callback *cbs;
 	size_t ncbs, cbs_cap;
@@ -247,6 +248,12 @@ int model_add_event(void *ctx, const struct event *e)
 		r->destroyed = true;
 		r->destroy_ts = e->ts_ns;
 		break;
+	case EV_MICROTASKS:
+		m->micro.runs++;
+		m->micro.microtasks += e->count;
+		if (e->count > m->micro.max)
+			m->micro.max = e->count;
+		break;
 	default:
 		break;
 	}
@@ -373,6 +380,11 @@ const struct thread_roots *model_thread(const struct model *m, size_t i)
 uint64_t model_nevents(const struct model *m)
 {
 	return m->nevents;
+}
+
+const struct model_microtasks *model_microtasks(const struct model *m)
+{
+	return &m->micro;
 }
 
 uint64_t model_last_ts(const struct model *m)
