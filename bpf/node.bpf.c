@@ -755,38 +755,82 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
  * V8 running microtasks: promise reactions and queueMicrotask callbacks run
  * inside, ticks outside. Probed on Execution::TryRunMicrotasks, which V8
  * calls only when the queue holds something (MicrotaskQueue::RunMicrotasks,
- * the fallback, is entered at every checkpoint, empty or not). Attached only
- * with the JS layer on; the records are phase markers that never reach the
- * output.
+ * the fallback, is entered at every checkpoint, empty or not), so an empty
+ * checkpoint costs no hit. Entry: the queue's finished_microtask_count_ is
+ * kept, and with the JS layer on a phase marker is sent; return: the
+ * counter again, and the difference goes out as EV_MICROTASKS (carrying the
+ * stack for the JS layer, which takes it as the run's end) or, aggregating,
+ * into the process's count. V8 never nests runs of a queue.
  */
-static __always_inline int microtasks_marker(__u16 kind)
+SEC("uprobe")
+int BPF_UPROBE(node_microtasks_enter)
 {
 	struct thread_state *ts;
-	struct ev_node *e;
 	struct node_probe p;
+	struct ev_node *e;
+	__u64 queue = 0, count = 0;
 
-	if (empty_programs || !with_stacks)
+	if (empty_programs)
 		return 0;
 	probe_start(&p);
 	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
 	ts = thread_get();
-	if (!ts || !ts->hooks)
+	if (!ts)
+		return 0;
+	if (node_off.mq_finished) {
+		queue = arg_slot(ctx, node_off.mq_arg);
+		if (read_u64(queue + node_off.mq_finished, &count))
+			queue = 0;
+	}
+	ts->mq_queue = queue;
+	ts->mq_count = count;
+	ts->mq_ts = p.now;
+	if (!with_stacks || !ts->hooks)
 		return 0; /* no scope seen on this thread yet: nothing to relate it to */
 	probe_stack(ts, &p);
-	e = event_begin(ts, &p, kind, EVF_PHASE | EVF_MICROTASKS);
+	e = event_begin(ts, &p, EV_BEFORE, EVF_PHASE | EVF_MICROTASKS);
 	event_finish(ts, e, &p, pairs_needed(ts, p.depth, ts->nframes));
 	return 0;
-}
-
-SEC("uprobe")
-int BPF_UPROBE(node_microtasks_enter)
-{
-	return microtasks_marker(EV_BEFORE);
 }
 
 SEC("uretprobe")
 int BPF_URETPROBE(node_microtasks_exit)
 {
-	return microtasks_marker(EV_AFTER);
+	struct thread_state *ts;
+	struct node_probe p;
+	struct ev_node *e;
+	__u64 count = 0, began;
+
+	if (empty_programs)
+		return 0;
+	probe_start(&p);
+	if (!is_traced_tgid(p.pid_tgid >> 32))
+		return 0;
+	ts = thread_peek();
+	if (!ts)
+		return 0;
+	began = ts->mq_ts;
+	if (ts->mq_queue && !read_u64(ts->mq_queue + node_off.mq_finished, &count))
+		count -= ts->mq_count;
+	else
+		count = 0; /* not counted: no counter on this build, or a read failed */
+	ts->mq_queue = 0;
+	if (!began)
+		return 0; /* its entry was not seen (the probes went in during the run) */
+	ts->mq_ts = 0;
+	if (aggregate) {
+		struct agg_counts *c =
+			agg_counts_get(p.pid_tgid >> 32, LAYER_NODE, AGG_TYPE_PROCESS);
+
+		if (c)
+			__sync_fetch_and_add(&c->microtasks, count);
+	}
+	if (with_stacks && ts->hooks)
+		probe_stack(ts, &p);
+	e = event_begin(ts, &p, EV_MICROTASKS, 0);
+	e->id = count;
+	e->trigger = began;
+	event_finish(ts, e, &p, with_stacks && pairs_needed(ts, p.depth, ts->nframes));
+	return 0;
 }

@@ -43,6 +43,11 @@ struct thread_state {
 	__u32 init_hooks;		   /* fields_[kInit] when last read */
 	__u64 counter_bits;		   /* async_id_fields[kAsyncIdCounter] when last read */
 	__u64 reset_wraps[RESET_NEST_MAX]; /* AsyncReset entries awaiting return */
+	/* the microtask run in progress (mq_queue 0: none): its MicrotaskQueue,
+	 * that queue's finished_microtask_count_ and the time when it began */
+	__u64 mq_queue;
+	__u64 mq_count;
+	__u64 mq_ts;
 	/* uv layer: the loop this thread runs (any known handle's ->loop) */
 	__u64 uv_loop;
 	/* uv layer: the libuv callbacks running on this thread, innermost last */

@@ -21,6 +21,28 @@ void test_events__layout(void)
 	ASSERT_EQ(sizeof(struct node_offsets), 120, "node_offsets size");
 }
 
+void test_events__decode_microtasks(void)
+{
+	struct ev_node rec = {
+		.h = {.ts_ns = 5000,
+		      .pid = 10,
+		      .tid = 11,
+		      .kind = EV_MICROTASKS,
+		      .len = sizeof(rec),
+		      .layer = LAYER_NODE},
+		.id = 12,
+		.trigger = 4000,
+	};
+	struct event e;
+
+	ASSERT_OK(ingest_decode(&rec, sizeof(rec), NULL, 0, &e), "decode microtasks");
+	ASSERT_EQ(e.kind, EV_MICROTASKS, "kind");
+	ASSERT_EQ(e.count, 12, "microtasks run");
+	ASSERT_EQ(e.begin_ns, 4000, "run began");
+	ASSERT_EQ(e.id, 0, "no resource id");
+	ASSERT_STREQ(ev_kind_name(EV_MICROTASKS), "microtasks", "name");
+}
+
 void test_events__kind_names(void)
 {
 	ASSERT_STREQ(ev_kind_name(EV_INIT), "init", "init");
