@@ -252,6 +252,11 @@ struct node_offsets {
 	 * finished_microtask_count_ (intptr_t); 0 = no counts on this build */
 	__u32 mq_arg;
 	__u32 mq_finished;
+	/* node::PromiseRejectCallback(PromiseRejectMessage), the message passed
+	 * in memory: byte offsets from the entry stack pointer of its promise_
+	 * (a Local, i.e. a slot address) and its event_ (u32); 0 = not probed */
+	__u32 reject_promise;
+	__u32 reject_event;
 };
 
 /* The daemon's process watcher (bpf/procwatch.bpf.c): execs and exits. */

@@ -18,7 +18,7 @@ void test_events__layout(void)
 	ASSERT_EQ(offsetof(struct ev_node, id), 24, "ev_node.id");
 	ASSERT_EQ(offsetof(struct ev_node, provider), 64, "ev_node.provider");
 	ASSERT_EQ(sizeof(struct ev_node) % 8, 0, "ev_node 8-byte multiple");
-	ASSERT_EQ(sizeof(struct node_offsets), 120, "node_offsets size");
+	ASSERT_EQ(sizeof(struct node_offsets), 128, "node_offsets size");
 }
 
 void test_events__decode_microtasks(void)

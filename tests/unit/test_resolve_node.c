@@ -55,6 +55,11 @@ static void check_build(const struct expect *e)
 	 * against V8's kFinishedMicrotaskCountOffset */
 	ASSERT_EQ(l.off.mq_finished, 0x28, "finished_microtask_count_");
 	ASSERT_EQ(l.off.mq_arg, 2, "TryRunMicrotasks: the queue in rsi");
+	/* PromiseRejectMessage in memory above the return address: promise_ at
+	 * rsp+8, event_ at rsp+16, on every build */
+	ASSERT_TRUE(l.sites[SITE_PROMISE_REJECT].used, "PromiseRejectCallback probed");
+	ASSERT_EQ(l.off.reject_promise, 8, "message.promise_");
+	ASSERT_EQ(l.off.reject_event, 16, "message.event_");
 	for (int r = 0; r < SITE_COUNT; r++)
 		if (l.sites[r].used)
 			ASSERT_TRUE(l.sites[r].emulated, l.sites[r].symbol);

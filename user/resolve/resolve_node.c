@@ -37,6 +37,7 @@
 	"_ZN2v88internal9Execution16TryRunMicrotasksEPNS0_7IsolateEPNS0_14MicrotaskQueueE"
 /* the offset V8's RunMicrotasks builtin uses (a constant in .rodata, .symtab only) */
 #define SYM_MQ_FINISHED_OFFSET "_ZN2v88internal14MicrotaskQueue29kFinishedMicrotaskCountOffsetE"
+#define SYM_PROMISE_REJECT     "_ZN4node21PromiseRejectCallbackEN2v820PromiseRejectMessageE"
 #define SYM_GET_PROVIDER \
 	"_ZN4node9AsyncWrap15GetProviderTypeERKN2v820FunctionCallbackInfoINS1_5ValueEEE"
 #define SYM_GET_ASYNC_ID "_ZN4node9AsyncWrap10GetAsyncIdERKN2v820FunctionCallbackInfoINS1_5ValueEEE"
@@ -66,6 +67,7 @@ enum found_idx {
 	F_GET_PROVIDER,
 	F_GET_ASYNC_ID,
 	F_MQ_FINISHED_OFFSET,
+	F_PROMISE_REJECT,
 	F_COUNT,
 };
 
@@ -140,6 +142,8 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 		keep(&sc->f[F_RUN_MICROTASKS], s);
 	else if (!strcmp(n, SYM_TRY_RUN_MICROTASKS))
 		keep(&sc->f[F_TRY_RUN_MICROTASKS], s);
+	else if (!strcmp(n, SYM_PROMISE_REJECT))
+		keep(&sc->f[F_PROMISE_REJECT], s);
 	else if (!strcmp(n, SYM_GET_PROVIDER))
 		keep(&sc->f[F_GET_PROVIDER], s);
 	else if (!strcmp(n, SYM_GET_ASYNC_ID))
@@ -794,6 +798,88 @@ out:
 	func_free(&run);
 }
 
+/* A 32-bit `mov OFF(%rbp),%r32`, or (wide) a 64-bit one, of a stack argument. */
+static bool frame_arg_load(const struct x86_insn *in, bool wide)
+{
+	return in->map == X86_MAP_1BYTE && in->opcode == 0x8b && in->mem && in->base == X86_RBP &&
+	       in->index == X86_NOREG && in->disp >= 0x10 && in->disp < 0x100 &&
+	       in->rex_w == wide && !(in->prefixes & X86_PFX_66);
+}
+
+/* `test %r,%r` or `cmp $0..3,%r32` on a register of the set: a test of a
+ * PromiseRejectEvent value. */
+static bool tests_event(const struct x86_insn *in, unsigned int regs)
+{
+	if (in->map != X86_MAP_1BYTE || in->mem || in->mod != 3 || in->rm < 0 ||
+	    !(regs & (1u << in->rm)))
+		return false;
+	if (in->opcode == 0x85)
+		return in->reg == in->rm;
+	return (in->opcode == 0x83 || in->opcode == 0x81) && (in->reg & 7) == 7 && in->imm >= 0 &&
+	       in->imm <= 3;
+}
+
+/*
+ * Rule (optional): node::PromiseRejectCallback(v8::PromiseRejectMessage)
+ * gets the 24-byte message {promise_, event_, value_} in memory, on the
+ * stack above its return address. With a frame pointer (push %rbp; mov
+ * %rsp,%rbp) it reads event_ as the first 32-bit load of a stack argument,
+ * OFF(%rbp), i.e. OFF-8 from the entry stack pointer. Cross-checks: the
+ * 64-bit slot right before it (promise_) is loaded too, and the register
+ * holding event_ (or a copy of it) is tested against an event value (0..3).
+ * Without it rejections are not reported.
+ */
+static void derive_reject_message(struct derive *d)
+{
+	struct func f = {0};
+	int32_t event = -1;
+	bool promise = false, tested = false;
+	unsigned int regs = 0;
+
+	if (func_load(d->ef, &d->sc.f[F_PROMISE_REJECT], &f))
+		return;
+	if (f.n < 2 || f.insns[0].len != 1 || f.insns[0].opcode != 0x55 ||
+	    f.insns[1].opcode != 0x89 || !f.insns[1].rex_w || f.insns[1].reg != X86_RSP ||
+	    f.insns[1].rm != X86_RBP)
+		goto out;
+	for (int i = 2; i < f.n; i++) {
+		const struct x86_insn *in = &f.insns[i];
+		int dst, src;
+
+		if (event < 0 && frame_arg_load(in, false)) {
+			event = in->disp;
+			regs = 1u << in->reg;
+			continue;
+		}
+		if (event < 0)
+			continue;
+		if (tests_event(in, regs)) {
+			tested = true;
+			break;
+		}
+		/* 32-bit register copies keep the event (mov %r32,%r32) */
+		if (in->map == X86_MAP_1BYTE && !in->rex_w && !in->mem && in->mod == 3 &&
+		    (in->opcode == 0x89 || in->opcode == 0x8b)) {
+			dst = in->opcode == 0x89 ? in->rm : in->reg;
+			src = in->opcode == 0x89 ? in->reg : in->rm;
+			if (regs & (1u << src))
+				regs |= 1u << dst;
+		}
+	}
+	for (int i = 2; i < f.n && event > 0; i++)
+		promise |= frame_arg_load(&f.insns[i], true) && f.insns[i].disp == event - 8;
+	if (event < 0x18 || !promise || !tested)
+		goto out;
+	d->out->off.reject_event = event - 8;
+	d->out->off.reject_promise = event - 16;
+	if (set_site(d, SITE_PROMISE_REJECT, F_PROMISE_REJECT)) {
+		d->out->error[0] = '\0';
+		d->out->off.reject_event = d->out->off.reject_promise = 0;
+	}
+out:
+	func_free(&f);
+}
+
 static int derive_all(struct derive *d)
 {
 	struct func reset = {0}, emit = {0}, ctor = {0}, scope = {0}, wrap_scope = {0}, pop = {0},
@@ -897,6 +983,7 @@ static int derive_all(struct derive *d)
 	    set_site(d, SITE_MICROTASKS, microtask_site(d->ef, sc)))
 		d->out->error[0] = '\0';
 	derive_microtask_counter(d);
+	derive_reject_message(d);
 out:
 	func_free(&reset);
 	func_free(&emit);
@@ -945,7 +1032,8 @@ const char *node_site_role_name(enum node_site_role role)
 		[SITE_POP_CONTEXT] = "after (pop_async_context)",
 		[SITE_WRAP_DTOR] = "destroy (~AsyncWrap)",
 		[SITE_EMIT_DESTROY] = "destroy (EmitDestroy)",
-		[SITE_MICROTASKS] = "JS layer: microtask runs",
+		[SITE_MICROTASKS] = "microtask runs (TryRunMicrotasks)",
+		[SITE_PROMISE_REJECT] = "rejections (PromiseRejectCallback)",
 	};
 
 	return role < SITE_COUNT ? names[role] : "?";
