@@ -21,7 +21,8 @@
 	X(EV_AFTER, "after")                    \
 	X(EV_DESTROY, "destroy")                \
 	X(EV_PROMISE_RESOLVE, "promiseResolve") \
-	X(EV_MICROTASKS, "microtasks")
+	X(EV_MICROTASKS, "microtasks")          \
+	X(EV_REJECTION, "rejection")
 
 enum ev_kind {
 	EV_NONE = 0,
@@ -36,6 +37,21 @@ enum ev_kind {
 	EV_UV_NEWCB,	    /* a libuv callback address seen for the first time */
 	EV_INTERNAL_MAX,
 };
+
+/*
+ * What Node makes of a promise rejection (process 'unhandledRejection' and
+ * 'rejectionHandled'), from V8's PromiseRejectCallback events: rejected
+ * with no handler and none added before the next outermost callback, or a
+ * handler added after that.
+ */
+enum rejection_kind {
+	REJECTION_UNHANDLED = 1,
+	REJECTION_HANDLED_LATE = 2,
+};
+
+/* v8::PromiseRejectEvent values node's callback acts on */
+#define V8_REJECT_WITH_NO_HANDLER     0
+#define V8_HANDLER_ADDED_AFTER_REJECT 1
 
 enum ev_layer {
 	LAYER_NODE = 1, /* native AsyncWrap resources, Node's own ids */
@@ -89,7 +105,11 @@ struct ev_hdr {
  * One record shape serves every node-layer kind; unused fields are 0.
  * EV_MICROTASKS (a run of V8's microtask queue ended at h.ts_ns) uses id for
  * the number of microtasks it ran and trigger for the ts_ns it began, so the
- * commonest record keeps its size.
+ * commonest record keeps its size. EV_REJECTION (a promise rejection Node
+ * reports, decided at h.ts_ns) uses exec and trigger for the context it was
+ * rejected in (async_id_fields[0..1] then), provider for its enum
+ * rejection_kind, wrap for the promise's address and caller for the ts_ns
+ * it was rejected at.
  */
 struct ev_node {
 	struct ev_hdr h;

@@ -43,6 +43,33 @@ void test_events__decode_microtasks(void)
 	ASSERT_STREQ(ev_kind_name(EV_MICROTASKS), "microtasks", "name");
 }
 
+void test_events__decode_rejection(void)
+{
+	struct ev_node rec = {
+		.h = {.ts_ns = 9000,
+		      .pid = 10,
+		      .tid = 11,
+		      .kind = EV_REJECTION,
+		      .len = sizeof(rec),
+		      .layer = LAYER_NODE},
+		.exec = 6,
+		.trigger = 2,
+		.provider = REJECTION_UNHANDLED,
+		.wrap = 0x3de4ff124971ULL,
+		.caller = 8000,
+	};
+	struct event e;
+
+	ASSERT_OK(ingest_decode(&rec, sizeof(rec), NULL, 0, &e), "decode rejection");
+	ASSERT_EQ(e.rejection, REJECTION_UNHANDLED, "kind");
+	ASSERT_EQ(e.exec, 6, "exec");
+	ASSERT_EQ(e.begin_ns, 8000, "rejected at");
+	ASSERT_EQ(e.obj, 0x3de4ff124971ULL, "promise");
+	ASSERT_EQ(e.caller, 0, "not a caller");
+	rec.provider = 9;
+	ASSERT_EQ(ingest_decode(&rec, sizeof(rec), NULL, 0, &e), -EBADMSG, "unknown kind");
+}
+
 void test_events__kind_names(void)
 {
 	ASSERT_STREQ(ev_kind_name(EV_INIT), "init", "init");

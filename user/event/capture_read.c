@@ -350,6 +350,18 @@ static const char *decode_event(struct reader *r, struct cursor *c, struct event
 		if (v > e->ts_ns)
 			return "bad microtask run duration";
 		e->begin_ns = e->ts_ns - v;
+	} else if (e->kind == EV_REJECTION) {
+		v = get_varint(c);
+		if (!rejection_kind_name(v))
+			return "bad rejection kind";
+		e->rejection = v;
+		e->exec = get_varint(c);
+		e->trigger = get_varint(c);
+		v = get_varint(c);
+		if (v > e->ts_ns)
+			return "bad rejection time";
+		e->begin_ns = e->ts_ns - v;
+		e->obj = get_varint(c);
 	}
 	if (head & CAP_HAS_FLAGS) {
 		v = get_varint(c);
