@@ -245,6 +245,7 @@ static __always_inline void thread_window(struct thread_state *ts)
 	ts->nresets = 0;
 	ts->nuv = 0;
 	ts->mq_ts = 0; /* a microtask run begun in an earlier window is not counted */
+	ts->nrej = 0;
 }
 
 static __always_inline struct thread_state *thread_get(void)

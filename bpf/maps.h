@@ -78,7 +78,8 @@ struct agg_counts {
 	__u64 queue_n;
 	__u64 cb_hist[AGG_BUCKETS];
 	__u64 queue_hist[AGG_BUCKETS];
-	__u64 microtasks; /* AGG_TYPE_PROCESS row: microtasks V8 ran */
+	__u64 microtasks;    /* AGG_TYPE_PROCESS row: microtasks V8 ran */
+	__u64 rejections[2]; /* AGG_TYPE_PROCESS row: by enum rejection_kind - 1 */
 };
 
 #endif /* __ASYNCSCOPE_MAPS_H */

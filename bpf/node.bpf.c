@@ -499,6 +499,60 @@ int BPF_URETPROBE(node_async_reset_exit)
 	return 0;
 }
 
+/*
+ * A rejection Node reports (enum rejection_kind), in the context r holds:
+ * sent as a fixed-size record (no stack), and counted when aggregating.
+ */
+static __noinline int emit_rejection(const struct rej_pending *r, __u32 kind, __u64 now)
+{
+	__u32 tgid = current_tgid();
+	struct ev_node *e;
+
+	if (aggregate) {
+		struct agg_counts *c = agg_counts_get(tgid, LAYER_NODE, AGG_TYPE_PROCESS);
+
+		if (c && kind - 1 < 2)
+			__sync_fetch_and_add(&c->rejections[(kind - 1) & 1], 1);
+	}
+	if (!record_wanted())
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		STAT_INC(ringbuf_drops);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->h.ts_ns = now;
+	e->h.pid = tgid;
+	e->h.tid = (__u32)bpf_get_current_pid_tgid();
+	e->h.kind = EV_REJECTION;
+	e->h.len = sizeof(*e);
+	e->h.layer = LAYER_NODE;
+	e->exec = id_from_double_bits(r->ids[0]);
+	e->trigger = id_from_double_bits(r->ids[1]);
+	e->provider = kind;
+	e->wrap = r->promise;
+	e->caller = r->ts_ns;
+	bpf_ringbuf_submit(e, wakeup_flag_at(now));
+	return 0;
+}
+
+/*
+ * An outermost callback begins: the previous one, and the ticks and
+ * microtasks after it, are over, and with them Node's chance to see a
+ * handler added in time: what is still pending was reported unhandled.
+ */
+static __noinline int flush_rejections(struct thread_state *ts, __u64 now)
+{
+	for (int i = 0; i < REJ_PENDING_MAX; i++) {
+		if (i >= ts->nrej)
+			break;
+		emit_rejection(&ts->rej[i & (REJ_PENDING_MAX - 1)], REJECTION_UNHANDLED, now);
+	}
+	ts->nrej = 0;
+	return 0;
+}
+
 /* Records the scope on the thread's stack and reports `before`. The scope's
  * resource: its type, when read with its ids from its wrap, or the
  * constructor's object argument (the way to its wrap). */
@@ -513,6 +567,8 @@ static __always_inline int scope_push(struct thread_state *ts, struct node_probe
 
 	if (thread_hooks(ts, env + node_off.env_async_hooks) || read_fields(ts, p))
 		return 0;
+	if (p->depth == 0 && ts->nrej)
+		flush_rejections(ts, p->now);
 	thread_note_depth(ts, p->depth);
 	n = ts->nframes;
 	/* frames at or above this depth belong to scopes that never popped */
@@ -832,5 +888,64 @@ int BPF_URETPROBE(node_microtasks_exit)
 	e->id = count;
 	e->trigger = began;
 	event_finish(ts, e, &p, with_stacks && pairs_needed(ts, p.depth, ts->nframes));
+	return 0;
+}
+
+/*
+ * node::PromiseRejectCallback(PromiseRejectMessage), the message on the
+ * stack (offsets from the resolved layout). V8 calls it when a promise is
+ * rejected with no handler, and again when one is added later. Node reports
+ * the first as 'unhandledRejection' only if no handler came by the end of
+ * the ticks and microtasks after the callback it happened in, and the
+ * second as 'rejectionHandled' only after that: so a rejection is kept on
+ * its thread until the next outermost callback begins (flush_rejections),
+ * and a handler for one still kept (same promise address: no GC moves a
+ * promise between the two, usually) cancels it. The other events (resolve
+ * or reject after resolved) Node does not report.
+ */
+SEC("uprobe")
+int BPF_UPROBE(node_promise_reject)
+{
+	__u64 sp = PT_REGS_SP(ctx), handle, promise;
+	struct rej_pending r = {0};
+	struct thread_state *ts;
+	struct node_probe p;
+	__u32 event, n;
+
+	if (empty_programs)
+		return 0;
+	probe_start(&p);
+	if (!is_traced_tgid(p.pid_tgid >> 32))
+		return 0;
+	if (read_u32(sp + node_off.reject_event, &event) || event > V8_HANDLER_ADDED_AFTER_REJECT ||
+	    read_u64(sp + node_off.reject_promise, &handle) || read_u64(handle, &promise))
+		return 0;
+	ts = thread_get();
+	if (!ts)
+		return 0;
+	n = ts->nrej;
+	if (event == V8_HANDLER_ADDED_AFTER_REJECT) {
+		for (int i = 0; i < REJ_PENDING_MAX; i++) {
+			if (i >= n)
+				break;
+			if (ts->rej[i & (REJ_PENDING_MAX - 1)].promise != promise)
+				continue;
+			/* handled in time: Node reports nothing */
+			ts->rej[i & (REJ_PENDING_MAX - 1)] =
+				ts->rej[(n - 1) & (REJ_PENDING_MAX - 1)];
+			ts->nrej = n - 1;
+			return 0;
+		}
+	}
+	r.promise = promise;
+	r.ts_ns = p.now;
+	if (ts->id_fields && bpf_probe_read_user(r.ids, sizeof(r.ids), (const void *)ts->id_fields))
+		STAT_INC(read_errors);
+	if (event == V8_HANDLER_ADDED_AFTER_REJECT)
+		return emit_rejection(&r, REJECTION_HANDLED_LATE, p.now);
+	if (n >= REJ_PENDING_MAX) /* too many at once: reported at once, unpaired */
+		return emit_rejection(&r, REJECTION_UNHANDLED, p.now);
+	ts->rej[n & (REJ_PENDING_MAX - 1)] = r;
+	ts->nrej = n + 1;
 	return 0;
 }

@@ -77,7 +77,8 @@ void test_daemon_metrics__microtasks(void)
 	struct metrics_snapshot s = {0};
 	struct metrics_proc a = {.pid = 20, .exe = "/usr/bin/node", .runtime = "node"};
 	struct metrics_proc b = {.pid = 7, .exe = "/usr/bin/python3", .runtime = "libuv"};
-	struct agg_counts c = {.events = {1, 1, 1, 1}}, mt = {.microtasks = 1234};
+	struct agg_counts c = {.events = {1, 1, 1, 1}},
+			  mt = {.microtasks = 1234, .rejections = {3, 2}};
 	long ia, ib;
 	char *text;
 
@@ -91,6 +92,11 @@ void test_daemon_metrics__microtasks(void)
 	ASSERT_TRUE(strstr(text, "asyncscope_microtasks_total{pid=\"20\",exe=\"/usr/bin/node\","
 				 "runtime=\"node\",version=\"\"} 1234\n") != NULL,
 		    "node process count");
+	ASSERT_TRUE(strstr(text,
+			   "asyncscope_promise_rejections_total{pid=\"20\",exe=\"/usr/bin/"
+			   "node\",runtime=\"node\",version=\"\",kind=\"unhandled\"} 3\n") != NULL,
+		    "unhandled");
+	ASSERT_TRUE(strstr(text, "kind=\"handled_late\"} 2\n") != NULL, "handled late");
 	ASSERT_TRUE(strstr(text, "asyncscope_microtasks_total{pid=\"7\"") == NULL,
 		    "none for a libuv process");
 	ASSERT_TRUE(strstr(text, "type=\"\"") == NULL, "the process row is not a type");

@@ -152,7 +152,7 @@ static void histogram(FILE *out, const struct metrics_snapshot *s, const char *n
 	}
 }
 
-enum proc_value { LOOP, OBSERVED, EXITED, MICROTASKS };
+enum proc_value { LOOP, OBSERVED, EXITED, MICROTASKS, REJECTIONS };
 
 /* One sample per process (rows are sorted: a process's rows are adjacent). */
 static void for_each_proc(FILE *out, const struct metrics_snapshot *s, const char *name,
@@ -160,14 +160,26 @@ static void for_each_proc(FILE *out, const struct metrics_snapshot *s, const cha
 {
 	for (size_t i = 0; i < s->nrows;) {
 		const struct metrics_proc *p = &s->procs[s->rows[i].proc];
-		uint64_t loop_ns = 0, microtasks = 0;
+		uint64_t loop_ns = 0, microtasks = 0, rej[2] = {0, 0};
 
 		for (size_t proc = s->rows[i].proc; i < s->nrows && s->rows[i].proc == proc; i++) {
 			loop_ns += s->rows[i].c.loop_ns;
 			microtasks += s->rows[i].c.microtasks;
+			rej[0] += s->rows[i].c.rejections[0];
+			rej[1] += s->rows[i].c.rejections[1];
 		}
-		if (what == MICROTASKS && strcmp(p->runtime, "node"))
+		if ((what == MICROTASKS || what == REJECTIONS) && strcmp(p->runtime, "node"))
 			continue;
+		if (what == REJECTIONS) {
+			for (int k = 0; k < 2; k++) {
+				fprintf(out, "%s{", name);
+				proc_labels(out, p);
+				fprintf(out, ",kind=\"%s\"} %llu\n",
+					rejection_kind_name(REJECTION_UNHANDLED + k),
+					(unsigned long long)rej[k]);
+			}
+			continue;
+		}
 		fprintf(out, "%s{", name);
 		proc_labels(out, p);
 		if (what == LOOP)
@@ -245,6 +257,10 @@ void metrics_render(FILE *out, struct metrics_snapshot *s)
 			    "runs that began and ended in one window." :
 			    "Microtasks V8 ran (promise reactions, awaits, queueMicrotask).");
 	for_each_proc(out, s, "asyncscope_microtasks_total", MICROTASKS);
+	family(out, "asyncscope_promise_rejections_total", "counter",
+	       "Promise rejections Node reports: kind=unhandled ('unhandledRejection'), "
+	       "kind=handled_late ('rejectionHandled').");
+	for_each_proc(out, s, "asyncscope_promise_rejections_total", REJECTIONS);
 	family(out, "asyncscope_observed_seconds_total", "counter",
 	       m->sampled ? "Time the process's events were counted: the windows it ran in. "
 			    "rate(events) / rate(this) estimates its event rate." :

@@ -88,6 +88,7 @@ static int attach_node(struct tracer *t, const struct tracer_opts *o)
 		{SITE_EMIT_DESTROY, skel->progs.node_destroy, false},
 		{SITE_MICROTASKS, skel->progs.node_microtasks_enter, false},
 		{SITE_MICROTASKS, skel->progs.node_microtasks_exit, true},
+		{SITE_PROMISE_REJECT, skel->progs.node_promise_reject, false},
 	};
 	int err;
 
@@ -269,6 +270,8 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	bpf_program__set_autoload(skel->progs.js_watch, l && o->js_exact);
 	bpf_program__set_autoload(skel->progs.node_microtasks_enter, microtask_probes(o));
 	bpf_program__set_autoload(skel->progs.node_microtasks_exit, microtask_probes(o));
+	bpf_program__set_autoload(skel->progs.node_promise_reject,
+				  l && l->sites[SITE_PROMISE_REJECT].used);
 	bpf_program__set_autoload(skel->progs.uv_api, o->uv != NULL);
 	bpf_program__set_autoload(skel->progs.uv_cb_enter, o->uv != NULL);
 	bpf_program__set_autoload(skel->progs.uv_cb_exit, o->uv != NULL);
