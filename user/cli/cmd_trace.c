@@ -12,6 +12,7 @@
 #include "live/capture_meta.h"
 #include "event/jsonl.h"
 #include "lib/log.h"
+#include "model/exec_context.h"
 #include "resolve/proc.h"
 #include "live/session.h"
 
@@ -57,6 +58,8 @@ struct jsonl_sink {
 	FILE *record_file;
 	struct capture_writer *record;
 	const struct session_opts *so;
+	/* rejections are written with the type and path of where they happened */
+	struct exec_context *ctx;
 };
 
 /* Opens the --record file once the target is known (its header needs it). */
@@ -70,10 +73,11 @@ static int trace_attached(void *ctx, const struct session_result *r)
 static int jsonl_on_event(void *ctx, const struct event *e)
 {
 	struct jsonl_sink *s = ctx;
-	struct event plain;
+	struct event plain, with_ctx;
 
 	if (!s->stacks)
 		e = event_plain(e, &plain);
+	e = exec_context_add(s->ctx, e, &with_ctx);
 	jsonl_write_event(s->out, e);
 	if (s->record)
 		capture_writer_event(s->record, e);
@@ -113,7 +117,7 @@ int do_trace(int argc, char **argv)
 {
 	struct session_opts so = {.ringbuf_bytes = SESSION_RINGBUF_BYTES};
 	struct session_result *res;
-	struct jsonl_sink sink = {.out = stdout};
+	struct jsonl_sink sink = {.out = stdout, .ctx = exec_context_new()};
 	const char *output = NULL;
 	int status;
 
@@ -180,6 +184,7 @@ int do_trace(int argc, char **argv)
 		status = EXIT_FAIL;
 	}
 	capture_writer_free(sink.record);
+	exec_context_free(sink.ctx);
 	if (sink.record_file && fclose(sink.record_file) && status == EXIT_OK) {
 		elog("writing %s failed: %s", args.record, strerror(errno));
 		status = EXIT_FAIL;

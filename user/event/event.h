@@ -38,6 +38,9 @@ struct event {
 	uint64_t count;
 	uint64_t begin_ns;
 	uint32_t rejection; /* rejection: enum rejection_kind */
+	/* rejection, when known: type holds the running resource's type and
+	 * path its creation path (interned) */
+	const char *path;
 	/* the async id stack at the event, when captured (EVF_STACK) */
 	bool has_stack;
 	uint64_t cur_exec, cur_trigger; /* the current context */

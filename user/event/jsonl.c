@@ -31,6 +31,10 @@ void jsonl_write_event(FILE *out, const struct event *e)
 			fputs(",\"type\":", out);
 			json_write_escaped(out, e->type);
 		}
+		if (e->path) {
+			fputs(",\"path\":", out);
+			json_write_escaped(out, e->path);
+		}
 	}
 	if (e->kind == EV_MICROTASKS)
 		fprintf(out, ",\"count\":%" PRIu64 ",\"begin\":%" PRIu64, e->count, e->begin_ns);
@@ -437,6 +441,8 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 			    v->is_num)
 				e.begin_ns = v->num;
 			get_hex(fields, n, "promise", &e.obj);
+			if ((v = get(fields, n, "path")) && v->is_str)
+				e.path = intern(v->str);
 		}
 		if (flag_set(fields, n, "internal"))
 			e.flags |= EVF_INTERNAL;
