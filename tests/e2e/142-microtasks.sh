@@ -41,11 +41,8 @@ PORT=$((19000 + $$ % 1000))
 CONF="$TMP/daemon.conf"
 mkdir -p "$TMP/state"
 printf 'state_dir = %s\nmode = exact\nexit_linger = 0\n' "$TMP/state" > "$CONF"
-"$ASYNCSCOPE" daemon --config "$CONF" --listen "127.0.0.1:$PORT" --ready-file "$TMP/ready" \
-	2> "$TMP/daemon.err" &
-DPID=$!
-BG_PIDS="$BG_PIDS $DPID"
-wait_for "$TMP/ready" 30 || { fail "daemon did not start: $(cat "$TMP/daemon.err")"; finish; }
+daemon_start "$CONF" "$PORT" "$TMP/daemon.err" ||
+	{ fail "daemon did not start: $(cat "$TMP/daemon.err")"; finish; }
 microtasks_of() { # file pid
 	awk -v p="pid=\"$2\"" '$1 ~ /^asyncscope_microtasks_total\{/ && index($1, p) { print $2 }' "$1"
 }
