@@ -68,7 +68,5 @@ for major in $(node_majors); do
 	kill "$app"
 	wait "$app" 2> /dev/null
 done
-kill -TERM "$DPID"
-wait "$DPID"
-check "no asyncscope BPF program left after the daemon stopped" eventually 10 no_programs
+daemon_stop
 finish

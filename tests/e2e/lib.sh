@@ -142,6 +142,14 @@ daemon_start() {
 	wait_for "$TMP/ready.$2" 30
 }
 
+# daemon_stop: SIGTERM to the daemon daemon_start started; then no BPF
+# program of asyncscope may be left
+daemon_stop() {
+	kill -TERM "$DPID"
+	wait "$DPID"
+	check "no asyncscope BPF program left after the daemon stopped" eventually 10 no_programs
+}
+
 # wait_attached ERRFILE: until a tracer started in the background says on its
 # stderr (ERRFILE) that its probes are in; 10 s at most. ERRFILE must not
 # hold an earlier tracer's lines: a background command's 2> truncates it
