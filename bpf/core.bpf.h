@@ -244,6 +244,8 @@ static __always_inline void thread_window(struct thread_state *ts)
 	ts->first_depth = DEPTH_UNKNOWN;
 	ts->reset_wrap = 0;
 	ts->nuv = 0;
+	ts->mq_ts = 0; /* a microtask run begun in an earlier window is not counted */
+	ts->nrej = 0;
 }
 
 static __always_inline struct thread_state *thread_get(void)

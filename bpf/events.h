@@ -15,12 +15,14 @@
 #endif
 
 /* X-macro: event kind, its name in the JSON stream. */
-#define EV_KIND_LIST(X)          \
-	X(EV_INIT, "init")       \
-	X(EV_BEFORE, "before")   \
-	X(EV_AFTER, "after")     \
-	X(EV_DESTROY, "destroy") \
-	X(EV_PROMISE_RESOLVE, "promiseResolve")
+#define EV_KIND_LIST(X)                         \
+	X(EV_INIT, "init")                      \
+	X(EV_BEFORE, "before")                  \
+	X(EV_AFTER, "after")                    \
+	X(EV_DESTROY, "destroy")                \
+	X(EV_PROMISE_RESOLVE, "promiseResolve") \
+	X(EV_MICROTASKS, "microtasks")          \
+	X(EV_REJECTION, "rejection")
 
 enum ev_kind {
 	EV_NONE = 0,
@@ -35,6 +37,21 @@ enum ev_kind {
 	EV_UV_NEWCB,	    /* a libuv callback address seen for the first time */
 	EV_INTERNAL_MAX,
 };
+
+/*
+ * What Node makes of a promise rejection (process 'unhandledRejection' and
+ * 'rejectionHandled'), from V8's PromiseRejectCallback events: rejected
+ * with no handler and none added before the next outermost callback, or a
+ * handler added after that.
+ */
+enum rejection_kind {
+	REJECTION_UNHANDLED = 1,
+	REJECTION_HANDLED_LATE = 2,
+};
+
+/* v8::PromiseRejectEvent values node's callback acts on */
+#define V8_REJECT_WITH_NO_HANDLER     0
+#define V8_HANDLER_ADDED_AFTER_REJECT 1
 
 enum ev_layer {
 	LAYER_NODE = 1, /* native AsyncWrap resources, Node's own ids */
@@ -84,7 +101,16 @@ struct ev_hdr {
 	__u16 pad;
 };
 
-/* One record shape serves every node-layer kind; unused fields are 0. */
+/*
+ * One record shape serves every node-layer kind; unused fields are 0.
+ * EV_MICROTASKS (a run of V8's microtask queue ended at h.ts_ns) uses id for
+ * the number of microtasks it ran and trigger for the ts_ns it began, so the
+ * commonest record keeps its size. EV_REJECTION (a promise rejection Node
+ * reports, decided at h.ts_ns) uses exec and trigger for the context it was
+ * rejected in (async_id_fields[0..1] then), provider for its enum
+ * rejection_kind, wrap for the promise's address and caller for the ts_ns
+ * it was rejected at.
+ */
 struct ev_node {
 	struct ev_hdr h;
 	__u64 id;
@@ -241,6 +267,16 @@ struct node_offsets {
 	 * same wrap gets a new id next); reset_len 0 = inlined */
 	__u32 reset_len;
 	__u64 reset_lo;
+	/* the microtask probe (TryRunMicrotasks, or RunMicrotasks): argument
+	 * slot of the MicrotaskQueue*, and the byte offset of its
+	 * finished_microtask_count_ (intptr_t); 0 = no counts on this build */
+	__u32 mq_arg;
+	__u32 mq_finished;
+	/* node::PromiseRejectCallback(PromiseRejectMessage), the message passed
+	 * in memory: byte offsets from the entry stack pointer of its promise_
+	 * (a Local, i.e. a slot address) and its event_ (u32); 0 = not probed */
+	__u32 reject_promise;
+	__u32 reject_event;
 };
 
 /* The daemon's process watcher (bpf/procwatch.bpf.c): execs and exits. */

@@ -63,6 +63,7 @@ enum pid_sets {
 #define AGG_BUCKETS	 14
 #define AGG_BUCKET0_NS	 1000ULL /* 1 us */
 #define AGG_TYPE_UNKNOWN 0xffff	 /* made before the probes were in: type never seen */
+#define AGG_TYPE_PROCESS 0xfffe	 /* figures of the process, of no resource: microtasks */
 
 struct agg_key {
 	__u32 tgid;
@@ -80,6 +81,8 @@ struct agg_counts {
 	__u64 queue_n;
 	__u64 cb_hist[AGG_BUCKETS];
 	__u64 queue_hist[AGG_BUCKETS];
+	__u64 microtasks;    /* AGG_TYPE_PROCESS row: microtasks V8 ran */
+	__u64 rejections[2]; /* AGG_TYPE_PROCESS row: by enum rejection_kind - 1 */
 };
 
 #endif /* __ASYNCSCOPE_MAPS_H */

@@ -503,6 +503,60 @@ int BPF_UPROBE(node_emit_async_init, __u64 env, __u64 resource)
 	return emit_init(&p, wrap & ~1ULL, 0, wrap & 1);
 }
 
+/*
+ * A rejection Node reports (enum rejection_kind), in the context r holds:
+ * sent as a fixed-size record (no stack), and counted when aggregating.
+ */
+static __noinline int emit_rejection(const struct rej_pending *r, __u32 kind, __u64 now)
+{
+	__u32 tgid = current_tgid();
+	struct ev_node *e;
+
+	if (aggregate) {
+		struct agg_counts *c = agg_counts_get(tgid, LAYER_NODE, AGG_TYPE_PROCESS);
+
+		if (c && kind - 1 < 2)
+			__sync_fetch_and_add(&c->rejections[(kind - 1) & 1], 1);
+	}
+	if (!record_wanted())
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		STAT_INC(ringbuf_drops);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->h.ts_ns = now;
+	e->h.pid = tgid;
+	e->h.tid = (__u32)bpf_get_current_pid_tgid();
+	e->h.kind = EV_REJECTION;
+	e->h.len = sizeof(*e);
+	e->h.layer = LAYER_NODE;
+	e->exec = id_from_double_bits(r->ids[0]);
+	e->trigger = id_from_double_bits(r->ids[1]);
+	e->provider = kind;
+	e->wrap = r->promise;
+	e->caller = r->ts_ns;
+	bpf_ringbuf_submit(e, wakeup_flag_at(now));
+	return 0;
+}
+
+/*
+ * An outermost callback begins: the previous one, and the ticks and
+ * microtasks after it, are over, and with them Node's chance to see a
+ * handler added in time: what is still pending was reported unhandled.
+ */
+static __noinline int flush_rejections(struct thread_state *ts, __u64 now)
+{
+	for (int i = 0; i < REJ_PENDING_MAX; i++) {
+		if (i >= ts->nrej)
+			break;
+		emit_rejection(&ts->rej[i & (REJ_PENDING_MAX - 1)], REJECTION_UNHANDLED, now);
+	}
+	ts->nrej = 0;
+	return 0;
+}
+
 /* Records the scope on the thread's stack and reports `before`. The scope's
  * resource: its type, when read with its ids from its wrap, or the
  * constructor's object argument (the way to its wrap). */
@@ -517,6 +571,8 @@ static __always_inline int scope_push(struct thread_state *ts, struct node_probe
 
 	if (thread_hooks(ts, env + node_off.env_async_hooks) || read_fields(ts, p))
 		return 0;
+	if (p->depth == 0 && ts->nrej)
+		flush_rejections(ts, p->now);
 	thread_note_depth(ts, p->depth);
 	n = ts->nframes;
 	/* frames at or above this depth belong to scopes that never popped */
@@ -759,38 +815,141 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
  * V8 running microtasks: promise reactions and queueMicrotask callbacks run
  * inside, ticks outside. Probed on Execution::TryRunMicrotasks, which V8
  * calls only when the queue holds something (MicrotaskQueue::RunMicrotasks,
- * the fallback, is entered at every checkpoint, empty or not). Attached only
- * with the JS layer on; the records are phase markers that never reach the
- * output.
+ * the fallback, is entered at every checkpoint, empty or not), so an empty
+ * checkpoint costs no hit. Entry: the queue's finished_microtask_count_ is
+ * kept, and with the JS layer on a phase marker is sent; return: the
+ * counter again, and the difference goes out as EV_MICROTASKS (carrying the
+ * stack for the JS layer, which takes it as the run's end) or, aggregating,
+ * into the process's count. V8 never nests runs of a queue.
  */
-static __always_inline int microtasks_marker(__u16 kind)
+SEC("uprobe")
+int BPF_UPROBE(node_microtasks_enter)
 {
 	struct thread_state *ts;
-	struct ev_node *e;
 	struct node_probe p;
+	struct ev_node *e;
+	__u64 queue = 0, count = 0;
 
-	if (empty_programs || !with_stacks)
+	if (empty_programs)
 		return 0;
 	probe_start(&p);
 	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
 	ts = thread_get();
-	if (!ts || !ts->hooks)
+	if (!ts)
+		return 0;
+	if (node_off.mq_finished) {
+		queue = arg_slot(ctx, node_off.mq_arg);
+		if (read_u64(queue + node_off.mq_finished, &count))
+			queue = 0;
+	}
+	ts->mq_queue = queue;
+	ts->mq_count = count;
+	ts->mq_ts = p.now;
+	if (!with_stacks || !ts->hooks)
 		return 0; /* no scope seen on this thread yet: nothing to relate it to */
 	probe_stack(ts, &p);
-	e = event_begin(ts, &p, kind, EVF_PHASE | EVF_MICROTASKS);
+	e = event_begin(ts, &p, EV_BEFORE, EVF_PHASE | EVF_MICROTASKS);
 	event_finish(ts, e, &p, pairs_needed(ts, p.depth, ts->nframes));
 	return 0;
-}
-
-SEC("uprobe")
-int BPF_UPROBE(node_microtasks_enter)
-{
-	return microtasks_marker(EV_BEFORE);
 }
 
 SEC("uretprobe")
 int BPF_URETPROBE(node_microtasks_exit)
 {
-	return microtasks_marker(EV_AFTER);
+	struct thread_state *ts;
+	struct node_probe p;
+	struct ev_node *e;
+	__u64 count = 0, began;
+
+	if (empty_programs)
+		return 0;
+	probe_start(&p);
+	if (!is_traced_tgid(p.pid_tgid >> 32))
+		return 0;
+	ts = thread_peek();
+	if (!ts)
+		return 0;
+	began = ts->mq_ts;
+	if (ts->mq_queue && !read_u64(ts->mq_queue + node_off.mq_finished, &count))
+		count -= ts->mq_count;
+	else
+		count = 0; /* not counted: no counter on this build, or a read failed */
+	ts->mq_queue = 0;
+	if (!began)
+		return 0; /* its entry was not seen (the probes went in during the run) */
+	ts->mq_ts = 0;
+	if (aggregate) {
+		struct agg_counts *c =
+			agg_counts_get(p.pid_tgid >> 32, LAYER_NODE, AGG_TYPE_PROCESS);
+
+		if (c)
+			__sync_fetch_and_add(&c->microtasks, count);
+	}
+	if (with_stacks && ts->hooks)
+		probe_stack(ts, &p);
+	e = event_begin(ts, &p, EV_MICROTASKS, 0);
+	e->id = count;
+	e->trigger = began;
+	event_finish(ts, e, &p, with_stacks && pairs_needed(ts, p.depth, ts->nframes));
+	return 0;
+}
+
+/*
+ * node::PromiseRejectCallback(PromiseRejectMessage), the message on the
+ * stack (offsets from the resolved layout). V8 calls it when a promise is
+ * rejected with no handler, and again when one is added later. Node reports
+ * the first as 'unhandledRejection' only if no handler came by the end of
+ * the ticks and microtasks after the callback it happened in, and the
+ * second as 'rejectionHandled' only after that: so a rejection is kept on
+ * its thread until the next outermost callback begins (flush_rejections),
+ * and a handler for one still kept (same promise address: no GC moves a
+ * promise between the two, usually) cancels it. The other events (resolve
+ * or reject after resolved) Node does not report.
+ */
+SEC("uprobe")
+int BPF_UPROBE(node_promise_reject)
+{
+	__u64 sp = PT_REGS_SP(ctx), handle, promise;
+	struct rej_pending r = {0};
+	struct thread_state *ts;
+	struct node_probe p;
+	__u32 event, n;
+
+	if (empty_programs)
+		return 0;
+	probe_start(&p);
+	if (!is_traced_tgid(p.pid_tgid >> 32))
+		return 0;
+	if (read_u32(sp + node_off.reject_event, &event) || event > V8_HANDLER_ADDED_AFTER_REJECT ||
+	    read_u64(sp + node_off.reject_promise, &handle) || read_u64(handle, &promise))
+		return 0;
+	ts = thread_get();
+	if (!ts)
+		return 0;
+	n = ts->nrej;
+	if (event == V8_HANDLER_ADDED_AFTER_REJECT) {
+		for (int i = 0; i < REJ_PENDING_MAX; i++) {
+			if (i >= n)
+				break;
+			if (ts->rej[i & (REJ_PENDING_MAX - 1)].promise != promise)
+				continue;
+			/* handled in time: Node reports nothing */
+			ts->rej[i & (REJ_PENDING_MAX - 1)] =
+				ts->rej[(n - 1) & (REJ_PENDING_MAX - 1)];
+			ts->nrej = n - 1;
+			return 0;
+		}
+	}
+	r.promise = promise;
+	r.ts_ns = p.now;
+	if (ts->id_fields && bpf_probe_read_user(r.ids, sizeof(r.ids), (const void *)ts->id_fields))
+		STAT_INC(read_errors);
+	if (event == V8_HANDLER_ADDED_AFTER_REJECT)
+		return emit_rejection(&r, REJECTION_HANDLED_LATE, p.now);
+	if (n >= REJ_PENDING_MAX) /* too many at once: reported at once, unpaired */
+		return emit_rejection(&r, REJECTION_UNHANDLED, p.now);
+	ts->rej[n & (REJ_PENDING_MAX - 1)] = r;
+	ts->nrej = n + 1;
+	return 0;
 }

@@ -10,7 +10,8 @@
 #include "events.h"
 #include "maps.h"
 
-#define UV_MAX_FRAMES 8 /* libuv callbacks nested on one thread */
+#define REJ_PENDING_MAX 16 /* rejections with no handler yet, in one callback */
+#define UV_MAX_FRAMES	8  /* libuv callbacks nested on one thread */
 
 /* One callback scope the thread is inside, as seen at its native push. */
 struct scope_frame {
@@ -48,6 +49,19 @@ struct thread_state {
 	 * no JS runs between the two, so they cannot nest */
 	__u64 reset_wrap;
 	__u64 reset_obj;
+	/* the microtask run in progress (mq_queue 0: none): its MicrotaskQueue,
+	 * that queue's finished_microtask_count_ and the time when it began */
+	__u64 mq_queue;
+	__u64 mq_count;
+	__u64 mq_ts;
+	/* promises rejected with no handler since the thread's outermost
+	 * callback began: unhandled unless a handler comes before the next */
+	__u32 nrej;
+	struct rej_pending {
+		__u64 promise; /* its address (valid until a GC moves it) */
+		__u64 ts_ns;
+		__u64 ids[2]; /* async_id_fields[0..1] then, as double bits */
+	} rej[REJ_PENDING_MAX];
 	/* uv layer: the loop this thread runs (any known handle's ->loop) */
 	__u64 uv_loop;
 	/* uv layer: the libuv callbacks running on this thread, innermost last */

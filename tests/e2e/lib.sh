@@ -146,6 +146,25 @@ json_eval() {
 	node -e "const fs=require('fs');const d=JSON.parse(fs.readFileSync(process.argv[1],'utf8'));console.log($2)" "$1"
 }
 
+# daemon_start CONF PORT LOG: an asyncscope daemon in the background with
+# that config, serving /metrics on 127.0.0.1:PORT, its stderr in LOG; waits
+# (30 s at most) until it is ready. Sets DPID; cleanup ends it.
+daemon_start() {
+	"$ASYNCSCOPE" daemon --config "$1" --listen "127.0.0.1:$2" --ready-file "$TMP/ready.$2" \
+		2> "$3" &
+	DPID=$!
+	BG_PIDS="$BG_PIDS $DPID"
+	wait_for "$TMP/ready.$2" 30
+}
+
+# daemon_stop: SIGTERM to the daemon daemon_start started; then no BPF
+# program of asyncscope may be left
+daemon_stop() {
+	kill -TERM "$DPID"
+	wait "$DPID"
+	check "no asyncscope BPF program left after the daemon stopped" eventually 10 no_programs
+}
+
 # wait_attached ERRFILE: until a tracer started in the background says on its
 # stderr (ERRFILE) that its probes are in; 10 s at most. ERRFILE must not
 # hold an earlier tracer's lines: a background command's 2> truncates it

@@ -34,7 +34,7 @@ static void make_events(struct event *ev)
 		e->ts_ns = 1000000000ULL + i * 1000ULL - (i % 7 == 3 ? 5000 : 0); /* not monotone */
 		e->pid = 100 + i % 3;
 		e->tid = e->pid + (i % 5 == 0);
-		e->kind = EV_INIT + i % 5;
+		e->kind = EV_INIT + i % 7;
 		e->layer = i % 11 == 0 ? LAYER_UV : i % 3 == 0 ? LAYER_JS : LAYER_NODE;
 		e->id = i / 2 + 2;
 		if (e->kind == EV_INIT) {
@@ -44,6 +44,19 @@ static void make_events(struct event *ev)
 		}
 		if (e->kind == EV_BEFORE)
 			e->trigger = i;
+		if (e->kind == EV_MICROTASKS) {
+			e->id = 0;
+			e->count = i % 9;
+			e->begin_ns = e->ts_ns - 700;
+		}
+		if (e->kind == EV_REJECTION) {
+			e->id = 0;
+			e->rejection = 1 + i % 2;
+			e->exec = i / 5;
+			e->trigger = i / 7;
+			e->begin_ns = e->ts_ns - 30000;
+			e->obj = 0x1e8fe0030621ULL + i * 16;
+		}
 		if (e->layer == LAYER_UV && e->kind == EV_INIT) {
 			e->obj = 0x7f0000001000ULL + i * 64;
 			e->link_id = i % 2 ? i : 0;
@@ -98,6 +111,7 @@ static bool same_event(const struct event *a, const struct event *b)
 	return a->ts_ns == b->ts_ns && a->pid == b->pid && a->tid == b->tid && a->kind == b->kind &&
 	       a->layer == b->layer && a->flags == b->flags && a->id == b->id &&
 	       a->trigger == b->trigger && a->exec == b->exec && a->type == b->type &&
+	       a->count == b->count && a->begin_ns == b->begin_ns && a->rejection == b->rejection &&
 	       a->obj == b->obj && a->link_id == b->link_id && a->caller == b->caller &&
 	       a->caller_fn == b->caller_fn && a->has_stack == b->has_stack &&
 	       a->cur_exec == b->cur_exec && a->cur_trigger == b->cur_trigger &&

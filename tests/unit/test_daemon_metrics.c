@@ -73,6 +73,43 @@ void test_daemon_metrics__rows_and_histograms(void)
 	metrics_snapshot_free(&s);
 }
 
+/* Microtasks: a per-process counter, from the process's own row (no type). */
+void test_daemon_metrics__microtasks(void)
+{
+	struct metrics_snapshot s = {0};
+	struct metrics_proc a = {.pid = 20, .exe = "/usr/bin/node", .runtime = "node"};
+	struct metrics_proc b = {.pid = 7, .exe = "/usr/bin/python3", .runtime = "libuv"};
+	struct agg_counts c = {.events = {1, 1, 1, 1}},
+			  mt = {.microtasks = 1234, .rejections = {3, 2}};
+	long ia, ib;
+	char *text;
+
+	ia = metrics_add_proc(&s, &a);
+	ib = metrics_add_proc(&s, &b);
+	ASSERT_OK(metrics_add_row(&s, ia, LAYER_NODE, "TCPWRAP", &c), "typed row");
+	ASSERT_OK(metrics_add_row(&s, ia, LAYER_NODE, "", &mt), "process row");
+	ASSERT_OK(metrics_add_row(&s, ib, LAYER_UV, "uv_tcp", &c), "libuv row");
+	s.self.pid_label = 1;
+	text = render(&s);
+	ASSERT_TRUE(strstr(text, "# TYPE asyncscope_microtasks_total counter\n") != NULL, "TYPE");
+	ASSERT_TRUE(
+		strstr(text,
+		       "asyncscope_microtasks_total{pid=\"20\",service=\"\",exe=\"/usr/bin/node\","
+		       "runtime=\"node\",version=\"\"} 1234\n") != NULL,
+		"node process count");
+	ASSERT_TRUE(
+		strstr(text,
+		       "asyncscope_promise_rejections_total{pid=\"20\",service=\"\",exe=\"/usr/bin/"
+		       "node\",runtime=\"node\",version=\"\",kind=\"unhandled\"} 3\n") != NULL,
+		"unhandled");
+	ASSERT_TRUE(strstr(text, "kind=\"handled_late\"} 2\n") != NULL, "handled late");
+	ASSERT_TRUE(strstr(text, "asyncscope_microtasks_total{pid=\"7\"") == NULL,
+		    "none for a libuv process");
+	ASSERT_TRUE(strstr(text, "type=\"\"") == NULL, "the process row is not a type");
+	free(text);
+	metrics_snapshot_free(&s);
+}
+
 void test_daemon_metrics__sampled_and_exited(void)
 {
 	struct metrics_snapshot s = {0}, one = {0};

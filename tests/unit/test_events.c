@@ -18,7 +18,56 @@ void test_events__layout(void)
 	ASSERT_EQ(offsetof(struct ev_node, id), 24, "ev_node.id");
 	ASSERT_EQ(offsetof(struct ev_node, provider), 64, "ev_node.provider");
 	ASSERT_EQ(sizeof(struct ev_node) % 8, 0, "ev_node 8-byte multiple");
-	ASSERT_EQ(sizeof(struct node_offsets), 112, "node_offsets size");
+	ASSERT_EQ(sizeof(struct node_offsets), 128, "node_offsets size");
+}
+
+void test_events__decode_microtasks(void)
+{
+	struct ev_node rec = {
+		.h = {.ts_ns = 5000,
+		      .pid = 10,
+		      .tid = 11,
+		      .kind = EV_MICROTASKS,
+		      .len = sizeof(rec),
+		      .layer = LAYER_NODE},
+		.id = 12,
+		.trigger = 4000,
+	};
+	struct event e;
+
+	ASSERT_OK(ingest_decode(&rec, sizeof(rec), NULL, 0, &e), "decode microtasks");
+	ASSERT_EQ(e.kind, EV_MICROTASKS, "kind");
+	ASSERT_EQ(e.count, 12, "microtasks run");
+	ASSERT_EQ(e.begin_ns, 4000, "run began");
+	ASSERT_EQ(e.id, 0, "no resource id");
+	ASSERT_STREQ(ev_kind_name(EV_MICROTASKS), "microtasks", "name");
+}
+
+void test_events__decode_rejection(void)
+{
+	struct ev_node rec = {
+		.h = {.ts_ns = 9000,
+		      .pid = 10,
+		      .tid = 11,
+		      .kind = EV_REJECTION,
+		      .len = sizeof(rec),
+		      .layer = LAYER_NODE},
+		.exec = 6,
+		.trigger = 2,
+		.provider = REJECTION_UNHANDLED,
+		.wrap = 0x3de4ff124971ULL,
+		.caller = 8000,
+	};
+	struct event e;
+
+	ASSERT_OK(ingest_decode(&rec, sizeof(rec), NULL, 0, &e), "decode rejection");
+	ASSERT_EQ(e.rejection, REJECTION_UNHANDLED, "kind");
+	ASSERT_EQ(e.exec, 6, "exec");
+	ASSERT_EQ(e.begin_ns, 8000, "rejected at");
+	ASSERT_EQ(e.obj, 0x3de4ff124971ULL, "promise");
+	ASSERT_EQ(e.caller, 0, "not a caller");
+	rec.provider = 9;
+	ASSERT_EQ(ingest_decode(&rec, sizeof(rec), NULL, 0, &e), -EBADMSG, "unknown kind");
 }
 
 void test_events__kind_names(void)

@@ -301,3 +301,57 @@ void test_jsonl__cut_last_line_is_read_up_to_it(void)
 	ASSERT_TRUE(c.n == 3 && !err[0], "all three, no warning");
 	free(text);
 }
+
+/* The kinds of issue 27: a microtask run and a promise rejection, and back. */
+void test_jsonl__microtasks_and_rejections(void)
+{
+	struct event in[2] = {
+		{.ts_ns = 5000,
+		 .pid = 7,
+		 .tid = 8,
+		 .kind = EV_MICROTASKS,
+		 .layer = LAYER_NODE,
+		 .count = 12,
+		 .begin_ns = 4000},
+		{.ts_ns = 9000,
+		 .pid = 7,
+		 .tid = 8,
+		 .kind = EV_REJECTION,
+		 .layer = LAYER_NODE,
+		 .rejection = REJECTION_HANDLED_LATE,
+		 .exec = 6,
+		 .trigger = 2,
+		 .begin_ns = 8000,
+		 .obj = 0x3de4ff124971ULL},
+	};
+	struct collect c = {0};
+	struct capture_summary s;
+	char *buf = NULL, err[256];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	for (int i = 0; i < 2; i++)
+		jsonl_write_event(f, &in[i]);
+	fclose(f);
+	ASSERT_TRUE(strstr(buf, "\"event\":\"microtasks\",\"id\":0,\"layer\":\"node\",\"count\":12,"
+				"\"begin\":4000") != NULL,
+		    buf);
+	ASSERT_TRUE(strstr(buf,
+			   "\"event\":\"rejection\",\"id\":0,\"layer\":\"node\",\"kind\":"
+			   "\"handled_late\",\"exec\":6,\"trigger\":2,\"handled\":8000") != NULL,
+		    buf);
+	f = fmemopen(buf, len, "r");
+	ASSERT_OK(jsonl_read(f, "t", &(struct event_sink){.on_event = collect, .ctx = &c}, &s, err,
+			     sizeof(err)),
+		  err);
+	fclose(f);
+	ASSERT_EQ(c.n, 2, "both back");
+	ASSERT_EQ(c.ev[0].count, 12, "count");
+	ASSERT_EQ(c.ev[0].begin_ns, 4000, "begin");
+	ASSERT_EQ(c.ev[1].rejection, REJECTION_HANDLED_LATE, "kind");
+	ASSERT_EQ(c.ev[1].exec, 6, "exec");
+	ASSERT_EQ(c.ev[1].trigger, 2, "trigger");
+	ASSERT_EQ(c.ev[1].begin_ns, 8000, "handled");
+	ASSERT_EQ(c.ev[1].obj, 0x3de4ff124971ULL, "promise");
+	free(buf);
+}

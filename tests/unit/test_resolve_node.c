@@ -52,6 +52,15 @@ static void check_build(const struct expect *e)
 	ASSERT_EQ(l.sites[SITE_EMIT_ASYNC_INIT].used, !e->trace_async_start, "EmitAsyncInit site");
 	ASSERT_EQ(l.scope_wrap_inlines, e->scope_wrap_inlines, "ICS(AsyncWrap*) inlines");
 	ASSERT_EQ(l.off.reset_silent_arg != 0, e->silent_arg, "silent arg");
+	/* MicrotaskQueue: +0x28 on 20..26, derived from RunMicrotasks and checked
+	 * against V8's kFinishedMicrotaskCountOffset */
+	ASSERT_EQ(l.off.mq_finished, 0x28, "finished_microtask_count_");
+	ASSERT_EQ(l.off.mq_arg, 2, "TryRunMicrotasks: the queue in rsi");
+	/* PromiseRejectMessage in memory above the return address: promise_ at
+	 * rsp+8, event_ at rsp+16, on every build */
+	ASSERT_TRUE(l.sites[SITE_PROMISE_REJECT].used, "PromiseRejectCallback probed");
+	ASSERT_EQ(l.off.reject_promise, 8, "message.promise_");
+	ASSERT_EQ(l.off.reject_event, 16, "message.event_");
 	for (int r = 0; r < SITE_COUNT; r++)
 		if (l.sites[r].used)
 			ASSERT_TRUE(l.sites[r].emulated, l.sites[r].symbol);

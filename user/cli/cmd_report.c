@@ -15,6 +15,7 @@
 #include "event/jsonl.h"
 #include "lib/log.h"
 #include "lib/safe_output.h"
+#include "model/exec_context.h"
 #include "model/model_stats.h"
 #include "model/model_timeline.h"
 #include "model/model_tree.h"
@@ -168,7 +169,8 @@ static int report_opt(int opt, const char *arg, void *ctx)
 struct report_sink {
 	struct model *model;
 	struct timeline *timeline;
-	FILE *events_out; /* events view: written as read */
+	FILE *events_out;	  /* events view: written as read */
+	struct exec_context *ctx; /* events view: rejections with their context, as trace writes */
 	bool stacks;
 	uint64_t written, counts[EV_KIND_COUNT];
 };
@@ -176,14 +178,14 @@ struct report_sink {
 static int report_event(void *ctx, const struct event *e)
 {
 	struct report_sink *s = ctx;
-	struct event plain;
+	struct event plain, with_ctx;
 
 	s->written++;
 	s->counts[e->kind]++;
 	if (s->events_out) {
 		if (!s->stacks)
 			e = event_plain(e, &plain);
-		jsonl_write_event(s->events_out, e);
+		jsonl_write_event(s->events_out, exec_context_add(s->ctx, e, &with_ctx));
 		return 0;
 	}
 	model_add_event(s->model, e);
@@ -258,6 +260,7 @@ static int run_view(int argc, char **argv, const char *cmd, enum view fixed, boo
 	rs.stacks = a.stacks;
 	if (a.view == VIEW_EVENTS) {
 		rs.events_out = out;
+		rs.ctx = exec_context_new();
 	} else {
 		rs.model = model_new();
 		rs.timeline = timeline_new();
@@ -354,6 +357,7 @@ out:
 	model_stats_free(&stats);
 	model_free(rs.model);
 	timeline_free(rs.timeline);
+	exec_context_free(rs.ctx);
 	capture_meta_free(&meta);
 	return status;
 }

@@ -13,6 +13,7 @@
 #include "event/jsonl.h"
 #include "lib/log.h"
 #include "lib/safe_output.h"
+#include "model/exec_context.h"
 #include "resolve/proc.h"
 #include "live/session.h"
 
@@ -61,6 +62,8 @@ struct jsonl_sink {
 	FILE *record_file;
 	struct capture_writer *record;
 	const struct session_opts *so;
+	/* rejections are written with the type and path of where they happened */
+	struct exec_context *ctx;
 };
 
 /* Opens the --record file once the target is known (its header needs it). */
@@ -74,10 +77,11 @@ static int trace_attached(void *ctx, const struct session_result *r)
 static int jsonl_on_event(void *ctx, const struct event *e)
 {
 	struct jsonl_sink *s = ctx;
-	struct event plain;
+	struct event plain, with_ctx;
 
 	if (!s->stacks)
 		e = event_plain(e, &plain);
+	e = exec_context_add(s->ctx, e, &with_ctx);
 	jsonl_write_event(s->out, e);
 	if (s->record)
 		capture_writer_event(s->record, e);
@@ -117,7 +121,7 @@ int do_trace(int argc, char **argv)
 {
 	struct session_opts so = {.ringbuf_bytes = SESSION_RINGBUF_BYTES};
 	struct session_result *res = NULL;
-	struct jsonl_sink sink = {0};
+	struct jsonl_sink sink = {.ctx = exec_context_new()};
 	const char *output = NULL;
 	int status, record_err = 0;
 
@@ -182,6 +186,7 @@ cleanup:
 	if (close_output(sink.out, output, 0) != EXIT_OK)
 		status = EXIT_FAIL;
 	capture_writer_free(sink.record);
+	exec_context_free(sink.ctx);
 	if (sink.record_file && close_output(sink.record_file, args.record, record_err) != EXIT_OK)
 		status = EXIT_FAIL;
 	free(res);

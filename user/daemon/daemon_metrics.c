@@ -149,6 +149,9 @@ static void counts_add(struct agg_counts *to, const struct agg_counts *c, bool e
 		to->cb_hist[b] += c->cb_hist[b];
 		to->queue_hist[b] += c->queue_hist[b];
 	}
+	to->microtasks += c->microtasks;
+	to->rejections[0] += c->rejections[0];
+	to->rejections[1] += c->rejections[1];
 }
 
 int metrics_fold_processes(struct metrics_snapshot *s)
@@ -250,6 +253,12 @@ static void family(FILE *out, const char *name, const char *type, const char *he
 	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A row of a resource type, not of the process's own figures. */
+static bool typed(const struct metrics_row *r)
+{
+	return r->type[0] != '\0';
+}
+
 static void histogram(FILE *out, const struct metrics_snapshot *s, const char *name,
 		      const char *help, size_t hist_off, size_t sum_off)
 {
@@ -258,6 +267,9 @@ static void histogram(FILE *out, const struct metrics_snapshot *s, const char *n
 		const struct metrics_row *r = &s->rows[i];
 		const uint64_t *hist = (const uint64_t *)((const char *)&r->c + hist_off);
 		uint64_t sum_ns = *(const uint64_t *)((const char *)&r->c + sum_off), cum = 0;
+
+		if (!typed(r))
+			continue;
 
 		for (int b = 0; b < AGG_BUCKETS; b++) {
 			cum += hist[b];
@@ -279,7 +291,7 @@ static void histogram(FILE *out, const struct metrics_snapshot *s, const char *n
 	}
 }
 
-enum proc_value { LOOP, OBSERVED, EXITED };
+enum proc_value { LOOP, OBSERVED, EXITED, MICROTASKS, REJECTIONS };
 
 /* One sample per process (rows are sorted: a process's rows are adjacent). */
 static void for_each_proc(FILE *out, const struct metrics_snapshot *s, const char *name,
@@ -287,14 +299,32 @@ static void for_each_proc(FILE *out, const struct metrics_snapshot *s, const cha
 {
 	for (size_t i = 0; i < s->nrows;) {
 		const struct metrics_proc *p = &s->procs[s->rows[i].proc];
-		uint64_t loop_ns = 0;
+		uint64_t loop_ns = 0, microtasks = 0, rej[2] = {0, 0};
 
-		for (size_t proc = s->rows[i].proc; i < s->nrows && s->rows[i].proc == proc; i++)
+		for (size_t proc = s->rows[i].proc; i < s->nrows && s->rows[i].proc == proc; i++) {
 			loop_ns += s->rows[i].c.loop_ns;
+			microtasks += s->rows[i].c.microtasks;
+			rej[0] += s->rows[i].c.rejections[0];
+			rej[1] += s->rows[i].c.rejections[1];
+		}
+		if ((what == MICROTASKS || what == REJECTIONS) && strcmp(p->runtime, "node"))
+			continue;
+		if (what == REJECTIONS) {
+			for (int k = 0; k < 2; k++) {
+				fprintf(out, "%s{", name);
+				proc_labels(out, p);
+				fprintf(out, ",kind=\"%s\"} %llu\n",
+					rejection_kind_name(REJECTION_UNHANDLED + k),
+					(unsigned long long)rej[k]);
+			}
+			continue;
+		}
 		fprintf(out, "%s{", name);
 		proc_labels(out, p);
 		if (what == LOOP)
 			fprintf(out, "} %.9f\n", loop_ns / NS_PER_S);
+		else if (what == MICROTASKS)
+			fprintf(out, "} %llu\n", (unsigned long long)microtasks);
 		else if (what == OBSERVED)
 			fprintf(out, "} %.9f\n", p->observed_s);
 		else
@@ -330,7 +360,7 @@ void metrics_render(FILE *out, struct metrics_snapshot *s)
 	family(out, "asyncscope_events_total", "counter",
 	       "Async hook events (init, before, after, destroy) by process and resource type.");
 	for (size_t i = 0; i < s->nrows; i++)
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < 4 && typed(&s->rows[i]); k++) {
 			fputs("asyncscope_events_total{", out);
 			row_labels(out, s, &s->rows[i]);
 			fprintf(out, ",event=\"%s\"} %llu\n", kinds[k],
@@ -342,6 +372,8 @@ void metrics_render(FILE *out, struct metrics_snapshot *s)
 		family(out, "asyncscope_resources_alive", "gauge",
 		       "Resources initialised since the daemon attached and not destroyed yet.");
 		for (size_t i = 0; i < s->nrows; i++) {
+			if (!typed(&s->rows[i]))
+				continue;
 			fputs("asyncscope_resources_alive{", out);
 			row_labels(out, s, &s->rows[i]);
 			fprintf(out, "} %lld\n", (long long)s->rows[i].c.alive);
@@ -360,6 +392,8 @@ void metrics_render(FILE *out, struct metrics_snapshot *s)
 	family(out, "asyncscope_callback_duration_max_seconds", "gauge",
 	       "Longest callback seen since the daemon attached.");
 	for (size_t i = 0; i < s->nrows; i++) {
+		if (!typed(&s->rows[i]))
+			continue;
 		fputs("asyncscope_callback_duration_max_seconds{", out);
 		row_labels(out, s, &s->rows[i]);
 		fprintf(out, "} %.9f\n", s->rows[i].c.cb_max_ns / NS_PER_S);
@@ -367,6 +401,15 @@ void metrics_render(FILE *out, struct metrics_snapshot *s)
 	family(out, "asyncscope_event_loop_callback_seconds_total", "counter",
 	       "Time the process spent in outermost callbacks (the event loop's busy time).");
 	for_each_proc(out, s, "asyncscope_event_loop_callback_seconds_total", LOOP);
+	family(out, "asyncscope_microtasks_total", "counter",
+	       m->sampled ? "Microtasks V8 ran (promise reactions, awaits, queueMicrotask) in "
+			    "runs that began and ended in one window." :
+			    "Microtasks V8 ran (promise reactions, awaits, queueMicrotask).");
+	for_each_proc(out, s, "asyncscope_microtasks_total", MICROTASKS);
+	family(out, "asyncscope_promise_rejections_total", "counter",
+	       "Promise rejections Node reports: kind=unhandled ('unhandledRejection'), "
+	       "kind=handled_late ('rejectionHandled').");
+	for_each_proc(out, s, "asyncscope_promise_rejections_total", REJECTIONS);
 	family(out, "asyncscope_observed_seconds_total", "counter",
 	       m->sampled ? "Time the process's events were counted: the windows it ran in. "
 			    "rate(events) / rate(this) estimates its event rate." :

@@ -37,7 +37,9 @@ struct metrics_exe {
 struct metrics_row {
 	size_t proc;   /* index into procs */
 	uint8_t layer; /* enum ev_layer */
-	char type[40]; /* provider or uv type name; "unknown" for AGG_TYPE_UNKNOWN */
+	/* provider or uv type name; "unknown" for AGG_TYPE_UNKNOWN; "" for the
+	 * process's own figures (AGG_TYPE_PROCESS: microtasks), of no type */
+	char type[40];
 	struct agg_counts c;
 };
 

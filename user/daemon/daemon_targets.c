@@ -519,6 +519,8 @@ static const char *row_type(const struct probed_file *f, const struct agg_key *k
 
 	if (k->type == AGG_TYPE_UNKNOWN)
 		return "unknown";
+	if (k->type == AGG_TYPE_PROCESS)
+		return ""; /* the process's own figures (microtasks) */
 	type = k->layer == LAYER_NODE ? node_layout__provider_name(f->node, k->type) :
 					uv_type_name(k->type);
 	if (type)

@@ -20,6 +20,8 @@
  *   uv id
  *   init:   uv type (string ref), uv trigger, uv exec
  *   before: uv trigger
+ *   microtasks (version 2): uv count, uv duration (ts - begin)
+ *   rejection (version 2): uv kind, uv exec, uv trigger, uv (ts - rejected), uv promise
  *   FLAGS:  uv flags; on a uv-layer init also uv obj, uv link_id
  *   CALLER: uv caller, uv string ref + 1 of the function (0: none)
  *   STACK:  uv cur_exec, cur_trigger, id_counter, init_hooks, stack_depth,
@@ -36,8 +38,11 @@
 #include <limits.h>
 #include <stdint.h>
 
-#define CAPTURE_MAGIC		 "ASYNCSCP"
-#define CAPTURE_VERSION		 1
+#define CAPTURE_MAGIC "ASYNCSCP"
+/* 2 added the microtasks and rejection kinds; version 1 files (which cannot
+ * hold one) still read */
+#define CAPTURE_VERSION		 2
+#define CAPTURE_VERSION_MIN	 1
 #define CAPTURE_CHUNK_MAGIC	 "CHNK"
 #define CAPTURE_TRAILER_MAGIC	 "END!"
 #define CAPTURE_CHUNK_RAW	 (256 << 10) /* events are flushed in chunks of this size */

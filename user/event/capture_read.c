@@ -344,6 +344,24 @@ static const char *decode_event(struct reader *r, struct cursor *c, struct event
 		e->exec = get_varint(c);
 	} else if (e->kind == EV_BEFORE) {
 		e->trigger = get_varint(c);
+	} else if (e->kind == EV_MICROTASKS) {
+		e->count = get_varint(c);
+		v = get_varint(c);
+		if (v > e->ts_ns)
+			return "bad microtask run duration";
+		e->begin_ns = e->ts_ns - v;
+	} else if (e->kind == EV_REJECTION) {
+		v = get_varint(c);
+		if (!rejection_kind_name(v))
+			return "bad rejection kind";
+		e->rejection = v;
+		e->exec = get_varint(c);
+		e->trigger = get_varint(c);
+		v = get_varint(c);
+		if (v > e->ts_ns)
+			return "bad rejection time";
+		e->begin_ns = e->ts_ns - v;
+		e->obj = get_varint(c);
 	}
 	if (head & CAP_HAS_FLAGS) {
 		v = get_varint(c);
@@ -452,9 +470,10 @@ int capture_read(FILE *in, const struct event_sink *sink, struct capture_meta *m
 		goto out;
 	}
 	meta->version = get_u16(ver);
-	if (meta->version != CAPTURE_VERSION) {
-		ret = fail(&r, 8, "capture format version %u; this asyncscope reads version %d",
-			   meta->version, CAPTURE_VERSION);
+	if (meta->version < CAPTURE_VERSION_MIN || meta->version > CAPTURE_VERSION) {
+		ret = fail(&r, 8,
+			   "capture format version %u; this asyncscope reads versions %d to %d",
+			   meta->version, CAPTURE_VERSION_MIN, CAPTURE_VERSION);
 		goto out;
 	}
 	/* header fields follow magic (8), version (4) and length (4) */

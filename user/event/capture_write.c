@@ -321,6 +321,15 @@ int capture_writer_event(void *ctx, const struct event *e)
 		n += put_varint(p + n, e->exec);
 	} else if (e->kind == EV_BEFORE) {
 		n += put_varint(p + n, e->trigger);
+	} else if (e->kind == EV_MICROTASKS) {
+		n += put_varint(p + n, e->count);
+		n += put_varint(p + n, e->ts_ns >= e->begin_ns ? e->ts_ns - e->begin_ns : 0);
+	} else if (e->kind == EV_REJECTION) {
+		n += put_varint(p + n, e->rejection);
+		n += put_varint(p + n, e->exec);
+		n += put_varint(p + n, e->trigger);
+		n += put_varint(p + n, e->ts_ns >= e->begin_ns ? e->ts_ns - e->begin_ns : 0);
+		n += put_varint(p + n, e->obj);
 	}
 	if (head & CAP_HAS_FLAGS) {
 		n += put_varint(p + n, e->flags);

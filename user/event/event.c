@@ -48,6 +48,21 @@ enum ev_kind ev_kind_from_name(const char *name)
 	return EV_NONE;
 }
 
+const char *rejection_kind_name(uint32_t kind)
+{
+	return kind == REJECTION_UNHANDLED    ? "unhandled" :
+	       kind == REJECTION_HANDLED_LATE ? "handled_late" :
+						NULL;
+}
+
+uint32_t rejection_kind_from_name(const char *name)
+{
+	for (uint32_t k = REJECTION_UNHANDLED; k <= REJECTION_HANDLED_LATE; k++)
+		if (!strcmp(rejection_kind_name(k), name))
+			return k;
+	return 0;
+}
+
 const char *ev_layer_name(enum ev_layer layer)
 {
 	switch (layer) {

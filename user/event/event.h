@@ -31,6 +31,16 @@ struct event {
 	uint64_t link_id; /* uv layer init: async id of the AsyncWrap that owns it, 0 if none */
 	uint64_t caller;  /* node before: return address of the scope constructor */
 	const char *caller_fn; /* ... and the function it lies in, when known */
+	/* microtasks: how many the run did, and when it began (ts_ns: its end);
+	 * rejection: begin_ns is when the promise was rejected (unhandled) or
+	 * got its handler (handled late), exec and trigger the context then;
+	 * ts_ns is when Node's verdict was known; obj is the promise */
+	uint64_t count;
+	uint64_t begin_ns;
+	uint32_t rejection; /* rejection: enum rejection_kind */
+	/* rejection, when known: type holds the running resource's type and
+	 * path its creation path (interned) */
+	const char *path;
 	/* the async id stack at the event, when captured (EVF_STACK) */
 	bool has_stack;
 	uint64_t cur_exec, cur_trigger; /* the current context */
@@ -98,6 +108,9 @@ static inline uint64_t *summary_value(struct capture_summary *s, const struct su
 }
 
 const char *ev_kind_name(enum ev_kind kind);
+/* "unhandled", "handled_late" for enum rejection_kind; NULL if out of range */
+const char *rejection_kind_name(uint32_t kind);
+uint32_t rejection_kind_from_name(const char *name); /* 0 if unknown */
 /* EV_NONE if the name is not an event kind. */
 enum ev_kind ev_kind_from_name(const char *name);
 const char *ev_layer_name(enum ev_layer layer);

@@ -19,6 +19,25 @@ void jsonl_write_event(FILE *out, const struct event *e)
 		json_write_escaped(out, e->type ? e->type : "");
 		fprintf(out, ",\"trigger\":%" PRIu64 ",\"exec\":%" PRIu64, e->trigger, e->exec);
 	}
+	if (e->kind == EV_REJECTION) {
+		/* unhandled: when it was rejected; handled late: when the handler came */
+		fprintf(out,
+			",\"kind\":\"%s\",\"exec\":%" PRIu64 ",\"trigger\":%" PRIu64
+			",\"%s\":%" PRIu64 ",\"promise\":\"0x%" PRIx64 "\"",
+			rejection_kind_name(e->rejection) ?: "?", e->exec, e->trigger,
+			e->rejection == REJECTION_HANDLED_LATE ? "handled" : "rejected",
+			e->begin_ns, e->obj);
+		if (e->type) {
+			fputs(",\"type\":", out);
+			json_write_escaped(out, e->type);
+		}
+		if (e->path) {
+			fputs(",\"path\":", out);
+			json_write_escaped(out, e->path);
+		}
+	}
+	if (e->kind == EV_MICROTASKS)
+		fprintf(out, ",\"count\":%" PRIu64 ",\"begin\":%" PRIu64, e->count, e->begin_ns);
 	if (e->caller)
 		fprintf(out, ",\"caller\":\"0x%" PRIx64 "\"", e->caller);
 	if (e->caller_fn) {
@@ -458,6 +477,26 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 			e.type = intern(v->str);
 		if ((v = get(fields, n, "wrap")) && v->is_num)
 			e.link_id = v->num;
+		if ((v = get(fields, n, "count")) && v->is_num)
+			e.count = v->num;
+		if ((v = get(fields, n, "begin")) && v->is_num)
+			e.begin_ns = v->num;
+		if (e.kind == EV_REJECTION) {
+			v = get(fields, n, "kind");
+			e.rejection = v && v->is_str ? rejection_kind_from_name(v->str) : 0;
+			if (!e.rejection) {
+				snprintf(err, err_cap, "%s:%lu: rejection without a known \"kind\"",
+					 name, lineno);
+				ret = -EBADMSG;
+				break;
+			}
+			if (((v = get(fields, n, "rejected")) || (v = get(fields, n, "handled"))) &&
+			    v->is_num)
+				e.begin_ns = v->num;
+			get_hex(fields, n, "promise", &e.obj);
+			if ((v = get(fields, n, "path")) && v->is_str)
+				e.path = intern(v->str);
+		}
 		if (flag_set(fields, n, "internal"))
 			e.flags |= EVF_INTERNAL;
 		if (flag_set(fields, n, "late_probe"))

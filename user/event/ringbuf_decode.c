@@ -72,6 +72,21 @@ int ingest_decode(const void *data, size_t size, const char *const *provider_typ
 	e->trigger = n->trigger;
 	e->exec = n->exec;
 	e->caller = n->caller;
+	if (e->kind == EV_MICROTASKS) {
+		/* events.h: the count rides in id, the start in trigger */
+		e->count = n->id;
+		e->begin_ns = n->trigger;
+		e->id = e->trigger = 0;
+	}
+	if (e->kind == EV_REJECTION) {
+		/* events.h: kind in provider, the promise in wrap, when in caller */
+		if (!rejection_kind_name(n->provider))
+			return -EBADMSG;
+		e->rejection = n->provider;
+		e->obj = n->wrap;
+		e->begin_ns = n->caller;
+		e->caller = 0;
+	}
 	if (h->flags & EVF_STACK) {
 		const struct ev_node_stack *ns = data;
 		size_t head = sizeof(struct ev_node) + offsetof(struct ev_stack, pairs);

@@ -60,6 +60,15 @@ static int attach_at(struct tracer *t, struct bpf_program *prog, bool retprobe, 
 	return uprobes_add(t->probes, prog, retprobe, pid, path, file_off, cookie, what);
 }
 
+/* Microtask runs are probed to count them (where the counter was found) and
+ * for the JS layer (where they are marked, counted or not). */
+static bool microtask_probes(const struct tracer_opts *o)
+{
+	const struct node_layout *l = o->layout;
+
+	return l && l->sites[SITE_MICROTASKS].used && (o->with_stacks || l->off.mq_finished);
+}
+
 static int attach_node(struct tracer *t, const struct tracer_opts *o)
 {
 	const struct node_layout *l = o->layout;
@@ -79,13 +88,14 @@ static int attach_node(struct tracer *t, const struct tracer_opts *o)
 		{SITE_EMIT_DESTROY, skel->progs.node_destroy, false},
 		{SITE_MICROTASKS, skel->progs.node_microtasks_enter, false},
 		{SITE_MICROTASKS, skel->progs.node_microtasks_exit, true},
+		{SITE_PROMISE_REJECT, skel->progs.node_promise_reject, false},
 	};
 	int err;
 
 	for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]); i++) {
 		const struct node_site *site = &l->sites[plan[i].role];
 
-		if (!site->used || (plan[i].role == SITE_MICROTASKS && !o->with_stacks))
+		if (!site->used || (plan[i].role == SITE_MICROTASKS && !microtask_probes(o)))
 			continue;
 		err = attach_at(t, plan[i].prog, plan[i].retprobe, o->pid, o->binary,
 				site->file_off, 0, site->symbol);
@@ -258,10 +268,10 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	bpf_program__set_autoload(skel->progs.node_pop_context, l != NULL);
 	bpf_program__set_autoload(skel->progs.node_destroy, l != NULL);
 	bpf_program__set_autoload(skel->progs.js_watch, l && o->js_exact);
-	bpf_program__set_autoload(skel->progs.node_microtasks_enter,
-				  l && o->with_stacks && l->sites[SITE_MICROTASKS].used);
-	bpf_program__set_autoload(skel->progs.node_microtasks_exit,
-				  l && o->with_stacks && l->sites[SITE_MICROTASKS].used);
+	bpf_program__set_autoload(skel->progs.node_microtasks_enter, microtask_probes(o));
+	bpf_program__set_autoload(skel->progs.node_microtasks_exit, microtask_probes(o));
+	bpf_program__set_autoload(skel->progs.node_promise_reject,
+				  l && l->sites[SITE_PROMISE_REJECT].used);
 	bpf_program__set_autoload(skel->progs.uv_api, o->uv != NULL);
 	bpf_program__set_autoload(skel->progs.uv_cb_enter, o->uv != NULL);
 	bpf_program__set_autoload(skel->progs.uv_cb_exit, o->uv != NULL);

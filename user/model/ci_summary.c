@@ -109,6 +109,9 @@ int ci_summary_from_run(const struct model *m, const struct model_stats *st,
 	err = err ?: ci_values_set(mv, "resources", st->resources);
 	err = err ?: ci_values_set(mv, "leaks", st->alive);
 	err = err ?: ci_values_set(mv, "max_depth", st->max_depth);
+	err = err ?: ci_values_set(mv, "microtasks", st->micro.microtasks);
+	err = err ?: ci_values_set(mv, "rejections.unhandled", st->rejections[0]);
+	err = err ?: ci_values_set(mv, "rejections.handled_late", st->rejections[1]);
 	err = err ?: ci_values_set(mv, "max_callback", st->longest_cb_ns);
 	err = err ?: ci_values_set(mv, "callbacks", st->all.callbacks);
 	err = err ?: set_dist(mv, "callback", NULL, &st->all.cb, false);

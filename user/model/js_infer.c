@@ -390,6 +390,10 @@ frames_done:
 			t->micro_level[t->nmicro++] = depth;
 		else if (e->kind == EV_AFTER && t->nmicro > 0)
 			t->nmicro--;
+	} else if (e->kind == EV_MICROTASKS) {
+		/* the run's end, with its count (the record goes on to the output) */
+		if (t->nmicro > 0)
+			t->nmicro--;
 	} else if (e->kind == EV_BEFORE && depth + 1 < MAX_LEVELS) {
 		/* a scope being opened: remember what it is, one level up */
 		struct native_frame *n = &t->native[depth + 1];

@@ -268,6 +268,8 @@ static int build_groups(const struct model *m, const struct cb_index *x, struct 
 	return 0;
 }
 
+static int rejection_stats(const struct model *m, struct model_stats *s);
+
 int model_stats_compute(const struct model *m, struct model_stats *s)
 {
 	size_t n = model_nresources(m), ni = 0;
@@ -286,6 +288,9 @@ int model_stats_compute(const struct model *m, struct model_stats *s)
 	s->threads = model_nthreads(m);
 	s->events = model_nevents(m);
 	s->last_ts = model_last_ts(m);
+	s->micro = *model_microtasks(m);
+	if ((err = rejection_stats(m, s)))
+		goto out;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct resource *r = model_resource(m, i);
 		uint64_t depth;
@@ -379,8 +384,60 @@ out:
 	return err;
 }
 
+static int by_count(const void *a, const void *b)
+{
+	const struct rejection_group *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return x->n > y->n ? -1 : x->n < y->n;
+}
+
+/* Rejections counted by kind, and by kind, type and path of where they happened. */
+static int rejection_stats(const struct model *m, struct model_stats *s)
+{
+	size_t n = model_nrejections(m), cap = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct model_rejection *r = model_rejection(m, i);
+		uint32_t idx = r->exec > 1 ? model_find(m, r->pid, r->tid, r->exec) : RES_NONE;
+		const char *type = r->exec == 1 ? "main" : "(none)";
+		char path[256] = "";
+		size_t g;
+
+		s->rejections[(r->kind - 1) & 1]++;
+		if (idx != RES_NONE) {
+			const struct resource *res = model_resource(m, idx);
+
+			type = res->type ? res->type : "?";
+			model_path(m, idx, " > ", 8, path, sizeof(path));
+		}
+		for (g = 0; g < s->nrej_groups; g++)
+			if (s->rej_groups[g].kind == r->kind &&
+			    !strcmp(s->rej_groups[g].type, type) &&
+			    !strcmp(s->rej_groups[g].path, path))
+				break;
+		if (g == s->nrej_groups) {
+			if (array_grow((void **)&s->rej_groups, &cap, g + 1,
+				       sizeof(*s->rej_groups)))
+				return -ENOMEM;
+			s->rej_groups[g] = (struct rejection_group){r->kind, type, strdup(path), 0};
+			if (!s->rej_groups[g].path)
+				return -ENOMEM;
+			s->nrej_groups++;
+		}
+		s->rej_groups[g].n++;
+	}
+	if (s->nrej_groups)
+		qsort(s->rej_groups, s->nrej_groups, sizeof(*s->rej_groups), by_count);
+	return 0;
+}
+
 void model_stats_free(struct model_stats *s)
 {
+	for (size_t i = 0; i < s->nrej_groups; i++)
+		free(s->rej_groups[i].path);
+	free(s->rej_groups);
 	for (size_t i = 0; i < s->ntypes; i++)
 		free((char *)s->types[i].path);
 	for (size_t i = 0; i < s->npaths; i++)

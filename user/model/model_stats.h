@@ -46,6 +46,18 @@ struct model_stats {
 	 * RES_NONE when there was no callback */
 	uint32_t longest_cb_res;
 	uint64_t longest_cb_ns;
+	struct model_microtasks micro; /* V8's microtask runs */
+	/* promise rejections by enum rejection_kind (index kind - 1), and by
+	 * kind and where they happened: the running resource's type and
+	 * creation path (most first) */
+	uint64_t rejections[2];
+	struct rejection_group {
+		uint32_t kind;
+		const char *type; /* "main", "(none)" or the resource's type */
+		char *path;	  /* its creation path */
+		uint64_t n;
+	} * rej_groups;
+	size_t nrej_groups;
 };
 
 /* Alive at end: not destroyed; for JS-only resources, a timer still

@@ -196,6 +196,42 @@ int timeline_add_event(void *ctx, const struct event *e)
 		th->depth = d - 1;
 		break;
 	}
+	case EV_MICROTASKS: {
+		struct slice *s;
+		uint64_t begin = e->begin_ns <= e->ts_ns ? e->begin_ns : e->ts_ns;
+
+		if (array_grow((void **)&t->slices, &t->slices_cap, t->nslices + 1,
+			       sizeof(*t->slices)))
+			return 0;
+		/* reported at its end: the JS slices seen inside it are closed
+		 * already, at this depth, and move one level in (a thread's
+		 * slices are added in start order; other threads' are skipped,
+		 * within a bound) */
+		for (size_t k = t->nslices, seen = 0; k > 0 && seen < 4096; k--, seen++) {
+			struct slice *in = &t->slices[k - 1];
+
+			if (in->pid != e->pid || in->tid != e->tid)
+				continue;
+			if (in->start_ns < begin)
+				break;
+			if (in->depth >= th->depth)
+				in->depth++;
+		}
+		if (begin < t->first_ns)
+			t->first_ns = begin;
+		s = &t->slices[t->nslices++];
+		*s = (struct slice){
+			.pid = e->pid,
+			.tid = e->tid,
+			.layer = e->layer,
+			.start_ns = begin,
+			.end_ns = e->ts_ns,
+			.depth = th->depth,
+			.microtasks = true,
+			.count = e->count,
+		};
+		break;
+	}
 	default:
 		break;
 	}

@@ -22,6 +22,9 @@ struct slice {
 	uint32_t depth;	 /* nesting among slices on the thread */
 	bool sampled;	 /* JS layer in default mode: bounds seen from inside */
 	bool unfinished; /* still running at the end of the capture */
+	/* a run of V8's microtask queue (id 0), and the microtasks it ran */
+	bool microtasks;
+	uint64_t count;
 };
 
 /* A resource created while another ran: an arrow trigger -> first callback. */

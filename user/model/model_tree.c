@@ -28,6 +28,9 @@ struct model {
 	size_t last_thread;
 	struct thread_index thread_pos;
 	uint64_t nevents, last_ts, orphan_afters;
+	struct model_microtasks micro;
+	struct model_rejection *rej;
+	size_t nrej, rej_cap;
 	/* every finished callback, in order: for distributions of callback time */
 	struct model_callback *cbs;
 	size_t ncbs, cbs_cap;
@@ -50,6 +53,7 @@ void model_free(struct model *m)
 	free(m->slots);
 	free(m->res);
 	free(m->cbs);
+	free(m->rej);
 	free(m);
 }
 
@@ -247,6 +251,18 @@ int model_add_event(void *ctx, const struct event *e)
 		r->destroyed = true;
 		r->destroy_ts = e->ts_ns;
 		break;
+	case EV_REJECTION:
+		if (array_grow((void **)&m->rej, &m->rej_cap, m->nrej + 1, sizeof(*m->rej)))
+			return 0;
+		m->rej[m->nrej++] = (struct model_rejection){e->pid, e->tid, e->rejection, e->exec,
+							     e->begin_ns ? e->begin_ns : e->ts_ns};
+		break;
+	case EV_MICROTASKS:
+		m->micro.runs++;
+		m->micro.microtasks += e->count;
+		if (e->count > m->micro.max)
+			m->micro.max = e->count;
+		break;
 	default:
 		break;
 	}
@@ -373,6 +389,21 @@ const struct thread_roots *model_thread(const struct model *m, size_t i)
 uint64_t model_nevents(const struct model *m)
 {
 	return m->nevents;
+}
+
+size_t model_nrejections(const struct model *m)
+{
+	return m->nrej;
+}
+
+const struct model_rejection *model_rejection(const struct model *m, size_t i)
+{
+	return i < m->nrej ? &m->rej[i] : NULL;
+}
+
+const struct model_microtasks *model_microtasks(const struct model *m)
+{
+	return &m->micro;
 }
 
 uint64_t model_last_ts(const struct model *m)

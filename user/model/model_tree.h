@@ -77,6 +77,22 @@ const struct thread_roots *model_thread(const struct model *m, size_t i);
 uint64_t model_nevents(const struct model *m);
 /* Timestamp of the last event, the "now" for resources still alive. */
 uint64_t model_last_ts(const struct model *m);
+/* V8's microtask runs (EV_MICROTASKS): how many, the microtasks they ran in
+ * all, and the most one run did */
+struct model_microtasks {
+	uint64_t runs, microtasks, max;
+};
+const struct model_microtasks *model_microtasks(const struct model *m);
+/* Promise rejections Node reported (EV_REJECTION), in order, with the
+ * resource whose callback was running when the promise was rejected. */
+struct model_rejection {
+	uint32_t pid, tid;
+	uint32_t kind; /* enum rejection_kind */
+	uint64_t exec; /* executionAsyncId then (0: none, 1: main) */
+	uint64_t ts_ns;
+};
+size_t model_nrejections(const struct model *m);
+const struct model_rejection *model_rejection(const struct model *m, size_t i);
 /* callbacks whose after never came (still running at the end) */
 uint64_t model_open_callbacks(const struct model *m);
 /* after without a matching before on its thread */

@@ -149,6 +149,20 @@ void doctor_print_text(FILE *out, const struct doctor_target *t, const struct no
 	if (o->reset_silent_arg)
 		fprintf(out, "  AsyncReset      bool silent in %s\n",
 			slot_reg(o->reset_silent_arg));
+	if (o->mq_finished)
+		fprintf(out,
+			"  MicrotaskQueue  finished_microtask_count_ +0x%x (RunMicrotasks, "
+			"before and after its run), queue in %s: microtasks counted per run\n",
+			o->mq_finished, slot_reg(o->mq_arg));
+	else
+		fprintf(out, "  MicrotaskQueue  counter not found: microtask runs not counted\n");
+	if (o->reject_event)
+		fprintf(out,
+			"  PromiseRejectMessage  in memory: promise_ at rsp+0x%x, event_ at "
+			"rsp+0x%x: rejections reported\n",
+			o->reject_promise, o->reject_event);
+	else
+		fprintf(out, "  PromiseRejectMessage  not found: rejections not reported\n");
 	fprintf(out, "  InternalCallbackScope(AsyncWrap*) %s\n",
 		l->scope_wrap_inlines ? "inlines the env constructor: probed too" :
 					"calls the env constructor: not probed");
@@ -312,6 +326,8 @@ void doctor_print_json(FILE *out, const struct doctor_target *t, const struct no
 	jsonw_string_field(&w, "scope_env_reg", slot_reg(o->ics_env_arg));
 	jsonw_string_field(&w, "scope_ctx_reg", slot_reg(o->ics_ctx_arg));
 	jsonw_bool_field(&w, "scope_wrap_inlines", l->scope_wrap_inlines);
+	jsonw_uint_field(&w, "microtask_count", o->mq_finished);       /* 0: not counted */
+	jsonw_uint_field(&w, "reject_message_event", o->reject_event); /* 0: not probed */
 	jsonw_end_object(&w);
 	jsonw_name(&w, "probes");
 	jsonw_start_array(&w);

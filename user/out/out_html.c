@@ -16,6 +16,7 @@
 #include "lib/json_writer.h"
 #include "model/model_stats.h"
 #include "out/out_html.h"
+#include "out/out_timeline.h"
 
 #define MAX_NODES    20000
 #define MAX_CHILDREN 500
@@ -286,15 +287,16 @@ static int write_data(FILE *out, const struct model *m, const struct timeline *t
 	jsonw_start_array(&w);
 	for (size_t k = 0; k < keep; k++) {
 		const struct slice *s = timeline_slice(t, order[k]);
-		uint32_t res = model_find(m, s->pid, s->tid, layer_key_id(s->layer, s->id));
+		uint32_t res = s->microtasks ?
+				       RES_NONE :
+				       model_find(m, s->pid, s->tid, layer_key_id(s->layer, s->id));
 		size_t th = 0;
 		char label[160];
 
 		for (size_t i = 0; i < model_nthreads(m); i++)
 			if (model_thread(m, i)->pid == s->pid && model_thread(m, i)->tid == s->tid)
 				th = i;
-		snprintf(label, sizeof(label), "%s %llu", s->type ? s->type : "?",
-			 (unsigned long long)s->id);
+		timeline_slice_label(label, sizeof(label), s);
 		jsonw_start_object(&w);
 		jsonw_uint_field(&w, "thread", th);
 		jsonw_int_field(&w, "node", res == RES_NONE ? -1 : h.node_of[res]);

@@ -65,6 +65,23 @@ void report_print_stats_text(FILE *out, const struct report_input *in)
 	for (int k = EV_NONE + 1; k < EV_KIND_COUNT; k++)
 		fprintf(out, " %s %" PRIu64 "%s", ev_kind_name(k), sum->counts[k],
 			k + 1 < EV_KIND_COUNT ? "," : "\n");
+	if (s->micro.runs)
+		fprintf(out,
+			"microtasks %" PRIu64 " in %" PRIu64 " runs of V8's queue (%.1f a run, at "
+			"most %" PRIu64 ")\n",
+			s->micro.microtasks, s->micro.runs,
+			(double)s->micro.microtasks / s->micro.runs, s->micro.max);
+	if (s->rejections[0] || s->rejections[1]) {
+		fprintf(out, "rejections %" PRIu64 " unhandled, %" PRIu64 " handled late\n",
+			s->rejections[0], s->rejections[1]);
+		for (size_t i = 0; i < s->nrej_groups; i++) {
+			const struct rejection_group *g = &s->rej_groups[i];
+
+			fprintf(out, "  %8" PRIu64 " %-12s in %s%s%s\n", g->n,
+				rejection_kind_name(g->kind), g->type, g->path[0] ? " <- " : "",
+				g->path);
+		}
+	}
 	fprintf(out,
 		"resources  %" PRIu64 " (node %" PRIu64 ", js %" PRIu64 ", uv %" PRIu64
 		") in %" PRIu64 " threads; %" PRIu64 " alive at the end",
@@ -133,6 +150,28 @@ void report_print_stats_json(FILE *out, const struct report_input *in)
 	jsonw_end_object(&w);
 	jsonw_bool_field(&w, "complete", sum->seen);
 	jsonw_uint_field(&w, "span_ns", s->last_ts > s->first_ts ? s->last_ts - s->first_ts : 0);
+	jsonw_name(&w, "microtasks");
+	jsonw_start_object(&w);
+	jsonw_uint_field(&w, "total", s->micro.microtasks);
+	jsonw_uint_field(&w, "runs", s->micro.runs);
+	jsonw_uint_field(&w, "max_per_run", s->micro.max);
+	jsonw_end_object(&w);
+	jsonw_name(&w, "rejections");
+	jsonw_start_object(&w);
+	jsonw_uint_field(&w, "unhandled", s->rejections[0]);
+	jsonw_uint_field(&w, "handled_late", s->rejections[1]);
+	jsonw_name(&w, "where");
+	jsonw_start_array(&w);
+	for (size_t i = 0; i < s->nrej_groups; i++) {
+		jsonw_start_object(&w);
+		jsonw_string_field(&w, "kind", rejection_kind_name(s->rej_groups[i].kind));
+		jsonw_string_field(&w, "type", s->rej_groups[i].type);
+		jsonw_string_field(&w, "path", s->rej_groups[i].path);
+		jsonw_uint_field(&w, "count", s->rej_groups[i].n);
+		jsonw_end_object(&w);
+	}
+	jsonw_end_array(&w);
+	jsonw_end_object(&w);
 	jsonw_uint_field(&w, "resources", s->resources);
 	jsonw_uint_field(&w, "node_resources", s->per_layer[LAYER_NODE]);
 	jsonw_uint_field(&w, "js_resources", s->per_layer[LAYER_JS]);

@@ -6,10 +6,13 @@
 #include "out/out_timeline.h"
 #include "out/out_tree.h"
 
-static void slice_name(char *buf, size_t cap, const struct slice *s)
+void timeline_slice_label(char *buf, size_t cap, const struct slice *s)
 {
-	snprintf(buf, cap, "%s %" PRIu64 "%s", s->type ? s->type : "?", s->id,
-		 s->layer == LAYER_JS ? " (js)" : "");
+	if (s->microtasks)
+		snprintf(buf, cap, "microtasks (%" PRIu64 ")", s->count);
+	else
+		snprintf(buf, cap, "%s %" PRIu64 "%s", s->type ? s->type : "?", s->id,
+			 s->layer == LAYER_JS ? " (js)" : "");
 }
 
 void timeline_print_text(FILE *out, const struct timeline *t, const struct timeline_opts *o)
@@ -50,7 +53,7 @@ void timeline_print_text(FILE *out, const struct timeline *t, const struct timel
 			}
 			format_duration(start, sizeof(start), s->start_ns - t0);
 			format_duration(dur, sizeof(dur), s->end_ns - s->start_ns);
-			slice_name(name, sizeof(name), s);
+			timeline_slice_label(name, sizeof(name), s);
 			snprintf(label, sizeof(label), "%*s%s",
 				 (int)(2 * (s->depth < 8 ? s->depth : 8)), "", name);
 			/* the callback's place on the time axis */
@@ -112,7 +115,7 @@ void timeline_print_chrome(FILE *out, const struct timeline *t)
 			last_tid = s->tid;
 			last_pid = s->pid;
 		}
-		slice_name(name, sizeof(name), s);
+		timeline_slice_label(name, sizeof(name), s);
 		jsonw_start_object(&w);
 		jsonw_string_field(&w, "ph", "X");
 		jsonw_string_field(&w, "cat", ev_layer_name(s->layer));
@@ -124,7 +127,10 @@ void timeline_print_chrome(FILE *out, const struct timeline *t)
 		jsonw_fixed3(&w, (double)(s->end_ns - s->start_ns) / 1000.0);
 		jsonw_name(&w, "args");
 		jsonw_start_object(&w);
-		jsonw_uint_field(&w, s->layer == LAYER_UV ? "uvId" : "asyncId", s->id);
+		if (s->microtasks)
+			jsonw_uint_field(&w, "microtasks", s->count);
+		else
+			jsonw_uint_field(&w, s->layer == LAYER_UV ? "uvId" : "asyncId", s->id);
 		if (s->sampled)
 			jsonw_bool_field(&w, "sampled", true);
 		if (s->unfinished)

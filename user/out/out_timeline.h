@@ -16,6 +16,8 @@ struct timeline_opts {
 	unsigned int width; /* characters of the time axis */
 };
 
+/* "TYPE ID", "TYPE ID (js)", or "microtasks (N)" for a microtask run. */
+void timeline_slice_label(char *buf, size_t cap, const struct slice *s);
 void timeline_print_text(FILE *out, const struct timeline *t, const struct timeline_opts *o);
 /*
  * Chrome Trace Event Format (JSON object form): one track per thread, a

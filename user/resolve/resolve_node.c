@@ -39,6 +39,9 @@
 /* what RunMicrotasks calls only when the queue is not empty */
 #define SYM_TRY_RUN_MICROTASKS \
 	"_ZN2v88internal9Execution16TryRunMicrotasksEPNS0_7IsolateEPNS0_14MicrotaskQueueE"
+/* the offset V8's RunMicrotasks builtin uses (a constant in .rodata, .symtab only) */
+#define SYM_MQ_FINISHED_OFFSET "_ZN2v88internal14MicrotaskQueue29kFinishedMicrotaskCountOffsetE"
+#define SYM_PROMISE_REJECT     "_ZN4node21PromiseRejectCallbackEN2v820PromiseRejectMessageE"
 #define SYM_GET_PROVIDER \
 	"_ZN4node9AsyncWrap15GetProviderTypeERKN2v820FunctionCallbackInfoINS1_5ValueEEE"
 #define SYM_GET_ASYNC_ID "_ZN4node9AsyncWrap10GetAsyncIdERKN2v820FunctionCallbackInfoINS1_5ValueEEE"
@@ -68,6 +71,8 @@ enum found_idx {
 	F_TRY_RUN_MICROTASKS,
 	F_GET_PROVIDER,
 	F_GET_ASYNC_ID,
+	F_MQ_FINISHED_OFFSET,
+	F_PROMISE_REJECT,
 	F_COUNT,
 };
 
@@ -104,6 +109,8 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 	if (!s->is_func) {
 		if (!strcmp(n, SYM_PROVIDER_NAMES))
 			keep(&sc->f[F_PROVIDER_NAMES], s);
+		else if (!strcmp(n, SYM_MQ_FINISHED_OFFSET))
+			keep(&sc->f[F_MQ_FINISHED_OFFSET], s);
 		return 0;
 	}
 	if (strchr(n, '.'))
@@ -142,6 +149,8 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 		keep(&sc->f[F_RUN_MICROTASKS], s);
 	else if (!strcmp(n, SYM_TRY_RUN_MICROTASKS))
 		keep(&sc->f[F_TRY_RUN_MICROTASKS], s);
+	else if (!strcmp(n, SYM_PROMISE_REJECT))
+		keep(&sc->f[F_PROMISE_REJECT], s);
 	else if (!strcmp(n, SYM_GET_PROVIDER))
 		keep(&sc->f[F_GET_PROVIDER], s);
 	else if (!strcmp(n, SYM_GET_ASYNC_ID))
@@ -746,6 +755,148 @@ static enum found_idx microtask_site(struct elf_file *ef, const struct sym_scan 
 	return calls_try ? F_TRY_RUN_MICROTASKS : F_RUN_MICROTASKS;
 }
 
+/*
+ * Rule (optional): MicrotaskQueue::RunMicrotasks(this) reports how many
+ * microtasks a run did as finished_microtask_count_ after the run minus
+ * before it, so right after its call to Execution::TryRunMicrotasks, to
+ * which it hands `this` as the queue (%rsi), its first load from `this` is
+ * that counter. Cross-checks: the same field is read from `this` before the
+ * call (the base count), and V8's constant kFinishedMicrotaskCountOffset
+ * (what its RunMicrotasks builtin increments), where the symbol is present,
+ * holds the same value. Without it runs are marked but not counted.
+ */
+static void derive_microtask_counter(struct derive *d)
+{
+	const struct found_sym *try_run = &d->sc.f[F_TRY_RUN_MICROTASKS];
+	const struct found_sym *konst = &d->sc.f[F_MQ_FINISHED_OFFSET];
+	struct node_layout *l = d->out;
+	int32_t off = -1, before[8];
+	int nbefore = 0, call = -1;
+	struct func run = {0};
+	struct chains c;
+	uint64_t k;
+
+	if (!l->sites[SITE_MICROTASKS].used || l->sites[SITE_MICROTASKS].addr != try_run->addr ||
+	    func_load(d->ef, &d->sc.f[F_RUN_MICROTASKS], &run))
+		goto out;
+	chains_init(&c, X86_RDI);
+	for (int i = 0; i < run.n && off < 0; i++) {
+		const struct x86_insn *in = &run.insns[i];
+		/* a plain load (mov, 64 or 32 bits: the count is cast to int) */
+		bool load = in->map == X86_MAP_1BYTE && in->opcode == 0x8b && in->mem &&
+			    in->base >= 0 && in->index == X86_NOREG && c.level[in->base] == 1 &&
+			    !(in->prefixes & X86_PFX_66);
+
+		if (calls(in, try_run->addr)) {
+			if (call >= 0 || c.level[X86_RSI] != 1)
+				goto out; /* the queue handed over is not this, or two calls */
+			call = i;
+		} else if (load && call < 0 && nbefore < 8) {
+			before[nbefore++] = in->disp;
+		} else if (load && call >= 0) {
+			off = in->disp;
+		}
+		chains_step(&c, in);
+	}
+	if (off <= 0 || off >= 0x100 || off % 8)
+		goto out;
+	for (int i = 0; i < nbefore; i++)
+		if (before[i] == off)
+			goto read_before;
+	goto out;
+read_before:
+	if (konst->found &&
+	    (konst->size != 8 || elf_file__read(d->ef, konst->addr, &k, sizeof(k)) ||
+	     k != (uint64_t)off))
+		goto out;
+	l->off.mq_arg = 2; /* TryRunMicrotasks(Isolate*, MicrotaskQueue*) */
+	l->off.mq_finished = off;
+out:
+	func_free(&run);
+}
+
+/* A 32-bit `mov OFF(%rbp),%r32`, or (wide) a 64-bit one, of a stack argument. */
+static bool frame_arg_load(const struct x86_insn *in, bool wide)
+{
+	return in->map == X86_MAP_1BYTE && in->opcode == 0x8b && in->mem && in->base == X86_RBP &&
+	       in->index == X86_NOREG && in->disp >= 0x10 && in->disp < 0x100 &&
+	       in->rex_w == wide && !(in->prefixes & X86_PFX_66);
+}
+
+/* `test %r,%r` or `cmp $0..3,%r32` on a register of the set: a test of a
+ * PromiseRejectEvent value. */
+static bool tests_event(const struct x86_insn *in, unsigned int regs)
+{
+	if (in->map != X86_MAP_1BYTE || in->mem || in->mod != 3 || in->rm < 0 ||
+	    !(regs & (1u << in->rm)))
+		return false;
+	if (in->opcode == 0x85)
+		return in->reg == in->rm;
+	return (in->opcode == 0x83 || in->opcode == 0x81) && (in->reg & 7) == 7 && in->imm >= 0 &&
+	       in->imm <= 3;
+}
+
+/*
+ * Rule (optional): node::PromiseRejectCallback(v8::PromiseRejectMessage)
+ * gets the 24-byte message {promise_, event_, value_} in memory, on the
+ * stack above its return address. With a frame pointer (push %rbp; mov
+ * %rsp,%rbp) it reads event_ as the first 32-bit load of a stack argument,
+ * OFF(%rbp), i.e. OFF-8 from the entry stack pointer. Cross-checks: the
+ * 64-bit slot right before it (promise_) is loaded too, and the register
+ * holding event_ (or a copy of it) is tested against an event value (0..3).
+ * Without it rejections are not reported.
+ */
+static void derive_reject_message(struct derive *d)
+{
+	struct func f = {0};
+	int32_t event = -1;
+	bool promise = false, tested = false;
+	unsigned int regs = 0;
+
+	if (func_load(d->ef, &d->sc.f[F_PROMISE_REJECT], &f))
+		return;
+	if (f.n < 2 || f.insns[0].len != 1 || f.insns[0].opcode != 0x55 ||
+	    f.insns[1].opcode != 0x89 || !f.insns[1].rex_w || f.insns[1].reg != X86_RSP ||
+	    f.insns[1].rm != X86_RBP)
+		goto out;
+	for (int i = 2; i < f.n; i++) {
+		const struct x86_insn *in = &f.insns[i];
+		int dst, src;
+
+		if (event < 0 && frame_arg_load(in, false)) {
+			event = in->disp;
+			regs = 1u << in->reg;
+			continue;
+		}
+		if (event < 0)
+			continue;
+		if (tests_event(in, regs)) {
+			tested = true;
+			break;
+		}
+		/* 32-bit register copies keep the event (mov %r32,%r32) */
+		if (in->map == X86_MAP_1BYTE && !in->rex_w && !in->mem && in->mod == 3 &&
+		    (in->opcode == 0x89 || in->opcode == 0x8b)) {
+			dst = in->opcode == 0x89 ? in->rm : in->reg;
+			src = in->opcode == 0x89 ? in->reg : in->rm;
+			if (regs & (1u << src))
+				regs |= 1u << dst;
+		}
+	}
+	for (int i = 2; i < f.n && event > 0; i++)
+		promise |= frame_arg_load(&f.insns[i], true) && f.insns[i].disp == event - 8;
+	if (event < 0x18 || !promise || !tested)
+		goto out;
+	d->out->off.reject_event = event - 8;
+	d->out->off.reject_promise = event - 16;
+	if (set_site(d, SITE_PROMISE_REJECT, F_PROMISE_REJECT)) {
+		d->out->error[0] = '\0';
+		d->out->off.reject_event = d->out->off.reject_promise = 0;
+	}
+out:
+	func_free(&f);
+}
+
 static int derive_all(struct derive *d)
 {
 	struct func reset = {0}, emit = {0}, ctor = {0}, scope = {0}, wrap_scope = {0}, pop = {0},
@@ -861,6 +1012,8 @@ static int derive_all(struct derive *d)
 	if (sc->f[F_RUN_MICROTASKS].found &&
 	    set_site(d, SITE_MICROTASKS, microtask_site(d->ef, sc)))
 		d->out->error[0] = '\0';
+	derive_microtask_counter(d);
+	derive_reject_message(d);
 out:
 	func_free(&reset);
 	func_free(&emit);
@@ -910,7 +1063,8 @@ const char *node_site_role_name(enum node_site_role role)
 		[SITE_POP_CONTEXT] = "after (pop_async_context)",
 		[SITE_WRAP_DTOR] = "destroy (~AsyncWrap)",
 		[SITE_EMIT_DESTROY] = "destroy (EmitDestroy)",
-		[SITE_MICROTASKS] = "JS layer: microtask runs",
+		[SITE_MICROTASKS] = "microtask runs (TryRunMicrotasks)",
+		[SITE_PROMISE_REJECT] = "rejections (PromiseRejectCallback)",
 	};
 
 	return role < SITE_COUNT ? names[role] : "?";

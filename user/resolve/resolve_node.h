@@ -25,6 +25,7 @@ enum node_site_role {
 	SITE_WRAP_DTOR,		/* destroy */
 	SITE_EMIT_DESTROY,	/* destroy on reuse (HTTP parser) */
 	SITE_MICROTASKS, /* JS layer: V8 running microtasks (TryRunMicrotasks), entry + return */
+	SITE_PROMISE_REJECT, /* node::PromiseRejectCallback: rejections */
 	SITE_COUNT,
 };
 
