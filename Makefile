@@ -18,7 +18,7 @@ CC ?= cc
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_DIR := vmlinux/$(ARCH)
 
-# Debian packages the build, the demo and the tests need (see README).
+# Debian packages the build, the demo and the tests need (see docs/development.md).
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libuv1-dev \
 	libclang-rt-dev pkg-config make gcc binutils nodejs npm wrk cmake python3 python3-uvloop neovim \
 	chromium help2man lintian man-db bash-completion prometheus

@@ -12,7 +12,7 @@
 //    id: Node emits destroy(reset) and init for the same handle), and
 //    resources whose uv object is a uv_work: the next uv init of their
 //    thread is one (node 26 runs some fs calls as ThreadPoolWork, which never
-//    sets its uv_work_t's data, so no link can be made: README "Limits").
+//    sets its uv_work_t's data, so no link can be made: docs/limits.md).
 // 3. At least five kinds of pairs were seen, so the check is not vacuous.
 // Resources are named by (pid, tid, layer, id): uv ids are asyncscope's own
 // and may equal an asyncId; `wrap` is an asyncId, so it names a node one.

@@ -30,7 +30,10 @@ done
 gzip -9n "$root"/usr/share/man/man8/*.8
 install -D -m 0644 "$deb/copyright" "$root/usr/share/doc/asyncscope/copyright"
 install -D -m 0644 "$top/README.md" "$root/usr/share/doc/asyncscope/README.md"
-gzip -9n "$root/usr/share/doc/asyncscope/README.md"
+for f in "$top"/docs/*.md; do
+	install -D -m 0644 "$f" "$root/usr/share/doc/asyncscope/docs/$(basename "$f")"
+done
+gzip -9n "$root/usr/share/doc/asyncscope/README.md" "$root"/usr/share/doc/asyncscope/docs/*.md
 sed "s/@VERSION@/$version/; s/@DATE@/$(date -R -d "@$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)")/" \
 	"$deb/changelog.in" | gzip -9n > "$root/usr/share/doc/asyncscope/changelog.gz"
 chmod 0644 "$root/usr/share/doc/asyncscope/changelog.gz"

@@ -63,7 +63,7 @@ struct live_check {
 	const struct node_layout *l;
 };
 
-/* The checks a correct layout passes on every event (see README). */
+/* The checks a correct layout passes on every event (see docs/internals.md). */
 static int check_event(void *ctx, const struct event *e)
 {
 	struct live_check *c = ctx;

@@ -7,7 +7,7 @@
 
 #include "event/event.h"
 
-/* One event as one line (see README "Event stream"). */
+/* One event as one line (see docs/event-format.md). */
 void jsonl_write_event(FILE *out, const struct event *e);
 /* The closing {"event":"summary",...} line. */
 void jsonl_write_summary(FILE *out, const struct capture_summary *s);

@@ -104,7 +104,7 @@ void report_print_stats_text(FILE *out, const struct report_input *in)
 		any = true;
 	}
 	fprintf(out, "%s\n",
-		any ? " (see README: Event stream)" : " nothing: no event lost or skipped");
+		any ? " (see docs/event-format.md)" : " nothing: no event lost or skipped");
 	if (!sum->seen)
 		fprintf(out, "warning    the capture has no summary: it was cut short\n");
 }

@@ -2,7 +2,7 @@
 /*
  * Derives the node layer's probe sites and struct offsets from a node
  * binary (see resolve_node.h). The rules, and the builds they were checked
- * on, are described in README.md "How offsets are found".
+ * on, are described in docs/internals.md "How offsets are found".
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -6,7 +6,7 @@
  * from others and find their function, and what a symbolizer needs to name
  * it (object, string and script layouts). Nothing is typed in per build:
  * each constant comes from a symbol or a rule stated with it, and is
- * cross-checked (README "How offsets are found", docs/js-stacks-design.md).
+ * cross-checked (docs/internals.md "How offsets are found", docs/js-stacks-design.md).
  */
 #ifndef __ASYNCSCOPE_V8_LAYOUT_H
 #define __ASYNCSCOPE_V8_LAYOUT_H
