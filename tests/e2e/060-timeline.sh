@@ -40,5 +40,17 @@ touch "$TMP/live.done"
 wait "$cl"
 check "live timeline exits 0 (got $rc)" [ "$rc" -eq 0 ]
 check "live chrome trace valid" node "$E2E_DIR/check_chrome.js" "$TMP/live.json"
+# a real consumer of the Trace Event Format: speedscope (npm), in Chromium
+if pw=$("$TOP/tools/fetch-playwright.sh") && ss=$("$TOP/tools/fetch-speedscope.sh"); then
+	major=$(node_majors | tail -n 1)
+	if ASYNCSCOPE_PLAYWRIGHT="$pw" ASYNCSCOPE_SPEEDSCOPE="$ss" \
+		node "$E2E_DIR/speedscope_check.js" "$TMP/tl-$major.json" > "$TMP/ss.txt" 2>&1; then
+		ok "node $major: speedscope loads the chrome trace: $(cat "$TMP/ss.txt")"
+	else
+		fail "node $major: speedscope: $(cat "$TMP/ss.txt")"
+	fi
+else
+	fail "cannot fetch playwright-core or speedscope from the npm registry"
+fi
 assert_no_probes_left "timeline"
 finish
