@@ -11,25 +11,19 @@
 // and exits 1 if any JS init names a native resource, or none is right (the
 // JS layer must still find the workload's timeouts).
 'use strict';
-const fs = require('fs');
 const path = require('path');
+const { readJsonl, loadGroundTruth, nativeTypes } = require('./ground_truth.js');
 
-const lines = (f) => fs.readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const [prefix, ...captures] = process.argv.slice(2);
-const dir = path.dirname(prefix), base = path.basename(prefix) + '.';
-const gt = fs.readdirSync(dir).filter((f) => f.startsWith(base) && f.endsWith('.jsonl'))
-  .flatMap((f) => lines(path.join(dir, f)));
-const threads = gt.filter((e) => e.event === 'thread');
-if (!threads.length) { console.error('no ground truth'); process.exit(2); }
-const providers = new Set(threads[0].providers);
-providers.delete('PROMISE');
+const { events: gt, threads } = loadGroundTruth(prefix);
+const providers = nativeTypes(threads);
 const key = (e) => `${e.pid}:${e.tid}:${e.id}`;
 const native = new Map(gt.filter((e) => e.event === 'init' && providers.has(e.type)).map((e) => [key(e), e.type]));
 const jsTypes = new Map(gt.filter((e) => e.event === 'init' && !providers.has(e.type)).map((e) => [key(e), e.type]));
 
 let bad = 0, right = 0;
 for (const f of captures) {
-  const ev = lines(f);
+  const ev = readJsonl(f);
   const js = ev.filter((e) => e.layer === 'js' && e.event === 'init');
   const wrong = js.filter((e) => native.has(key(e)));
   const unmatched = ev.filter((e) => e.event === 'after' && e.unmatched).length;

@@ -14,21 +14,7 @@
 // the tracer. Exits 1 when a threshold is missed.
 'use strict';
 const fs = require('fs');
-const path = require('path');
-
-function readJsonl(file) {
-  const out = [];
-  const text = fs.readFileSync(file, 'utf8');
-  let lineno = 0;
-  for (const line of text.split('\n')) {
-    lineno++;
-    if (!line) continue;
-    try { out.push(JSON.parse(line)); } catch (e) {
-      throw new Error(`${file}:${lineno}: ${e.message}`);
-    }
-  }
-  return out;
-}
+const { readJsonl, loadGroundTruth, nativeTypes } = require('./ground_truth.js');
 
 function parseArgs(argv) {
   const a = { obs: argv[0], gt: argv[1], json: null,
@@ -44,20 +30,6 @@ function parseArgs(argv) {
   }
   if (!a.obs || !a.gt) throw new Error('usage: compare.js OBSERVED.jsonl GT_PREFIX [options]');
   return a;
-}
-
-function loadGroundTruth(prefix) {
-  const dir = path.dirname(prefix), base = path.basename(prefix);
-  const files = fs.readdirSync(dir).filter((f) => f.startsWith(base + '.') && f.endsWith('.jsonl'));
-  if (!files.length) throw new Error(`no ground-truth files ${prefix}.*.jsonl`);
-  const events = [], threads = [];
-  for (const f of files.sort()) {
-    for (const e of readJsonl(path.join(dir, f))) {
-      if (e.event === 'thread') threads.push(e);
-      else events.push(e);
-    }
-  }
-  return { events, threads };
 }
 
 // Multiset of keys with counts.
@@ -84,9 +56,7 @@ function main() {
   // node-layer events only: other layers (uv, js) number their own ids
   const obsAll = readJsonl(a.obs).filter((e) => e.event !== 'summary' && e.layer === 'node');
   const summary = readJsonl(a.obs).find((e) => e.event === 'summary') || {};
-  if (!threads.length) throw new Error('ground truth has no thread header');
-  const providers = new Set(threads[0].providers);
-  providers.delete('PROMISE');
+  const providers = nativeTypes(threads);
   const isNativeType = (t) => providers.has(t);
 
   // ground-truth native resources, per thread
