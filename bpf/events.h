@@ -68,6 +68,11 @@ enum ev_flags {
 	/* internal record (uv NEWCB): the process was sent SIGSTOP and waits
 	 * for user space's SIGCONT once the callback is probed */
 	EVF_HELD = 1 << 9,
+	/* destroy after its environment was told to stop (worker.terminate(),
+	 * process.exit() stopping the workers) or began its teardown (the
+	 * thread's end): no JS runs there again, so async_hooks never
+	 * delivers it */
+	EVF_AT_EXIT = 1 << 10,
 };
 
 /* Ids Node stores as doubles; decoded to integers in BPF (bpf/double_id.h). */
@@ -80,8 +85,8 @@ struct ev_hdr {
 	__u16 kind; /* enum ev_kind */
 	__u16 len;  /* size of the whole record */
 	__u8 layer; /* enum ev_layer */
-	__u8 flags; /* enum ev_flags (the low 8) */
-	__u16 pad;
+	__u8 pad;
+	__u16 flags; /* enum ev_flags (the low 16) */
 };
 
 /* One record shape serves every node-layer kind; unused fields are 0. */

@@ -204,7 +204,7 @@ static __always_inline int read_ids(struct thread_state *ts, struct node_probe *
 
 /* Starts a node-layer record in the thread's scratch space. */
 static __always_inline struct ev_node *
-event_begin(struct thread_state *ts, const struct node_probe *p, __u16 kind, __u8 flags)
+event_begin(struct thread_state *ts, const struct node_probe *p, __u16 kind, __u16 flags)
 {
 	struct ev_node *e = &ts->scratch.n;
 
@@ -345,7 +345,7 @@ static __always_inline __u64 object_wrap(__u64 arg)
 /* provider: the wrap's, as read with its id (the type if its init was not seen). */
 static __always_inline void emit_destroy(struct thread_state *ts, const struct node_probe *p,
 					 __u64 id, __u64 env, __u64 wrap, __u32 provider,
-					 __u8 flags)
+					 __u16 flags)
 {
 	struct ev_node *e;
 
@@ -713,6 +713,56 @@ int BPF_UPROBE(node_pop_context, __u64 hooks)
 	return 0;
 }
 
+/*
+ * Destroys async_hooks never delivers: those of an environment that is being
+ * torn down or was asked to stop, since no JS (so no destroy hook) runs in
+ * it again. The stop (Environment::ExitEnv: worker.terminate(), a worker
+ * stopped by process.exit(), node::Stop) comes from another thread, so it is
+ * kept here until the environment's own thread begins its teardown
+ * (Environment::RunCleanup, also the end of a thread that was not stopped),
+ * which moves it into that thread's state.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct env_key);
+	__type(value, __u8);
+} stopping_envs SEC(".maps");
+
+static __always_inline bool env_exiting(const struct thread_state *ts, __u32 pid, __u64 env)
+{
+	struct env_key k = {.pid = pid, .env = env};
+
+	return env && (env == ts->exiting_env || bpf_map_lookup_elem(&stopping_envs, &k));
+}
+
+SEC("uprobe")
+int BPF_UPROBE(node_env_stop, __u64 env)
+{
+	struct env_key k = {.pid = bpf_get_current_pid_tgid() >> 32, .env = env};
+	__u8 one = 1;
+
+	if (empty_programs || !is_traced_tgid(k.pid))
+		return 0;
+	bpf_map_update_elem(&stopping_envs, &k, &one, BPF_ANY);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_UPROBE(node_env_cleanup, __u64 env)
+{
+	struct env_key k = {.pid = bpf_get_current_pid_tgid() >> 32, .env = env};
+	struct thread_state *ts;
+
+	if (empty_programs || !is_traced_tgid(k.pid))
+		return 0;
+	ts = thread_get();
+	if (ts)
+		ts->exiting_env = env;
+	bpf_map_delete_elem(&stopping_envs, &k);
+	return 0;
+}
+
 /* ~AsyncWrap() and EmitDestroy(bool); the latter sets async_id_ to -1, so a
  * later destructor of the same wrap reads an invalid id and stays quiet. */
 SEC("uprobe")
@@ -741,7 +791,8 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
 		return 0;
 	realm_env(ts, w.realm, &env);
 	probe_stack(ts, &p);
-	emit_destroy(ts, &p, id, env, wrap, w.provider, 0);
+	emit_destroy(ts, &p, id, env, wrap, w.provider,
+		     env_exiting(ts, key.pid, env) ? EVF_AT_EXIT : 0);
 	return 0;
 }
 

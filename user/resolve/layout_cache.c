@@ -13,7 +13,7 @@
 #include "lib/log.h"
 
 /* Bump when struct node_layout's meaning or the file format changes. */
-#define CACHE_FORMAT 3
+#define CACHE_FORMAT 4
 #define SITE_BYTES   16
 
 const char *cache_state_name(enum cache_state s)

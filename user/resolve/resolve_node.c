@@ -31,6 +31,8 @@
 #define SYM_WRAP_DTOR_D2   "_ZN4node9AsyncWrapD2Ev"
 #define SYM_EMIT_DESTROY   "_ZN4node9AsyncWrap11EmitDestroyEb"
 #define SYM_PROVIDER_NAMES "_ZN4nodeL14provider_namesE"
+#define SYM_ENV_CLEANUP	   "_ZN4node11Environment10RunCleanupEv"
+#define SYM_ENV_STOP	   "_ZN4node11Environment7ExitEnvENS_9StopFlags5FlagsE"
 #define SYM_RUN_MICROTASKS "_ZN2v88internal14MicrotaskQueue13RunMicrotasksEPNS0_7IsolateE"
 /* what RunMicrotasks calls only when the queue is not empty */
 #define SYM_TRY_RUN_MICROTASKS \
@@ -63,6 +65,8 @@ enum found_idx {
 	F_TRY_RUN_MICROTASKS,
 	F_GET_PROVIDER,
 	F_GET_ASYNC_ID,
+	F_ENV_CLEANUP,
+	F_ENV_STOP,
 	F_COUNT,
 };
 
@@ -139,6 +143,10 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 		keep(&sc->f[F_GET_PROVIDER], s);
 	else if (!strcmp(n, SYM_GET_ASYNC_ID))
 		keep(&sc->f[F_GET_ASYNC_ID], s);
+	else if (!strcmp(n, SYM_ENV_CLEANUP))
+		keep(&sc->f[F_ENV_CLEANUP], s);
+	else if (!strcmp(n, SYM_ENV_STOP))
+		keep(&sc->f[F_ENV_STOP], s);
 	return 0;
 }
 
@@ -820,6 +828,11 @@ static int derive_all(struct derive *d)
 	if (sc->f[F_RUN_MICROTASKS].found &&
 	    set_site(d, SITE_MICROTASKS, microtask_site(d->ef, sc)))
 		d->out->error[0] = '\0';
+	/* optional: without them teardown destroys are not told apart (at_exit) */
+	if (sc->f[F_ENV_CLEANUP].found && set_site(d, SITE_ENV_CLEANUP, F_ENV_CLEANUP))
+		d->out->error[0] = '\0';
+	if (sc->f[F_ENV_STOP].found && set_site(d, SITE_ENV_STOP, F_ENV_STOP))
+		d->out->error[0] = '\0';
 out:
 	func_free(&reset);
 	func_free(&emit);
@@ -869,6 +882,8 @@ const char *node_site_role_name(enum node_site_role role)
 		[SITE_WRAP_DTOR] = "destroy (~AsyncWrap)",
 		[SITE_EMIT_DESTROY] = "destroy (EmitDestroy)",
 		[SITE_MICROTASKS] = "JS layer: microtask runs",
+		[SITE_ENV_CLEANUP] = "destroys at exit: teardown (RunCleanup)",
+		[SITE_ENV_STOP] = "destroys at exit: a stop (ExitEnv)",
 	};
 
 	return role < SITE_COUNT ? names[role] : "?";

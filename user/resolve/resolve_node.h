@@ -23,7 +23,9 @@ enum node_site_role {
 	SITE_POP_CONTEXT,	/* after */
 	SITE_WRAP_DTOR,		/* destroy */
 	SITE_EMIT_DESTROY,	/* destroy on reuse (HTTP parser) */
-	SITE_MICROTASKS, /* JS layer: V8 running microtasks (TryRunMicrotasks), entry + return */
+	SITE_MICROTASKS,  /* JS layer: V8 running microtasks (TryRunMicrotasks), entry + return */
+	SITE_ENV_CLEANUP, /* an environment's teardown begins: later destroys are at_exit */
+	SITE_ENV_STOP,	  /* an environment is asked to stop (worker.terminate()): the same */
 	SITE_COUNT,
 };
 
