@@ -33,6 +33,10 @@ enum ev_kind {
 	EV_JS_SWITCH,	    /* async_id_fields[kTriggerAsyncId] written: a push or pop */
 	EV_JS_ALLOC,	    /* async_id_fields[kAsyncIdCounter] written: an id issued */
 	EV_UV_NEWCB,	    /* a libuv callback address seen for the first time */
+	/* node: the thread's destroys since its last such record are due now:
+	 * async_hooks delivers them (native immediates run), or, with
+	 * EVF_AT_EXIT, never (its environment stops first) */
+	EV_DESTROYS_DUE,
 	EV_INTERNAL_MAX,
 };
 

@@ -714,13 +714,16 @@ int BPF_UPROBE(node_pop_context, __u64 hooks)
 }
 
 /*
- * Destroys async_hooks never delivers: those of an environment that is being
- * torn down or was asked to stop, since no JS (so no destroy hook) runs in
- * it again. The stop (Environment::ExitEnv: worker.terminate(), a worker
- * stopped by process.exit(), node::Stop) comes from another thread, so it is
- * kept here until the environment's own thread begins its teardown
- * (Environment::RunCleanup, also the end of a thread that was not stopped),
- * which moves it into that thread's state.
+ * Destroys async_hooks never delivers. It queues them and hands them to JS
+ * when the environment next runs its native immediates (every loop
+ * iteration), so those still queued when the environment stops are lost, as
+ * are all that follow: no JS runs there again. The stops: process.exit() on
+ * the thread itself (Environment::Exit); worker.terminate(), a worker
+ * stopped by process.exit(), node::Stop (Environment::ExitEnv, called from
+ * another thread, so kept in a map until the environment's own thread sees
+ * it); the teardown (Environment::RunCleanup, also at a thread's natural
+ * end). Destroys after a stop carry EVF_AT_EXIT; those queued before it are
+ * settled by an EV_DESTROYS_DUE record, which user space applies to them.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -736,6 +739,38 @@ static __always_inline bool env_exiting(const struct thread_state *ts, __u32 pid
 	return env && (env == ts->exiting_env || bpf_map_lookup_elem(&stopping_envs, &k));
 }
 
+/* Settles the thread's destroys since the last record: delivered, or lost
+ * to a stop (EVF_AT_EXIT). */
+static __always_inline void destroys_due(struct thread_state *ts, __u64 env, __u16 flags)
+{
+	struct node_probe p;
+	struct ev_node *e;
+
+	if (!ts->destroys_due)
+		return;
+	ts->destroys_due = 0;
+	probe_start(&p);
+	e = event_begin(ts, &p, EV_DESTROYS_DUE, flags);
+	e->env = env;
+	event_finish(ts, e, &p, false);
+}
+
+/* Environment::RunAndClearNativeImmediates(bool): async_hooks' destroy
+ * queue is drained in here, unless the environment is stopping. */
+SEC("uprobe")
+int BPF_UPROBE(node_immediates, __u64 env)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct thread_state *ts;
+
+	if (empty_programs || !is_traced_tgid(pid))
+		return 0;
+	ts = thread_peek();
+	if (ts)
+		destroys_due(ts, env, env_exiting(ts, pid, env) ? EVF_AT_EXIT : 0);
+	return 0;
+}
+
 SEC("uprobe")
 int BPF_UPROBE(node_env_stop, __u64 env)
 {
@@ -748,8 +783,9 @@ int BPF_UPROBE(node_env_stop, __u64 env)
 	return 0;
 }
 
+/* Environment::Exit (process.exit() on its own thread) and RunCleanup. */
 SEC("uprobe")
-int BPF_UPROBE(node_env_cleanup, __u64 env)
+int BPF_UPROBE(node_env_exit, __u64 env)
 {
 	struct env_key k = {.pid = bpf_get_current_pid_tgid() >> 32, .env = env};
 	struct thread_state *ts;
@@ -757,8 +793,10 @@ int BPF_UPROBE(node_env_cleanup, __u64 env)
 	if (empty_programs || !is_traced_tgid(k.pid))
 		return 0;
 	ts = thread_get();
-	if (ts)
+	if (ts) {
+		destroys_due(ts, env, EVF_AT_EXIT);
 		ts->exiting_env = env;
+	}
 	bpf_map_delete_elem(&stopping_envs, &k);
 	return 0;
 }
@@ -791,8 +829,13 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
 		return 0;
 	realm_env(ts, w.realm, &env);
 	probe_stack(ts, &p);
-	emit_destroy(ts, &p, id, env, wrap, w.provider,
-		     env_exiting(ts, key.pid, env) ? EVF_AT_EXIT : 0);
+	if (env_exiting(ts, key.pid, env)) {
+		emit_destroy(ts, &p, id, env, wrap, w.provider, EVF_AT_EXIT);
+		return 0;
+	}
+	emit_destroy(ts, &p, id, env, wrap, w.provider, 0);
+	if (record_wanted())
+		ts->destroys_due++;
 	return 0;
 }
 

@@ -35,6 +35,8 @@ struct thread_state {
 	/* the Environment whose teardown (RunCleanup) this thread runs, 0 if
 	 * none: its destroys reach no destroy hook */
 	__u64 exiting_env;
+	/* destroys reported since the last EV_DESTROYS_DUE */
+	__u32 destroys_due;
 	__u32 initialized;
 	__u32 js_depth; /* exact mode: id-stack depth after the last switch, ~0 unknown */
 	__u32 nframes;

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Destroys async_hooks never delivers are marked "at_exit": the main thread
 # and a worker open TCP connections and make fetch() calls, then the main
-# thread calls process.exit() with them open (workloads/exit_open.js), which
-# tears the worker down without running JS. Against the in-process recorder,
-# on every node version: each destroy it never saw carries at_exit, and each
+# thread closes its connections and calls process.exit() before async_hooks
+# hands their destroys to JS, which also tears the worker down without
+# running JS (workloads/exit_open.js). Against the in-process recorder, on
+# every node version: each destroy it never saw carries at_exit, and each
 # destroy it saw does not.
 . "$(dirname "$0")/lib.sh"
 require_bpf

@@ -81,8 +81,10 @@ static int attach_node(struct tracer *t, const struct tracer_opts *o)
 		{SITE_EMIT_DESTROY, skel->progs.node_destroy, false},
 		{SITE_MICROTASKS, skel->progs.node_microtasks_enter, false},
 		{SITE_MICROTASKS, skel->progs.node_microtasks_exit, true},
-		{SITE_ENV_CLEANUP, skel->progs.node_env_cleanup, false},
+		{SITE_ENV_CLEANUP, skel->progs.node_env_exit, false},
+		{SITE_ENV_EXIT, skel->progs.node_env_exit, false},
 		{SITE_ENV_STOP, skel->progs.node_env_stop, false},
+		{SITE_IMMEDIATES, skel->progs.node_immediates, false},
 	};
 	int err;
 
@@ -261,9 +263,10 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	bpf_program__set_autoload(skel->progs.node_scope_enter, l != NULL);
 	bpf_program__set_autoload(skel->progs.node_pop_context, l != NULL);
 	bpf_program__set_autoload(skel->progs.node_destroy, l != NULL);
-	bpf_program__set_autoload(skel->progs.node_env_cleanup,
-				  l && l->sites[SITE_ENV_CLEANUP].used);
-	bpf_program__set_autoload(skel->progs.node_env_stop, l && l->sites[SITE_ENV_STOP].used);
+	/* the four at_exit sites are all used or none */
+	bpf_program__set_autoload(skel->progs.node_env_exit, l && l->sites[SITE_ENV_EXIT].used);
+	bpf_program__set_autoload(skel->progs.node_env_stop, l && l->sites[SITE_ENV_EXIT].used);
+	bpf_program__set_autoload(skel->progs.node_immediates, l && l->sites[SITE_ENV_EXIT].used);
 	bpf_program__set_autoload(skel->progs.js_watch, l && o->js_exact);
 	bpf_program__set_autoload(skel->progs.node_microtasks_enter,
 				  l && o->with_stacks && l->sites[SITE_MICROTASKS].used);

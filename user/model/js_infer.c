@@ -346,6 +346,8 @@ static int on_event(void *ctx, const struct event *e)
 			return err;
 		return e->kind == EV_JS_ALLOC ? on_alloc(j, t, e) : on_switch(j, t, e);
 	}
+	if (e->kind == EV_DESTROYS_DUE)
+		return j->next.on_event(j->next.ctx, e); /* for exit_mark, next */
 	if (e->kind >= EV_KIND_COUNT)
 		return 0;
 	if (e->layer != LAYER_NODE || !e->has_stack)
