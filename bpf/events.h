@@ -35,6 +35,10 @@ enum ev_kind {
 	EV_JS_SWITCH,	    /* async_id_fields[kTriggerAsyncId] written: a push or pop */
 	EV_JS_ALLOC,	    /* async_id_fields[kAsyncIdCounter] written: an id issued */
 	EV_UV_NEWCB,	    /* a libuv callback address seen for the first time */
+	/* node: the thread's destroys since its last such record are due now:
+	 * async_hooks delivers them (native immediates run), or, with
+	 * EVF_AT_EXIT, never (its environment stops first) */
+	EV_DESTROYS_DUE,
 	EV_INTERNAL_MAX,
 };
 
@@ -85,6 +89,11 @@ enum ev_flags {
 	/* internal record (uv NEWCB): the process was sent SIGSTOP and waits
 	 * for user space's SIGCONT once the callback is probed */
 	EVF_HELD = 1 << 9,
+	/* destroy after its environment was told to stop (worker.terminate(),
+	 * process.exit() stopping the workers) or began its teardown (the
+	 * thread's end): no JS runs there again, so async_hooks never
+	 * delivers it */
+	EVF_AT_EXIT = 1 << 10,
 };
 
 /* Ids Node stores as doubles; decoded to integers in BPF (bpf/double_id.h). */
@@ -97,8 +106,8 @@ struct ev_hdr {
 	__u16 kind; /* enum ev_kind */
 	__u16 len;  /* size of the whole record */
 	__u8 layer; /* enum ev_layer */
-	__u8 flags; /* enum ev_flags (the low 8) */
-	__u16 pad;
+	__u8 pad;
+	__u16 flags; /* enum ev_flags (the low 16) */
 };
 
 /*

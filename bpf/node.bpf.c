@@ -205,7 +205,7 @@ static __always_inline int read_ids(struct thread_state *ts, struct node_probe *
 
 /* Starts a node-layer record in the thread's scratch space. */
 static __always_inline struct ev_node *
-event_begin(struct thread_state *ts, const struct node_probe *p, __u16 kind, __u8 flags)
+event_begin(struct thread_state *ts, const struct node_probe *p, __u16 kind, __u16 flags)
 {
 	struct ev_node *e = &ts->scratch.n;
 
@@ -346,7 +346,7 @@ static __always_inline __u64 object_wrap(__u64 arg)
 /* provider: the wrap's, as read with its id (the type if its init was not seen). */
 static __always_inline void emit_destroy(struct thread_state *ts, const struct node_probe *p,
 					 __u64 id, __u64 env, __u64 wrap, __u32 provider,
-					 __u8 flags)
+					 __u16 flags)
 {
 	struct ev_node *e;
 
@@ -773,6 +773,94 @@ int BPF_UPROBE(node_pop_context, __u64 hooks)
 	return 0;
 }
 
+/*
+ * Destroys async_hooks never delivers. It queues them and hands them to JS
+ * when the environment next runs its native immediates (every loop
+ * iteration), so those still queued when the environment stops are lost, as
+ * are all that follow: no JS runs there again. The stops: process.exit() on
+ * the thread itself (Environment::Exit); worker.terminate(), a worker
+ * stopped by process.exit(), node::Stop (Environment::ExitEnv, called from
+ * another thread, so kept in a map until the environment's own thread sees
+ * it); the teardown (Environment::RunCleanup, also at a thread's natural
+ * end). Destroys after a stop carry EVF_AT_EXIT; those queued before it are
+ * settled by an EV_DESTROYS_DUE record, which user space applies to them.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct env_key);
+	__type(value, __u8);
+} stopping_envs SEC(".maps");
+
+static __always_inline bool env_exiting(const struct thread_state *ts, __u32 pid, __u64 env)
+{
+	struct env_key k = {.pid = pid, .env = env};
+
+	return env && (env == ts->exiting_env || bpf_map_lookup_elem(&stopping_envs, &k));
+}
+
+/* Settles the thread's destroys since the last record: delivered, or lost
+ * to a stop (EVF_AT_EXIT). */
+static __always_inline void destroys_due(struct thread_state *ts, __u64 env, __u16 flags)
+{
+	struct node_probe p;
+	struct ev_node *e;
+
+	if (!ts->destroys_due)
+		return;
+	ts->destroys_due = 0;
+	probe_start(&p);
+	e = event_begin(ts, &p, EV_DESTROYS_DUE, flags);
+	e->env = env;
+	event_finish(ts, e, &p, false);
+}
+
+/* Environment::RunAndClearNativeImmediates(bool): async_hooks' destroy
+ * queue is drained in here, unless the environment is stopping. */
+SEC("uprobe")
+int BPF_UPROBE(node_immediates, __u64 env)
+{
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	struct thread_state *ts;
+
+	if (empty_programs || !is_traced_tgid(pid))
+		return 0;
+	ts = thread_peek();
+	if (ts)
+		destroys_due(ts, env, env_exiting(ts, pid, env) ? EVF_AT_EXIT : 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_UPROBE(node_env_stop, __u64 env)
+{
+	struct env_key k = {.pid = bpf_get_current_pid_tgid() >> 32, .env = env};
+	__u8 one = 1;
+
+	if (empty_programs || !is_traced_tgid(k.pid))
+		return 0;
+	bpf_map_update_elem(&stopping_envs, &k, &one, BPF_ANY);
+	return 0;
+}
+
+/* Environment::Exit (process.exit() on its own thread) and RunCleanup. */
+SEC("uprobe")
+int BPF_UPROBE(node_env_exit, __u64 env)
+{
+	struct env_key k = {.pid = bpf_get_current_pid_tgid() >> 32, .env = env};
+	struct thread_state *ts;
+
+	if (empty_programs || !is_traced_tgid(k.pid))
+		return 0;
+	ts = thread_get();
+	if (ts) {
+		destroys_due(ts, env, EVF_AT_EXIT);
+		ts->exiting_env = env;
+	}
+	bpf_map_delete_elem(&stopping_envs, &k);
+	return 0;
+}
+
 /* ~AsyncWrap() and EmitDestroy(bool); the latter sets async_id_ to -1, so a
  * later destructor of the same wrap reads an invalid id and stays quiet. */
 SEC("uprobe")
@@ -783,7 +871,7 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
 	struct wrap_fields w;
 	struct node_probe p;
 	__u64 id, env = 0, ra;
-	__u8 flags = 0;
+	__u16 flags = 0;
 
 	if (empty_programs)
 		return 0;
@@ -802,12 +890,18 @@ int BPF_UPROBE(node_destroy, __u64 wrap)
 		return 0;
 	realm_env(ts, w.realm, &env);
 	probe_stack(ts, &p);
+	if (env_exiting(ts, key.pid, env)) {
+		emit_destroy(ts, &p, id, env, wrap, w.provider, EVF_AT_EXIT);
+		return 0;
+	}
 	/* at entry the return address is at the stack pointer: EmitDestroy
 	 * called by AsyncReset ends an id the wrap outlives */
 	if (node_off.reset_len && !try_read_u64(PT_REGS_SP(ctx), &ra) &&
 	    ra - node_off.reset_lo < node_off.reset_len)
 		flags = EVF_RESET;
 	emit_destroy(ts, &p, id, env, wrap, w.provider, flags);
+	if (record_wanted())
+		ts->destroys_due++;
 	return 0;
 }
 

@@ -32,6 +32,11 @@ struct thread_state {
 	 * always share one, so realm_->env_ is read once */
 	__u64 realm;
 	__u64 env;
+	/* the Environment whose teardown (RunCleanup) this thread runs, 0 if
+	 * none: its destroys reach no destroy hook */
+	__u64 exiting_env;
+	/* destroys reported since the last EV_DESTROYS_DUE */
+	__u32 destroys_due;
 	__u32 initialized;
 	__u32 js_depth; /* exact mode: id-stack depth after the last switch, ~0 unknown */
 	__u32 nframes;
@@ -85,6 +90,13 @@ struct live_key {
 	__u32 pid;
 	__u32 pad;
 	__u64 wrap;
+};
+
+/* A node::Environment of a process (pid first, as in every per-process key). */
+struct env_key {
+	__u32 pid;
+	__u32 pad;
+	__u64 env;
 };
 
 /* A resource alive in a traced process: what its later events are counted as. */

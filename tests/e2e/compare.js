@@ -10,26 +10,14 @@
 // tracer matched (init on tid+id+type+trigger, exec separately; before,
 // after, destroy on tid+id, as multisets) and the observed native events
 // with no counterpart, and requires the per-thread order of native inits and
-// of native before/after to be the same. Destroys after the thread's 'exit' (environment
+// of native before/after to be the same. Destroys the tracer marks "at_exit" (environment
 // teardown, which JS never sees) are counted and reported, not held against
-// the tracer. Exits 1 when a threshold is missed.
+// the tracer, but none of them may be one async_hooks delivered, and no
+// unmarked destroy may be one it did not deliver. Exits 1 when a threshold
+// is missed.
 'use strict';
 const fs = require('fs');
-const path = require('path');
-
-function readJsonl(file) {
-  const out = [];
-  const text = fs.readFileSync(file, 'utf8');
-  let lineno = 0;
-  for (const line of text.split('\n')) {
-    lineno++;
-    if (!line) continue;
-    try { out.push(JSON.parse(line)); } catch (e) {
-      throw new Error(`${file}:${lineno}: ${e.message}`);
-    }
-  }
-  return out;
-}
+const { readJsonl, loadGroundTruth, nativeTypes } = require('./ground_truth.js');
 
 function parseArgs(argv) {
   const a = { obs: argv[0], gt: argv[1], json: null,
@@ -45,20 +33,6 @@ function parseArgs(argv) {
   }
   if (!a.obs || !a.gt) throw new Error('usage: compare.js OBSERVED.jsonl GT_PREFIX [options]');
   return a;
-}
-
-function loadGroundTruth(prefix) {
-  const dir = path.dirname(prefix), base = path.basename(prefix);
-  const files = fs.readdirSync(dir).filter((f) => f.startsWith(base + '.') && f.endsWith('.jsonl'));
-  if (!files.length) throw new Error(`no ground-truth files ${prefix}.*.jsonl`);
-  const events = [], threads = [];
-  for (const f of files.sort()) {
-    for (const e of readJsonl(path.join(dir, f))) {
-      if (e.event === 'thread') threads.push(e);
-      else events.push(e);
-    }
-  }
-  return { events, threads };
 }
 
 // Multiset of keys with counts.
@@ -85,15 +59,15 @@ function main() {
   // node-layer events only: other layers (uv, js) number their own ids
   const obsAll = readJsonl(a.obs).filter((e) => e.event !== 'summary' && e.layer === 'node');
   const summary = readJsonl(a.obs).find((e) => e.event === 'summary') || {};
-  if (!threads.length) throw new Error('ground truth has no thread header');
-  const providers = new Set(threads[0].providers);
-  providers.delete('PROMISE');
+  const providers = nativeTypes(threads);
   const isNativeType = (t) => providers.has(t);
 
   // ground-truth native resources, per thread
   const key = (e) => `${e.tid}:${e.id}`;
   const gtNative = new Set(gtAll.filter((e) => e.event === 'init' && isNativeType(e.type)).map(key));
-  const exitTs = new Map(gtAll.filter((e) => e.event === 'exit').map((e) => [e.tid, BigInt(e.ts)]));
+  // destroys async_hooks delivered: an at_exit mark on one of them is wrong
+  const gtDestroyed = new Set(gtAll.filter((e) => e.event === 'destroy').map(key));
+  const atExitDelivered = obsAll.filter((e) => e.event === 'destroy' && e.at_exit && gtDestroyed.has(key(e)));
   // resources the tracer saw created before the thread's recorder was enabled
   const hookStart = new Map(threads.map((t) => [t.tid, BigInt(t.ts)]));
   const preHook = new Set(obsAll.filter((e) => e.event === 'init' && hookStart.has(e.tid) &&
@@ -120,7 +94,7 @@ function main() {
     const g = gtAll.filter((e) => e.event === kind && gtNative.has(key(e)));
     const o = obsNode.filter((e) => {
       if (e.event !== kind) return false;
-      if (kind === 'destroy' && exitTs.has(e.tid) && BigInt(e.ts) > exitTs.get(e.tid)) {
+      if (kind === 'destroy' && e.at_exit) {
         teardown++;
         return false;
       }
@@ -169,6 +143,7 @@ function main() {
     types: [...new Set(gtAll.filter((e) => e.event === 'init' && isNativeType(e.type)).map((e) => e.type))].sort(),
     results,
     teardown_destroys_excluded: teardown,
+    teardown_destroys_delivered: atExitDelivered.length,
     pre_hook_resources_excluded: preHook.size,
     pre_hook_events_excluded: preHookEvents,
     extra_pct: pct(extraTotal, obsTotal),
@@ -184,6 +159,10 @@ function main() {
     if (pct(results[k].matched, results[k].gt) < a.minCb) fails.push(k);
   if (report.extra_pct > a.maxExtra) fails.push('extra');
   if (report.lost) fails.push('lost');
+  // at_exit must be exact: on no destroy async_hooks delivered, and on
+  // every one it did not (an unmarked one would be a destroy extra)
+  if (atExitDelivered.length) fails.push('at_exit');
+  if (results.destroy.extra) fails.push('destroy-extra');
   if (results.init.gt === 0) fails.push('no-ground-truth');
   if (!orderOk) fails.push('order');
   if (!initOrderOk) fails.push('init-order');
@@ -196,7 +175,8 @@ function main() {
     const r = results[k];
     console.log(`${k.padEnd(9)} ${String(r.gt).padStart(12)} ${String(r.obs).padStart(9)} ${String(r.matched).padStart(8)}  ${pct(r.matched, r.gt).toFixed(2).padStart(6)}% ${String(r.extra).padStart(7)}`);
   }
-  console.log(`extra native events: ${report.extra_pct.toFixed(3)}% of observed; excluded: ${teardown} teardown destroys, ` +
+  for (const e of atExitDelivered) console.error(`destroy ${e.tid}:${e.id} marked at_exit, yet async_hooks delivered it`);
+  console.log(`extra native events: ${report.extra_pct.toFixed(3)}% of observed; excluded: ${teardown} teardown destroys (at_exit), ` +
     `${preHookEvents} events of ${preHook.size} resources created before the recorder's hook`);
   console.log(`order identical: before/after ${orderOk}, init ${initOrderOk}; lost ${report.lost}; JS-only inits in GT: ${report.js_only_inits_in_gt}`);
   console.log(report.pass ? 'PASS' : `FAIL: ${fails.join(', ')}`);

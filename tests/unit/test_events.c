@@ -12,6 +12,8 @@ void test_events__layout(void)
 	ASSERT_EQ(sizeof(struct ev_hdr), 24, "ev_hdr size");
 	ASSERT_EQ(offsetof(struct ev_hdr, kind), 16, "ev_hdr.kind");
 	ASSERT_EQ(offsetof(struct ev_hdr, layer), 20, "ev_hdr.layer");
+	ASSERT_EQ(offsetof(struct ev_hdr, flags), 22, "ev_hdr.flags");
+	ASSERT_TRUE(EVF_AT_EXIT <= 0xffff, "node flags fit the header's 16 bits");
 	ASSERT_EQ(sizeof(struct ev_node), 80, "ev_node size");
 	ASSERT_EQ(offsetof(struct ev_node_stack, s), 80, "stack follows the record");
 	ASSERT_EQ(offsetof(struct ev_stack, pairs), 40, "ev_stack pairs");
@@ -102,6 +104,12 @@ void test_events__decode_record(void)
 	ASSERT_EQ(e.trigger, 5, "trigger");
 	ASSERT_STREQ(e.type, "TCPWRAP", "type");
 	ASSERT_EQ(e.tid, 11, "tid");
+	rec.h.kind = EV_DESTROY;
+	rec.h.flags = EVF_AT_EXIT;
+	ASSERT_OK(ingest_decode(&rec, sizeof(rec), types, 3, &e), "decode destroy");
+	ASSERT_EQ(e.flags, EVF_AT_EXIT, "flags above the low 8 survive");
+	rec.h.kind = EV_INIT;
+	rec.h.flags = 0;
 	rec.provider = 3;
 	ASSERT_EQ(ingest_decode(&rec, sizeof(rec), types, 3, &e), -EBADMSG,
 		  "provider out of range");

@@ -59,7 +59,7 @@ void test_jsonl__round_trip(void)
 		 .kind = EV_DESTROY,
 		 .layer = LAYER_NODE,
 		 .id = 9007199254740991ULL,
-		 .flags = EVF_RESET},
+		 .flags = EVF_RESET | EVF_AT_EXIT},
 	};
 	struct capture_summary s = {.events = 3, .lost = 4}, rs;
 	struct collect c = {.n = 0};

@@ -69,6 +69,8 @@ void jsonl_write_event(FILE *out, const struct event *e)
 		fputs(",\"reset\":true", out);
 	if (e->flags & EVF_UNMATCHED)
 		fputs(",\"unmatched\":true", out);
+	if (e->flags & EVF_AT_EXIT)
+		fputs(",\"at_exit\":true", out);
 	if ((e->flags & EVF_INFERRED) && e->kind == EV_INIT)
 		fputs(",\"type_inferred\":true", out);
 	if ((e->flags & EVF_INFERRED) && e->kind != EV_INIT)
@@ -521,6 +523,8 @@ int jsonl_read(FILE *in, const char *name, const struct event_sink *sink,
 			e.flags |= EVF_RESET;
 		if (flag_set(fields, n, "unmatched"))
 			e.flags |= EVF_UNMATCHED;
+		if (flag_set(fields, n, "at_exit"))
+			e.flags |= EVF_AT_EXIT;
 		if (((v = get(fields, n, "type_inferred")) || (v = get(fields, n, "sampled"))) &&
 		    v->is_bool && v->bval)
 			e.flags |= EVF_INFERRED;

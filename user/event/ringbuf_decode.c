@@ -41,7 +41,7 @@ int ingest_decode(const void *data, size_t size, const char *const *provider_typ
 			return -EBADMSG;
 		return 0;
 	}
-	if (h->kind >= EV_THREAD_ENV) {
+	if (h->kind >= EV_THREAD_ENV && h->layer != LAYER_NODE) {
 		const struct ev_js *j = data;
 
 		if (size < sizeof(*j))

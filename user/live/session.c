@@ -22,6 +22,7 @@
 #include "lib/exit_status.h"
 #include "live/hold.h"
 #include "live/ingest.h"
+#include "model/exit_mark.h"
 #include "model/js_infer.h"
 #include "resolve/layout_cache.h"
 #include "lib/log.h"
@@ -359,6 +360,7 @@ struct session {
 	struct tracer *tracer;
 	struct ingest *in;
 	struct js_infer *js;
+	struct exit_mark *exits;
 	struct event_sink sink; /* what ingest feeds: the watch filter */
 	struct watch_filter watch;
 	char binary[PATH_MAX];
@@ -464,8 +466,14 @@ static int session_start(struct session *s)
 		return exit_failure(err);
 	}
 	s->sink = o->sink;
+	if (r->node_on) {
+		s->exits = exit_mark_new(&s->sink);
+		if (!s->exits)
+			return -ENOMEM;
+		s->sink = exit_mark_sink(s->exits);
+	}
 	if (r->node_on && o->js != JS_OFF) {
-		s->js = js_infer_new(&o->sink, o->js == JS_EXACT);
+		s->js = js_infer_new(&s->sink, o->js == JS_EXACT);
 		if (!s->js) {
 			snprintf(s->why, sizeof(s->why), "out of memory");
 			return -ENOMEM;
@@ -585,6 +593,8 @@ static int session_drain(struct session *s)
 		;
 	if (s->js)
 		js_infer_finish(s->js);
+	if (s->exits)
+		exit_mark_finish(s->exits);
 	r->summary.uv_late_unseen = s->watch.late_unseen.len;
 	r->summary.duration_ns = now_ns() - s->start;
 	{
@@ -626,6 +636,7 @@ static int session_finish(struct session *s, int ret)
 	}
 	ingest_free(s->in);
 	js_infer_free(s->js);
+	exit_mark_free(s->exits);
 	id_set_free(&s->watch.late_unseen);
 	tracer_destroy(s->tracer);
 	/* no probe is left to stop it: a stop whose record was never read

@@ -89,6 +89,10 @@ static int attach_node(struct tracer *t, const struct tracer_opts *o)
 		{SITE_MICROTASKS, skel->progs.node_microtasks_enter, false},
 		{SITE_MICROTASKS, skel->progs.node_microtasks_exit, true},
 		{SITE_PROMISE_REJECT, skel->progs.node_promise_reject, false},
+		{SITE_ENV_CLEANUP, skel->progs.node_env_exit, false},
+		{SITE_ENV_EXIT, skel->progs.node_env_exit, false},
+		{SITE_ENV_STOP, skel->progs.node_env_stop, false},
+		{SITE_IMMEDIATES, skel->progs.node_immediates, false},
 	};
 	int err;
 
@@ -267,6 +271,10 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	bpf_program__set_autoload(skel->progs.node_scope_enter, l != NULL);
 	bpf_program__set_autoload(skel->progs.node_pop_context, l != NULL);
 	bpf_program__set_autoload(skel->progs.node_destroy, l != NULL);
+	/* the four at_exit sites are all used or none */
+	bpf_program__set_autoload(skel->progs.node_env_exit, l && l->sites[SITE_ENV_EXIT].used);
+	bpf_program__set_autoload(skel->progs.node_env_stop, l && l->sites[SITE_ENV_EXIT].used);
+	bpf_program__set_autoload(skel->progs.node_immediates, l && l->sites[SITE_ENV_EXIT].used);
 	bpf_program__set_autoload(skel->progs.js_watch, l && o->js_exact);
 	bpf_program__set_autoload(skel->progs.node_microtasks_enter, microtask_probes(o));
 	bpf_program__set_autoload(skel->progs.node_microtasks_exit, microtask_probes(o));
@@ -577,10 +585,10 @@ static void row_of_pid(void *ctx, const struct agg_key *k, const struct agg_coun
 /* Maps keyed by process first: the per-process state the probes keep. */
 static size_t per_process_entries(const struct tracer *t, pid_t pid, bool delete)
 {
-	struct bpf_map *maps[] = {t->skel->maps.agg_types,    t->skel->maps.agg_ids,
-				  t->skel->maps.live_wraps,   t->skel->maps.uv_objs,
-				  t->skel->maps.uv_next_id,   t->skel->maps.capture_pids,
-				  t->skel->maps.ignored_pids, t->skel->maps.agg_pids};
+	struct bpf_map *maps[] = {
+		t->skel->maps.agg_types,    t->skel->maps.agg_ids,    t->skel->maps.live_wraps,
+		t->skel->maps.uv_objs,	    t->skel->maps.uv_next_id, t->skel->maps.capture_pids,
+		t->skel->maps.ignored_pids, t->skel->maps.agg_pids,   t->skel->maps.stopping_envs};
 	size_t n = 0;
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)

@@ -58,6 +58,10 @@ struct thread {
 	size_t nres, cap;
 	/* native resource ids seen (init or callback) */
 	struct id_set native_ids;
+	/* the frames already on the stack when the thread was first seen, by
+	 * level (UNREAD: below what that record carried), 0 once gone */
+	uint64_t pre_attach[MAX_LEVELS];
+	bool seen;
 };
 
 struct js_infer {
@@ -132,6 +136,40 @@ static struct thread *thread_of(struct js_infer *j, uint32_t pid, uint32_t tid)
 }
 
 /* ---- inference -------------------------------------------------------- */
+
+#define UNREAD UINT64_MAX /* a level of the stack the record did not carry */
+
+/*
+ * Frames on the stack when a thread is first seen were pushed before attach,
+ * by a native scope or by JS, and nothing tells which until they end (a
+ * native one with an "unmatched" after). Inventing a JS resource for them
+ * labelled native callbacks TickObject, so neither is claimed: they stay
+ * resources not seen created. A level's frame is the same one for as long
+ * as every record shows it there and nothing below it changed.
+ */
+static void track_pre_attach(struct thread *t, const uint64_t *ctxid, int depth)
+{
+	bool changed = false;
+
+	if (!t->seen) {
+		t->seen = true;
+		for (int l = 1; l <= depth; l++)
+			t->pre_attach[l] = ctxid[l];
+		return;
+	}
+	for (int l = 1; l < MAX_LEVELS; l++) {
+		uint64_t *pre = &t->pre_attach[l];
+
+		if (!*pre || ctxid[l] == UNREAD)
+			changed |= l > depth;
+		else if (*pre == UNREAD)
+			*pre = ctxid[l];
+		else
+			changed |= *pre != ctxid[l];
+		if (changed)
+			*pre = 0;
+	}
+}
 
 static enum phase phase_of(const struct event *e)
 {
@@ -308,6 +346,8 @@ static int on_event(void *ctx, const struct event *e)
 			return err;
 		return e->kind == EV_JS_ALLOC ? on_alloc(j, t, e) : on_switch(j, t, e);
 	}
+	if (e->kind == EV_DESTROYS_DUE)
+		return j->next.on_event(j->next.ctx, e); /* for exit_mark, next */
 	if (e->kind >= EV_KIND_COUNT)
 		return 0;
 	if (e->layer != LAYER_NODE || !e->has_stack)
@@ -325,7 +365,7 @@ static int on_event(void *ctx, const struct event *e)
 	if (base < 0)
 		base = 0;
 	for (int l = 0; l < MAX_LEVELS; l++)
-		ctxid[l] = UINT64_MAX;
+		ctxid[l] = UNREAD;
 	for (uint32_t i = 0; i < e->npairs && base + (int)i < depth; i++)
 		ctxid[base + i] = e->pairs[2 * i];
 	ctxid[depth] = e->cur_exec;
@@ -334,17 +374,18 @@ static int on_event(void *ctx, const struct event *e)
 	for (int l = 0; l < MAX_LEVELS; l++) {
 		struct native_frame *n = &t->native[l];
 
-		if (n->valid && (l > depth || (ctxid[l] != UINT64_MAX && ctxid[l] != n->id)))
+		if (n->valid && (l > depth || (ctxid[l] != UNREAD && ctxid[l] != n->id)))
 			n->valid = false;
 	}
 	if (j->exact)
 		goto frames_done; /* pushes and pops are observed, not sampled */
+	track_pre_attach(t, ctxid, depth);
 	/* JS frames that ended: gone from their level */
 	for (int l = 0; l < MAX_LEVELS; l++) {
 		uint64_t id = t->js_at[l];
 		struct js_res *r;
 
-		if (!id || (l <= depth && (ctxid[l] == id || ctxid[l] == UINT64_MAX)))
+		if (!id || (l <= depth && (ctxid[l] == id || ctxid[l] == UNREAD)))
 			continue;
 		r = res_find(t, id, false);
 		t->js_at[l] = 0;
@@ -359,9 +400,9 @@ static int on_event(void *ctx, const struct event *e)
 		uint64_t id = ctxid[l];
 		struct js_res *r;
 
-		if (id == UINT64_MAX || id < 2 || id_set_has(&t->native_ids, id))
+		if (id == UNREAD || id < 2 || id_set_has(&t->native_ids, id))
 			continue;
-		if (t->native[l].valid && t->native[l].id == id)
+		if ((t->native[l].valid && t->native[l].id == id) || t->pre_attach[l] == id)
 			continue;
 		r = res_find(t, id, true);
 		if (!r)

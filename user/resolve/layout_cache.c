@@ -13,7 +13,7 @@
 #include "lib/log.h"
 
 /* Bump when struct node_layout's meaning or the file format changes. */
-#define CACHE_FORMAT 5
+#define CACHE_FORMAT 6
 #define SITE_BYTES   16
 
 const char *cache_state_name(enum cache_state s)

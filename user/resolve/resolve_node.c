@@ -35,6 +35,10 @@
 #define SYM_WRAP_DTOR_D2   "_ZN4node9AsyncWrapD2Ev"
 #define SYM_EMIT_DESTROY   "_ZN4node9AsyncWrap11EmitDestroyEb"
 #define SYM_PROVIDER_NAMES "_ZN4nodeL14provider_namesE"
+#define SYM_ENV_CLEANUP	   "_ZN4node11Environment10RunCleanupEv"
+#define SYM_ENV_STOP	   "_ZN4node11Environment7ExitEnvENS_9StopFlags5FlagsE"
+#define SYM_ENV_EXIT	   "_ZN4node11Environment4ExitENS_8ExitCodeE"
+#define SYM_IMMEDIATES	   "_ZN4node11Environment27RunAndClearNativeImmediatesEb"
 #define SYM_RUN_MICROTASKS "_ZN2v88internal14MicrotaskQueue13RunMicrotasksEPNS0_7IsolateE"
 /* what RunMicrotasks calls only when the queue is not empty */
 #define SYM_TRY_RUN_MICROTASKS \
@@ -73,6 +77,10 @@ enum found_idx {
 	F_GET_ASYNC_ID,
 	F_MQ_FINISHED_OFFSET,
 	F_PROMISE_REJECT,
+	F_ENV_CLEANUP,
+	F_ENV_STOP,
+	F_ENV_EXIT,
+	F_IMMEDIATES,
 	F_COUNT,
 };
 
@@ -155,6 +163,14 @@ static int scan_symbol(const struct elf_sym *s, void *ctx)
 		keep(&sc->f[F_GET_PROVIDER], s);
 	else if (!strcmp(n, SYM_GET_ASYNC_ID))
 		keep(&sc->f[F_GET_ASYNC_ID], s);
+	else if (!strcmp(n, SYM_ENV_CLEANUP))
+		keep(&sc->f[F_ENV_CLEANUP], s);
+	else if (!strcmp(n, SYM_ENV_STOP))
+		keep(&sc->f[F_ENV_STOP], s);
+	else if (!strcmp(n, SYM_ENV_EXIT))
+		keep(&sc->f[F_ENV_EXIT], s);
+	else if (!strcmp(n, SYM_IMMEDIATES))
+		keep(&sc->f[F_IMMEDIATES], s);
 	return 0;
 }
 
@@ -1014,6 +1030,17 @@ static int derive_all(struct derive *d)
 		d->out->error[0] = '\0';
 	derive_microtask_counter(d);
 	derive_reject_message(d);
+	/* optional, all four or none: without them destroys async_hooks never
+	 * delivers are not told apart (at_exit) */
+	if (sc->f[F_ENV_CLEANUP].found && sc->f[F_ENV_STOP].found && sc->f[F_ENV_EXIT].found &&
+	    sc->f[F_IMMEDIATES].found &&
+	    (set_site(d, SITE_ENV_CLEANUP, F_ENV_CLEANUP) ||
+	     set_site(d, SITE_ENV_STOP, F_ENV_STOP) || set_site(d, SITE_ENV_EXIT, F_ENV_EXIT) ||
+	     set_site(d, SITE_IMMEDIATES, F_IMMEDIATES))) {
+		for (int r = SITE_ENV_CLEANUP; r <= SITE_IMMEDIATES; r++)
+			d->out->sites[r].used = false;
+		d->out->error[0] = '\0';
+	}
 out:
 	func_free(&reset);
 	func_free(&emit);
@@ -1065,6 +1092,10 @@ const char *node_site_role_name(enum node_site_role role)
 		[SITE_EMIT_DESTROY] = "destroy (EmitDestroy)",
 		[SITE_MICROTASKS] = "microtask runs (TryRunMicrotasks)",
 		[SITE_PROMISE_REJECT] = "rejections (PromiseRejectCallback)",
+		[SITE_ENV_CLEANUP] = "destroys at exit: teardown (RunCleanup)",
+		[SITE_ENV_STOP] = "destroys at exit: a stop (ExitEnv)",
+		[SITE_ENV_EXIT] = "destroys at exit: process.exit() (Exit)",
+		[SITE_IMMEDIATES] = "destroys delivered (native immediates)",
 	};
 
 	return role < SITE_COUNT ? names[role] : "?";

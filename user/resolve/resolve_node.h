@@ -26,6 +26,10 @@ enum node_site_role {
 	SITE_EMIT_DESTROY,	/* destroy on reuse (HTTP parser) */
 	SITE_MICROTASKS, /* JS layer: V8 running microtasks (TryRunMicrotasks), entry + return */
 	SITE_PROMISE_REJECT, /* node::PromiseRejectCallback: rejections */
+	SITE_ENV_CLEANUP,    /* an environment's teardown begins: later destroys are at_exit */
+	SITE_ENV_STOP,	     /* an environment is asked to stop (worker.terminate()): the same */
+	SITE_ENV_EXIT,	     /* process.exit() on the environment's thread: the same */
+	SITE_IMMEDIATES,     /* native immediates run: async_hooks delivers queued destroys */
 	SITE_COUNT,
 };
 
