@@ -47,6 +47,21 @@ const reinit = new Set();
 const ownsWork = new Set();
 const lastNode = new Map(); // thread -> previous node event
 const awaitingUv = new Map(); // thread -> node inits not yet followed by a uv init
+// A re-init follows its reset destroy in time (the same probe makes both),
+// but a live session writes a node destroy once the loop settles at_exit,
+// so in the stream it may come after: each thread's node events are taken
+// in time order, a destroy before an init of the same instant.
+const byTime = lines.filter((e) => e.layer === 'node').map((e, i) => [e, i]);
+byTime.sort(([a, i], [b, j]) => `${a.pid}:${a.tid}`.localeCompare(`${b.pid}:${b.tid}`) ||
+  Number(BigInt(a.ts) - BigInt(b.ts)) || (b.event === 'destroy') - (a.event === 'destroy') || i - j);
+for (const [e] of byTime) {
+  const t = `${e.pid}:${e.tid}`;
+  if (e.event === 'init') {
+    const prev = lastNode.get(t);
+    if (prev && prev.event === 'destroy' && prev.reset) reinit.add(key(e, 'node', e.id));
+  }
+  lastNode.set(t, e);
+}
 for (const e of lines) {
   const t = `${e.pid}:${e.tid}`;
   if (e.layer === 'uv' && e.event === 'init') {
@@ -55,12 +70,7 @@ for (const e of lines) {
   }
   if (e.layer !== 'node') continue;
   if (e.event === 'init') awaitingUv.set(t, [...(awaitingUv.get(t) || []), key(e, 'node', e.id)]);
-  if (e.event === 'init') {
-    nodeInit.set(key(e, 'node', e.id), e);
-    const prev = lastNode.get(t);
-    if (prev && prev.event === 'destroy' && prev.reset) reinit.add(key(e, 'node', e.id));
-  }
-  lastNode.set(t, e);
+  if (e.event === 'init') nodeInit.set(key(e, 'node', e.id), e);
 }
 
 let links = 0, wrong = 0;
