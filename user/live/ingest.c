@@ -116,6 +116,7 @@ int ingest_poll(struct ingest *in, int timeout_ms)
 {
 	int n, m;
 
+	js_symbolizer_drain(in->js);
 	n = ring_buffer__poll(in->rb, timeout_ms);
 	if (n == -EINTR)
 		n = 0;

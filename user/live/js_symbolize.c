@@ -10,6 +10,7 @@
  * Nothing is guessed: what does not decode as the metadata says is dropped.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +31,14 @@ struct sfi_entry {
 	uint64_t fp[SFI_FP_WORDS];
 	const char *fn, *script; /* interned; NULL: no such thing */
 	int pid;
+	uint64_t checked; /* the drain its fingerprint was last checked in */
 };
 
 struct js_symbolizer {
 	struct v8_layout l;
 	struct sfi_entry cache[SFI_CACHE];
 	uint64_t stale;
+	uint64_t drain; /* js_symbolizer_drain() calls: 1 at the start */
 };
 
 #define C(s, id)   ((s)->l.c[V8C_##id].value)
@@ -52,8 +55,10 @@ int js_walk_offsets(const struct v8_layout *l, struct js_walk_off *out)
 		lo = l->c[V8C_FP_FUNCTION].value;
 	if (l->c[V8C_FP_CONTEXT].value < lo)
 		lo = l->c[V8C_FP_CONTEXT].value;
-	/* the BPF window is 8 words from fp_lo and must reach [fp + 8] */
-	if (lo % 8 || lo < -48)
+	/* the BPF window is 8 words from fp_lo and must reach [fp + 8]; the
+	 * symbolizer's fingerprint covers the SFI's first 48 bytes */
+	if (lo % 8 || lo < -48 || l->c[V8C_SFI_SCRIPT].value >= 8 * SFI_FP_WORDS ||
+	    l->c[V8C_SFI_NAME_OR_SCOPE_INFO].value >= 8 * SFI_FP_WORDS)
 		return -ENOTSUP;
 	out->fp_lo = lo;
 	out->fp_function = l->c[V8C_FP_FUNCTION].value;
@@ -68,9 +73,17 @@ struct js_symbolizer *js_symbolizer_new(const struct v8_layout *l)
 {
 	struct js_symbolizer *s = calloc(1, sizeof(*s));
 
-	if (s)
+	if (s) {
 		s->l = *l;
+		s->drain = 1;
+	}
 	return s;
+}
+
+void js_symbolizer_drain(struct js_symbolizer *s)
+{
+	if (s)
+		s->drain++;
 }
 
 void js_symbolizer_free(struct js_symbolizer *s)
@@ -228,17 +241,31 @@ static int resolve_sfi(const struct js_symbolizer *s, int pid, uint64_t sfi, str
 	return 0;
 }
 
+/* The words the names come from: map, name_or_scope_info, script (not
+ * function_data, which changes as the function tiers up). */
+static bool same_sfi(const struct js_symbolizer *s, const uint64_t *a, const uint64_t *b)
+{
+	int name = C(s, SFI_NAME_OR_SCOPE_INFO) / 8, script = C(s, SFI_SCRIPT) / 8;
+
+	return a[0] == b[0] && a[name] == b[name] && a[script] == b[script];
+}
+
 /* The cached entry of sfi, checked against its fingerprint; NULL: no SFI. */
 static const struct sfi_entry *lookup(struct js_symbolizer *s, int pid, uint64_t sfi)
 {
 	struct sfi_entry *e = &s->cache[(sfi >> 3) * 0x9e3779b97f4a7c15ULL >> 52 & (SFI_CACHE - 1)];
 	uint64_t fp[SFI_FP_WORDS];
 
+	/* checked in this drain already: the records of one drain were made
+	 * within ~100 ms, and a GC that moved the SFI since shows at the next */
+	if (e->sfi == sfi && e->pid == pid && e->checked == s->drain)
+		return e;
 	if ((sfi & C(s, HEAP_OBJECT_TAG_MASK)) != (uint64_t)C(s, HEAP_OBJECT_TAG) ||
 	    proc_read_mem(pid, sfi - C(s, HEAP_OBJECT_TAG), fp, sizeof(fp)))
 		return NULL;
 	if (e->sfi == sfi && e->pid == pid) {
-		if (!memcmp(e->fp, fp, sizeof(fp)))
+		e->checked = s->drain;
+		if (same_sfi(s, e->fp, fp))
 			return e;
 		s->stale++;
 	}
@@ -247,6 +274,7 @@ static const struct sfi_entry *lookup(struct js_symbolizer *s, int pid, uint64_t
 		return NULL;
 	e->sfi = sfi;
 	e->pid = pid;
+	e->checked = s->drain;
 	memcpy(e->fp, fp, sizeof(fp));
 	return e;
 }

@@ -29,6 +29,10 @@ void js_symbolizer_free(struct js_symbolizer *s);
  */
 const char *js_symbolize(struct js_symbolizer *s, const struct ev_js_stack *r, size_t size);
 
+/* A drain of the ring buffer begins: cached SFIs are checked against their
+ * fingerprint once per drain, at their first use in it. */
+void js_symbolizer_drain(struct js_symbolizer *s);
+
 /* SFI cache entries found stale (fingerprint changed: a GC moved or freed it) */
 uint64_t js_symbolizer_stale(const struct js_symbolizer *s);
 

@@ -653,6 +653,9 @@ static int session_finish(struct session *s, int ret)
 		r->probe_failure_err = why_failed;
 	}
 	ingest_free(s->in);
+	if (s->jsym && !s->o->quiet)
+		ilog("--js-stacks: %llu cached functions found moved or changed, read anew",
+		     (unsigned long long)js_symbolizer_stale(s->jsym));
 	js_symbolizer_free(s->jsym);
 	js_infer_free(s->js);
 	id_set_free(&s->watch.late_unseen);
