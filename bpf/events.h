@@ -39,6 +39,7 @@ enum ev_kind {
 	 * async_hooks delivers them (native immediates run), or, with
 	 * EVF_AT_EXIT, never (its environment stops first) */
 	EV_DESTROYS_DUE,
+	EV_JS_STACK, /* the JS frames of the node init that follows it (--js-stacks) */
 	EV_INTERNAL_MAX,
 };
 
@@ -241,6 +242,46 @@ struct ev_stack {
 struct ev_node_stack {
 	struct ev_node n;
 	struct ev_stack s;
+};
+
+/*
+ * --js-stacks: the JS frames found by walking the frame-pointer chain from
+ * a node init probe, sent as their own record just before that init (same
+ * pid, tid and id). Only frames that look like JS frames are carried (a
+ * heap-tagged function and context slot); user space checks that each sfi
+ * really is a SharedFunctionInfo before it trusts it, since a C++ frame's
+ * slots can look the same.
+ */
+#define JS_MAX_FRAMES 16 /* JS frames carried, innermost first */
+#define JS_WALK_MAX   32 /* frames walked, native ones included */
+
+struct ev_js_frame {
+	__u64 sfi;	       /* JSFunction.shared as read in the probe (tagged) */
+	__u64 pc;	       /* the pc executing in the frame (its callee's return address) */
+	__u32 bytecode_offset; /* [fp + bytecode_offset] when it holds a SMI, else ~0 */
+	__u32 depth;	       /* the frame's index in the walk, native frames counted */
+};
+
+struct ev_js_stack {
+	struct ev_hdr h;
+	__u64 id;	 /* the init's async id */
+	__u32 nframes;	 /* frames carried */
+	__u32 walked;	 /* frames walked */
+	__u32 truncated; /* 1: the walk stopped at JS_WALK_MAX or JS_MAX_FRAMES */
+	__u32 pad;
+	struct ev_js_frame frames[JS_MAX_FRAMES];
+};
+
+/* The frame slots the walker reads (bytes from the frame pointer) and
+ * JSFunction.shared, from user/resolve/v8_layout.c; fp_lo is the lowest
+ * slot, and the walker reads [fp + fp_lo, fp + 16) in one call. */
+struct js_walk_off {
+	__s32 fp_lo;	       /* lowest slot read: the bytecode offset */
+	__s32 fp_function;     /* the JSFunction, in a JS frame */
+	__s32 fp_context;      /* the context, or a typed frame's SMI marker */
+	__s32 fp_bytecode_off; /* the bytecode offset (SMI), interpreted frames */
+	__u32 function_shared; /* JSFunction.shared */
+	__u32 smi_shift;       /* SMI value = word >> smi_shift */
 };
 
 /*

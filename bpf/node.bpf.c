@@ -21,6 +21,7 @@
  */
 #include "core.bpf.h"
 #include "agg.bpf.h"
+#include "jsstack.bpf.h"
 
 /* Ids 0 (no resource) and 1 (the bootstrap/main context) never get hooks. */
 #define FIRST_RESOURCE_ID 2
@@ -33,6 +34,7 @@ struct node_probe {
 	__u32 depth;	  /* fields_[kStackLength] */
 	__u32 init_hooks; /* fields_[kInit] */
 	bool have_stack;  /* cur, depth and init_hooks were read: a stack can be sent */
+	__u64 fp;	  /* init: the probe's rbp, where --js-stacks walks from */
 };
 
 static __always_inline void probe_start(struct node_probe *p)
@@ -40,6 +42,7 @@ static __always_inline void probe_start(struct node_probe *p)
 	p->pid_tgid = bpf_get_current_pid_tgid();
 	p->now = bpf_ktime_get_ns();
 	p->have_stack = false;
+	p->fp = 0;
 }
 
 static __always_inline int read_fields(struct thread_state *ts, struct node_probe *p);
@@ -418,6 +421,8 @@ static __always_inline int emit_init(struct node_probe *p, __u64 wrap, __u64 ra_
 
 	if (aggregate)
 		agg_init(LAYER_NODE, env, id, w.provider, p->now);
+	if (js_stacks && p->fp && record_wanted())
+		js_stack_send(&ts->js_scratch, p->pid_tgid, p->now, id, p->fp);
 	e = event_begin(ts, p, EV_INIT, 0);
 	e->id = id;
 	e->trigger = id_from_double_bits(w.ids[1]);
@@ -439,6 +444,7 @@ int BPF_UPROBE(node_trace_async_start, __u64 wrap)
 	probe_start(&p);
 	if (!is_traced_tgid(p.pid_tgid >> 32))
 		return 0;
+	p.fp = PT_REGS_FP(ctx);
 	/* called by AsyncReset, which keeps a frame pointer (checked at resolve
 	 * time, else nctors is 0): its return address is at 8(%rbp) */
 	return emit_init(&p, wrap, node_off.nctors ? PT_REGS_FP(ctx) + 8 : 0, false);
@@ -500,6 +506,7 @@ int BPF_UPROBE(node_emit_async_init, __u64 env, __u64 resource)
 		return 0;
 	wrap = ts->reset_wrap;
 	ts->reset_wrap = 0;
+	p.fp = PT_REGS_FP(ctx);
 	return emit_init(&p, wrap & ~1ULL, 0, wrap & 1);
 }
 

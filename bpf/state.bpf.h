@@ -84,6 +84,7 @@ struct thread_state {
 	/* the record being built: per thread, so a preempted probe cannot
 	 * share it with another task the way a per-CPU buffer would */
 	struct ev_node_stack scratch;
+	struct ev_js_stack js_scratch; /* --js-stacks: the frames under an init */
 };
 
 struct live_key {

@@ -21,6 +21,10 @@ void test_events__layout(void)
 	ASSERT_EQ(offsetof(struct ev_node, provider), 64, "ev_node.provider");
 	ASSERT_EQ(sizeof(struct ev_node) % 8, 0, "ev_node 8-byte multiple");
 	ASSERT_EQ(sizeof(struct node_offsets), 128, "node_offsets size");
+	ASSERT_EQ(sizeof(struct ev_js_frame), 24, "ev_js_frame size");
+	ASSERT_EQ(offsetof(struct ev_js_stack, frames), 48, "js frames follow the header");
+	ASSERT_EQ(sizeof(struct ev_js_stack), 48 + 24 * JS_MAX_FRAMES, "ev_js_stack size");
+	ASSERT_EQ(sizeof(struct js_walk_off), 24, "js_walk_off size");
 }
 
 void test_events__decode_microtasks(void)

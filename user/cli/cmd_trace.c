@@ -38,7 +38,9 @@ static void usage(FILE *out)
 		     "  -o, --output FILE      write events to FILE instead of stdout\n"
 		     "  -d, --duration D       stop after D (e.g. 10s, 500ms, 2m)\n"
 		     "      --stacks           keep each event's async id stack and "
-		     "caller\n" TARGET_LAYER_HELP
+		     "caller\n"
+		     "      --js-stacks        the JS frames at each node init "
+		     "(js_stack)\n" TARGET_LAYER_HELP
 		     "  -q, --quiet            no progress notes on stderr\n"
 		     "  -h, --help             this help\n"
 		     "\n"
@@ -95,7 +97,7 @@ static void jsonl_flush(void *ctx)
 	fflush(((struct jsonl_sink *)ctx)->out);
 }
 
-enum { OPT_STACKS = 4000, OPT_RECORD };
+enum { OPT_STACKS = 4000, OPT_RECORD, OPT_JS_STACKS };
 
 struct trace_args {
 	struct session_opts *so;
@@ -108,6 +110,10 @@ static int trace_opt(int opt, const char *arg, void *ctx)
 
 	if (opt == OPT_STACKS) {
 		a->so->with_stacks = true;
+		return -1;
+	}
+	if (opt == OPT_JS_STACKS) {
+		a->so->js_stacks = true;
 		return -1;
 	}
 	if (opt == OPT_RECORD) {
@@ -129,6 +135,7 @@ int do_trace(int argc, char **argv)
 	static const struct option extra[] = {
 		{"stacks", no_argument, NULL, OPT_STACKS},
 		{"record", required_argument, NULL, OPT_RECORD},
+		{"js-stacks", no_argument, NULL, OPT_JS_STACKS},
 		{0},
 	};
 	struct target_opts_spec spec = {

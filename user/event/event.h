@@ -41,6 +41,8 @@ struct event {
 	/* rejection, when known: type holds the running resource's type and
 	 * path its creation path (interned) */
 	const char *path;
+	/* node init with --js-stacks: its JS frames as a JSON array (interned) */
+	const char *js_stack;
 	/* the async id stack at the event, when captured (EVF_STACK) */
 	bool has_stack;
 	uint64_t cur_exec, cur_trigger; /* the current context */

@@ -44,6 +44,8 @@ void jsonl_write_event(FILE *out, const struct event *e)
 		fputs(",\"caller_fn\":", out);
 		json_write_escaped(out, e->caller_fn);
 	}
+	if (e->js_stack)
+		fprintf(out, ",\"js_stack\":%s", e->js_stack);
 	if (e->has_stack) {
 		fprintf(out,
 			",\"stack\":{\"exec\":%" PRIu64 ",\"trigger\":%" PRIu64

@@ -18,5 +18,9 @@ int ingest_new(int ringbuf_fd, const struct node_layout *layout, const struct ev
  * number of records, the sink's stop value (> 0 as -ECANCELED), or -errno. */
 int ingest_poll(struct ingest *in, int timeout_ms);
 void ingest_free(struct ingest *in);
+/* --js-stacks: EV_JS_STACK records are symbolized with js (owned by the
+ * caller) and attached to the node init that follows them */
+struct js_symbolizer;
+void ingest_set_js(struct ingest *in, struct js_symbolizer *js);
 
 #endif /* __ASYNCSCOPE_INGEST_H */

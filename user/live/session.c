@@ -23,6 +23,7 @@
 #include "live/hold.h"
 #include "live/ingest.h"
 #include "model/exit_mark.h"
+#include "live/js_symbolize.h"
 #include "model/js_infer.h"
 #include "resolve/layout_cache.h"
 #include "lib/log.h"
@@ -361,6 +362,8 @@ struct session {
 	struct ingest *in;
 	struct js_infer *js;
 	struct exit_mark *exits;
+	struct js_symbolizer *jsym; /* --js-stacks */
+	struct js_walk_off jswalk;
 	struct event_sink sink; /* what ingest feeds: the watch filter */
 	struct watch_filter watch;
 	char binary[PATH_MAX];
@@ -368,6 +371,27 @@ struct session {
 	uint64_t start;
 	char why[3 * PATH_MAX]; /* why session_start failed, said by session_run */
 };
+
+/* --js-stacks: V8's layout of the node binary, the walker's offsets from it
+ * and the symbolizer. 0, or -errno having said why in s->why. */
+static int js_stacks_setup(struct session *s, const char *path)
+{
+	struct v8_layout *l = calloc(1, sizeof(*l));
+	int err;
+
+	if (!l)
+		return -ENOMEM;
+	err = v8_layout__resolve(path, l);
+	if (!err)
+		err = js_walk_offsets(l, &s->jswalk);
+	if (!err && !(s->jsym = js_symbolizer_new(l)))
+		err = -ENOMEM;
+	if (err)
+		snprintf(s->why, sizeof(s->why), "--js-stacks: %s: %s", path,
+			 l->error[0] ? l->error : strerror(-err));
+	free(l);
+	return err;
+}
 
 /*
  * Finds and resolves the target, starts the command (held), attaches and
@@ -443,6 +467,8 @@ static int session_start(struct session *s)
 		}
 	}
 
+	if (r->node_on && o->js_stacks && (err = js_stacks_setup(s, r->layout.path)))
+		return exit_failure(err);
 	{
 		struct tracer_opts to = {
 			.pid = r->pid,
@@ -453,6 +479,7 @@ static int session_start(struct session *s)
 			.with_stacks = r->node_on && (o->with_stacks || o->js != JS_OFF),
 			.full_stacks = r->node_on && o->with_stacks,
 			.js_exact = r->node_on && o->js == JS_EXACT,
+			.js_walk = s->jsym ? &s->jswalk : NULL,
 			/* only a command we started: its stops are reported to us, not
 			 * to a shell that would take them for Ctrl-Z */
 			.stop_to_arm = s->watch.hold != NULL,
@@ -494,6 +521,7 @@ static int session_start(struct session *s)
 		snprintf(s->why, sizeof(s->why), "cannot read the ring buffer: %s", strerror(-err));
 		return exit_failure(err);
 	}
+	ingest_set_js(s->in, s->jsym);
 	if (!o->quiet)
 		ilog("attached %zu probes to pid %d (%s%s%s%s)", tracer_nlinks(s->tracer), r->pid,
 		     r->node_on ? "node layer: " : "", r->node_on ? s->binary : "",
@@ -635,6 +663,10 @@ static int session_finish(struct session *s, int ret)
 		r->probe_failure_err = why_failed;
 	}
 	ingest_free(s->in);
+	if (s->jsym && !s->o->quiet)
+		ilog("--js-stacks: %llu cached functions found moved or changed, read anew",
+		     (unsigned long long)js_symbolizer_stale(s->jsym));
+	js_symbolizer_free(s->jsym);
 	js_infer_free(s->js);
 	exit_mark_free(s->exits);
 	id_set_free(&s->watch.late_unseen);

@@ -45,6 +45,7 @@ struct session_opts {
 	struct event_sink sink;
 	bool quiet;	     /* no "attached" / "detached" notes on stderr */
 	bool with_stacks;    /* carry the async id stack on every node event */
+	bool js_stacks;	     /* the JS frames at every node init (js_stack) */
 	enum js_mode js;     /* the JS layer */
 	unsigned int layers; /* enum layer_bits; 0: node for node, uv for other libuv programs */
 	/* called once the probes are in, before any event is delivered (and

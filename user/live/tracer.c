@@ -230,6 +230,10 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 		     "programs and report nothing");
 	}
 	skel->rodata->js_exact = l && o->js_exact;
+	if (l && o->js_walk) {
+		skel->rodata->js_stacks = true;
+		skel->rodata->js_walk = *o->js_walk;
+	}
 	skel->rodata->js_stop_to_arm = l && o->js_exact && o->stop_to_arm;
 	skel->rodata->uv_link_wraps = l && o->uv;
 	skel->rodata->uv_stop_to_probe = o->uv && o->stop_to_arm;

@@ -26,6 +26,8 @@ struct tracer_opts {
 	bool with_stacks;		  /* carry the async id stack on every event */
 	bool full_stacks;		  /* saved pairs on every record (--stacks) */
 	bool js_exact;			  /* report threads, for hardware watchpoints */
+	/* --js-stacks: walk the JS frames at every node init (NULL: off) */
+	const struct js_walk_off *js_walk;
 	/* a command asyncscope started (its stops are reported to asyncscope,
 	 * not to a shell): SIGSTOP it until the probes are ready, at a new
 	 * thread (js_exact, watchpoints) and at a libuv callback's first

@@ -17,14 +17,22 @@ if (base) {
   const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
   const pid = process.pid;
   const now = () => process.hrtime.bigint().toString();
+  const withStacks = process.env.ASYNCSCOPE_GT_STACKS === '1';
+  if (withStacks)
+    Error.stackTraceLimit = 64;
   const write = (obj) => fs.writeSync(fd, JSON.stringify(obj) + '\n');
 
   write({ event: 'thread', ts: now(), pid, tid, threadId, isMainThread,
     providers: Object.keys(async_hooks.asyncWrapProviders || {}), version: process.version });
   async_hooks.createHook({
     init(id, type, trigger) {
-      write({ ts: now(), pid, tid, event: 'init', id, type, trigger,
-        exec: async_hooks.executionAsyncId() });
+      const rec = { ts: now(), pid, tid, event: 'init', id, type, trigger,
+        exec: async_hooks.executionAsyncId() };
+      // ASYNCSCOPE_GT_STACKS=1: the JS stack at the init, as V8 reports it
+      // (e2e 150 compares --js-stacks with it); this frame is the innermost
+      if (withStacks)
+        rec.stack = new Error().stack;
+      write(rec);
     },
     before(id) { write({ ts: now(), pid, tid, event: 'before', id }); },
     after(id) { write({ ts: now(), pid, tid, event: 'after', id }); },
