@@ -289,6 +289,10 @@ struct ev_proc {
 	__u64 ts_ns;
 	__u32 pid;  /* tgid */
 	__u32 kind; /* enum proc_ev_kind */
+	/* follow mode, PROC_EXEC: the new image is the file the node probes
+	 * are in (procwatch's follow_ino) */
+	__u32 traced_binary;
+	__u32 pad;
 };
 
 #endif /* __ASYNCSCOPE_EVENTS_H */
