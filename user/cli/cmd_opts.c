@@ -18,7 +18,7 @@
 #include "resolve/proc.h"
 #include "live/session.h"
 
-enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT, OPT_JS, OPT_LAYERS };
+enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT, OPT_JS, OPT_LAYERS, OPT_NO_FOLLOW };
 
 /* --ringbuf-size: the kernel wants a power-of-two multiple of the page size
  * and a 32-bit map size; anything else would be rounded up without a word */
@@ -71,8 +71,9 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"js", required_argument, NULL, OPT_JS},
 		{"layers", required_argument, NULL, OPT_LAYERS},
+		{"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
 	};
-	int nopts = 10, opt;
+	int nopts = 11, opt;
 	bool have_pid = false;
 	uint64_t size;
 
@@ -152,6 +153,9 @@ again:
 				     optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case OPT_NO_FOLLOW:
+			so->no_follow = true;
 			break;
 		case OPT_FORMAT:
 			if (!format)

@@ -20,6 +20,7 @@
 #include "bpf/double_id.h"
 #include "lib/id_set.h"
 #include "lib/exit_status.h"
+#include "live/follow.h"
 #include "live/hold.h"
 #include "live/ingest.h"
 #include "model/js_infer.h"
@@ -222,6 +223,17 @@ static int resolve_node(const struct session_opts *o, struct session_result *r, 
 }
 
 /*
+ * -- COMMAND follows the command's tree unless --no-follow; for the node
+ * layer alone, with no process stop needed (see live/follow.h): the uv
+ * layer's callback probes and --js exact's watchpoints are per process and
+ * stop the one process the hold guard knows.
+ */
+static bool follows_tree(const struct session_opts *o)
+{
+	return o->argv && !o->no_follow && o->js != JS_EXACT && !(o->layers & LAYER_BIT_UV);
+}
+
+/*
  * Finds the target's binary and what can be traced in it. 0, or -errno with
  * why saying it: the caller says it unless the target died meanwhile.
  */
@@ -262,6 +274,13 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 	/* node: the node layer unless --layers says otherwise; anything else
 	 * with libuv: the uv layer */
 	nerr = resolve_node(o, r, binary);
+	if (o->argv && follows_tree(o) && nerr && nerr != -ENOTSUP && nerr != -EPROTO &&
+	    uv_find_for_program(binary, false, uvpath, sizeof(uvpath)) &&
+	    !find_in_path("node", binary, cap)) {
+		/* sh, npm, env...: what its tree runs is the node in PATH */
+		vlog("%s is not node: following the node in PATH, %s", o->argv[0], binary);
+		nerr = resolve_node(o, r, binary);
+	}
 	/* node symbols found, whether or not every rule held */
 	r->is_node = !nerr || nerr == -ENOTSUP || nerr == -EPROTO;
 	if (nerr && !r->is_node && nerr != -ESRCH) {
@@ -337,19 +356,16 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 	return 0;
 }
 
-static bool target_gone(const struct session_opts *o, struct session_result *r)
+static bool command_gone(struct session_result *r)
 {
-	if (o->argv) {
-		int status;
-		pid_t w = waitpid(r->pid, &status, WNOHANG);
+	int status;
+	pid_t w = waitpid(r->pid, &status, WNOHANG);
 
-		if (w == r->pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
-			r->target_status = status;
-			return true;
-		}
-		return w < 0 && errno == ECHILD;
+	if (w == r->pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+		r->target_status = status;
+		return true;
 	}
-	return !proc_alive(r->pid);
+	return w < 0 && errno == ECHILD;
 }
 
 /* A live capture between its stages (session_run). */
@@ -365,7 +381,22 @@ struct session {
 	int go_fd; /* a started command waits on it until written */
 	uint64_t start;
 	char why[3 * PATH_MAX]; /* why session_start failed, said by session_run */
+	struct follow *follow;	/* the command's tree (r->following) */
+	bool command_reaped;
 };
+
+/* A started command is done when it and (following) all its tree are. */
+static bool target_gone(struct session *s)
+{
+	struct session_result *r = s->r;
+
+	if (!s->o->argv)
+		return !proc_alive(r->pid);
+	follow_poll(s->follow);
+	if (!s->command_reaped)
+		s->command_reaped = command_gone(r);
+	return s->command_reaped && !follow_tree_alive(s->follow);
+}
 
 /*
  * Finds and resolves the target, starts the command (held), attaches and
@@ -432,6 +463,12 @@ static int session_start(struct session *s)
 				 strerror(-err));
 			return exit_failure(err);
 		}
+		r->following = follows_tree(o) && r->node_on && !r->uv_on;
+		if (r->following && (err = follow_start(r->pid, s->binary, &s->follow))) {
+			snprintf(s->why, sizeof(s->why), "cannot follow the command's tree: %s",
+				 strerror(-err));
+			return exit_failure(err);
+		}
 		/* before any probe exists, so the guard holds none of them */
 		if ((r->uv_on || (r->node_on && o->js == JS_EXACT)) &&
 		    (err = hold_guard_start(r->pid, &s->watch.hold))) {
@@ -443,7 +480,9 @@ static int session_start(struct session *s)
 
 	{
 		struct tracer_opts to = {
-			.pid = r->pid,
+			/* following: every process of the binary, filtered by the set */
+			.pid = r->following ? -1 : r->pid,
+			.follow_pids_fd = r->following ? follow_pids_fd(s->follow) : 0,
 			.binary = s->binary,
 			.layout = r->node_on ? &r->layout : NULL,
 			.uv = r->uv_on ? &r->uv : NULL,
@@ -487,8 +526,9 @@ static int session_start(struct session *s)
 		return exit_failure(err);
 	}
 	if (!o->quiet)
-		ilog("attached %zu probes to pid %d (%s%s%s%s)", tracer_nlinks(s->tracer), r->pid,
-		     r->node_on ? "node layer: " : "", r->node_on ? s->binary : "",
+		ilog("attached %zu probes to pid %d%s (%s%s%s%s)", tracer_nlinks(s->tracer), r->pid,
+		     r->following ? " and its descendants" : "", r->node_on ? "node layer: " : "",
+		     r->node_on ? s->binary : "",
 		     r->uv_on ? (r->node_on ? ", uv layer: " : "uv layer: ") : "",
 		     r->uv_on ? r->uv.path : "");
 	/* the consumer may write a file header now: no event is read before */
@@ -559,7 +599,7 @@ static int session_drain(struct session *s)
 			ret = exit_failure(err);
 			break;
 		}
-		if (target_gone(o, r)) {
+		if (target_gone(s)) {
 			r->target_exited = true;
 			break;
 		}
@@ -624,10 +664,14 @@ static int session_finish(struct session *s, int ret)
 		r->summary.uv_probe_failures = tracer_late_failures(s->tracer, &why_failed);
 		r->probe_failure_err = why_failed;
 	}
+	follow_poll(s->follow);
+	follow_counts(s->follow, &r->summary.processes_followed,
+		      &r->summary.processes_not_followed);
 	ingest_free(s->in);
 	js_infer_free(s->js);
 	id_set_free(&s->watch.late_unseen);
 	tracer_destroy(s->tracer);
+	follow_free(s->follow);
 	/* no probe is left to stop it: a stop whose record was never read
 	 * ends here (the guard would end it if we died) */
 	{

@@ -47,6 +47,9 @@ struct session_opts {
 	bool with_stacks;    /* carry the async id stack on every node event */
 	enum js_mode js;     /* the JS layer */
 	unsigned int layers; /* enum layer_bits; 0: node for node, uv for other libuv programs */
+	/* argv: trace the command only; by default every node process of its
+	 * tree is followed (live/follow.h) */
+	bool no_follow;
 	/* called once the probes are in, before any event is delivered (and
 	 * before a started command runs); non-zero aborts the capture, the
 	 * callback having said why */
@@ -60,6 +63,7 @@ struct session_result {
 	struct node_layout layout;
 	struct uv_layout uv;
 	bool is_node, node_on, uv_on;
+	bool following;		/* argv: the command's whole tree (live/follow.h) */
 	enum cache_state cache; /* how the layout was obtained */
 	pid_t pid;		/* the traced process */
 	char binary[PATH_MAX];	/* its executable, as asyncscope opened it */
