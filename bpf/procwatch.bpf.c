@@ -46,16 +46,15 @@ static __always_inline bool followed(__u32 tgid)
 	return bpf_map_lookup_elem(&followed_pids, &tgid) != NULL;
 }
 
-static __always_inline int emit(__u32 pid, __u32 kind, __u32 traced_binary)
+static __always_inline int emit(__u32 pid, __u32 kind)
 {
 	struct ev_proc r = {
 		.ts_ns = bpf_ktime_get_ns(),
 		.pid = pid,
 		.kind = kind,
-		.traced_binary = traced_binary,
 	};
 
-	if (bpf_ringbuf_output(&proc_events, &r, sizeof(r), 0))
+	if (bpf_ringbuf_output(&proc_events, &r, EV_PROC_SHORT_SIZE, 0))
 		__sync_fetch_and_add(&proc_drops, 1);
 	return 0;
 }
@@ -65,16 +64,30 @@ SEC("tp_btf/sched_process_exec")
 int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct inode *ino;
+	struct inode *image;
+	struct ev_proc *r;
 
 	if (!follow)
-		return emit(tgid, PROC_EXEC, 0);
+		return emit(tgid, PROC_EXEC);
 	if (!followed(tgid))
 		return 0;
-	ino = BPF_CORE_READ(bprm, file, f_inode);
-	return emit(tgid, PROC_EXEC,
-		    BPF_CORE_READ(ino, i_ino) == follow_ino &&
-			    BPF_CORE_READ(ino, i_sb, s_dev) == follow_dev);
+	r = bpf_ringbuf_reserve(&proc_events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&proc_drops, 1);
+		return 0;
+	}
+	r->ts_ns = bpf_ktime_get_ns();
+	r->pid = tgid;
+	r->kind = PROC_EXEC;
+	/* a script's image is its interpreter (#!/usr/bin/env node: env) */
+	image = BPF_CORE_READ(bprm, file, f_inode);
+	r->ino = BPF_CORE_READ(image, i_ino);
+	r->dev = BPF_CORE_READ(image, i_sb, s_dev);
+	r->traced_binary = r->ino == follow_ino && r->dev == follow_dev;
+	/* so user space can look at the file after a quick child is gone */
+	bpf_probe_read_kernel_str(r->path, sizeof(r->path), BPF_CORE_READ(bprm, interp));
+	bpf_ringbuf_submit(r, 0);
+	return 0;
 }
 
 /* follow mode: a new process (not a thread) of a followed one */
@@ -105,5 +118,5 @@ int BPF_PROG(proc_exit)
 			return 0;
 		bpf_map_delete_elem(&followed_pids, &tgid);
 	}
-	return emit(tgid, PROC_EXIT, 0);
+	return emit(tgid, PROC_EXIT);
 }

@@ -62,7 +62,7 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 	struct daemon *d = ctx;
 	const struct ev_proc *e = data;
 
-	if (size < sizeof(*e))
+	if (size < EV_PROC_SHORT_SIZE)
 		return 0;
 	if (e->kind == PROC_EXEC) {
 		d->execs_seen++;

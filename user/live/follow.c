@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,7 +15,6 @@
 #include "lib/log.h"
 #include "live/follow.h"
 #include "resolve/layout_cache.h"
-#include "resolve/proc.h"
 #include "resolve/resolve_uv.h"
 #include "procwatch.skel.h"
 
@@ -25,17 +25,27 @@ struct follow {
 	uint64_t not_followed;
 };
 
-/* Why pid's new image gets no probes, or NULL: neither node nor libuv (sh,
- * env, ...), nothing to trace in it, its children still followed. */
-static const char *not_followed_why(pid_t pid, char *exe, size_t cap)
+/*
+ * Why e's new image gets no probes, or NULL: neither node nor libuv (sh,
+ * env, ...: nothing to trace in it, its children still followed), or the
+ * file is not the one exec'd any more. Looked at by the path exec'd, since a
+ * quick child may be gone already; a relative path from the process's cwd.
+ */
+static const char *not_followed_why(const struct ev_proc *e, char *exe, size_t cap)
 {
 	static struct node_layout layout; /* large; one classification at a time */
 	enum cache_state cache;
 	char uv[PATH_MAX];
+	struct stat st;
 	int err;
 
-	if (proc_exe_target(pid, exe, cap))
-		return NULL; /* exited already: nothing can be said of it */
+	if (e->path[0] == '/')
+		snprintf(exe, cap, "%.*s", (int)sizeof(e->path), e->path);
+	else
+		snprintf(exe, cap, "/proc/%u/cwd/%.*s", e->pid, (int)sizeof(e->path), e->path);
+	if (stat(exe, &st) || st.st_ino != e->ino ||
+	    (major(st.st_dev) << 20 | minor(st.st_dev)) != e->dev)
+		return NULL;
 	err = node_layout__resolve_cached(exe, &layout, &cache);
 	if (!err || err == -ENOTSUP || err == -EPROTO)
 		return "another node binary than the one probed";
@@ -52,12 +62,12 @@ static int on_proc(void *ctx, void *data, size_t size)
 	const char *why;
 
 	if (size < sizeof(*e) || e->kind != PROC_EXEC)
-		return 0;
+		return 0; /* exits: the kernel took the process out of the set */
 	if (e->traced_binary) {
 		id_set_add(&f->probed, e->pid);
 		return 0;
 	}
-	if ((why = not_followed_why(e->pid, exe, sizeof(exe)))) {
+	if ((why = not_followed_why(e, exe, sizeof(exe)))) {
 		f->not_followed++;
 		wlog("process %u (%s) not followed: %s", e->pid, exe, why);
 	}
