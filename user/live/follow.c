@@ -142,6 +142,11 @@ void follow_counts(const struct follow *f, uint64_t *followed, uint64_t *not_fol
 	if (f && f->skel->bss->follow_full)
 		wlog("%llu processes not followed: more than 8192 at once",
 		     (unsigned long long)f->skel->bss->follow_full);
+	/* the set is the kernel's and complete; only the counts lack these */
+	if (f && f->skel->bss->proc_drops)
+		wlog("%llu exec records lost: processes_followed and processes_not_followed "
+		     "may be low",
+		     (unsigned long long)f->skel->bss->proc_drops);
 }
 
 void follow_free(struct follow *f)
