@@ -36,6 +36,38 @@ check "sh -c: processes_followed 1" [ "$(summary processes_followed "$TMP/sh.jso
 check "sh -c: says it follows descendants" grep -q "and its descendants" "$TMP/sh.err"
 assert_no_probes_left "sh -c"
 
+# a child outliving the command: the run lasts until it exits too
+cat >"$TMP/late.js" <<'JS'
+require('fs').writeFileSync(process.argv[2], String(process.pid));
+setTimeout(() => require('fs').stat('/', () => {}), Number(process.argv[3]));
+JS
+t0=$(date +%s%N)
+(cd "$TMP" && timeout 60 "$ASYNCSCOPE" trace -q -o "$TMP/late.jsonl" -- sh -c 'node late.js late.pid 1500 &')
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "outliving child: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+check "outliving child: the run lasted until it exited (${ms} ms >= 1500)" [ "$ms" -ge 1500 ]
+check "outliving child: its fs.stat seen" grep -q '"type":"FSREQCALLBACK"' "$TMP/late.jsonl"
+# and Ctrl-C once the command is gone: asyncscope stops at once (the
+# command's pid may be another process's now: nothing is signalled)
+rm -f "$TMP/late.pid"
+(cd "$TMP" && exec "$ASYNCSCOPE" trace -q -o "$TMP/late2.jsonl" -- sh -c 'node late.js late.pid 8000 &') &
+tp=$!
+BG_PIDS="$BG_PIDS $tp"
+eventually 10 test -s "$TMP/late.pid"
+late=$(cat "$TMP/late.pid")
+BG_PIDS="$BG_PIDS $late"
+sleep 0.5
+t0=$(date +%s%N)
+kill -INT "$tp"
+wait "$tp"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "outliving child, SIGINT: asyncscope stops in ${ms} ms (< 2000), exit $rc" [ "$ms" -lt 2000 ]
+check "outliving child, SIGINT: the child runs on" kill -0 "$late"
+kill "$late"
+assert_no_probes_left "outliving child"
+
 # --no-follow: the command alone, as before (a shell is not node)
 expect_err "--no-follow: sh refused as before" 4 "neither a Node.js binary" \
 	timeout 60 "$ASYNCSCOPE" trace --no-follow -o "$TMP/nf.jsonl" -- sh -c 'node app.js'

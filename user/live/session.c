@@ -606,8 +606,10 @@ static int session_drain(struct session *s)
 		if (stop_signal) {
 			/* a command we started gets the signal too (as from a shell),
 			 * and its shutdown is still observed for a grace period; past
-			 * it, or at a second signal, it is killed */
-			if (!o->argv)
+			 * it, or at a second signal, it is killed. Once reaped, its
+			 * pid may be another process's: descendants still followed
+			 * run on unobserved, as after -p */
+			if (!o->argv || s->command_reaped)
 				break;
 			if (!grace_deadline && stop_count == 1) {
 				kill(r->pid, stop_signal);
