@@ -117,7 +117,8 @@ fi
 
 # another node build in the tree: one line, counted, not followed
 other=$(node_bin 22)
-if [ -n "$other" ] && [ "$(readlink -f "$other")" != "$(readlink -f "$(command -v node)")" ]; then
+[ "$(readlink -f "$other")" = "$(readlink -f "$(command -v node)")" ] && other=""
+if [ -n "$other" ]; then
 	(cd "$TMP" && timeout 60 "$ASYNCSCOPE" trace -q -o "$TMP/other.jsonl" -- sh -c "$other app.js; node app.js") \
 		2>"$TMP/other.err"
 	check "another build: one line says it" [ "$(grep -c "not followed: another node binary" "$TMP/other.err")" -eq 1 ]
@@ -125,6 +126,35 @@ if [ -n "$other" ] && [ "$(readlink -f "$other")" != "$(readlink -f "$(command -
 	check "another build: processes_followed 1" [ "$(summary processes_followed "$TMP/other.jsonl")" = 1 ]
 	assert_no_probes_left "another build"
 fi
+
+# several -p: node processes of one binary followed; another build said
+cat >"$TMP/srv.js" <<'JS'
+require('fs').writeFileSync(process.argv[2], String(process.pid));
+setInterval(() => require('fs').stat('/', () => {}), 50);
+setTimeout(() => process.exit(0), 20000);
+JS
+p_pids=""
+for n in 1 2 3; do
+	bin=node
+	[ "$n" = 3 ] && [ -n "$other" ] && bin=$other
+	"$bin" "$TMP/srv.js" "$TMP/srv$n.pid" &
+	BG_PIDS="$BG_PIDS $!"
+	eventually 10 test -s "$TMP/srv$n.pid"
+	p_pids="$p_pids $(cat "$TMP/srv$n.pid")"
+done
+set -- $p_pids
+"$ASYNCSCOPE" trace -q -d 1s -o "$TMP/p.jsonl" -p "$1" -p "$2,$3" 2>"$TMP/p.err"
+rc=$?
+check "several -p: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+check "several -p: the two of one binary traced ($(pids "$TMP/p.jsonl"))" \
+	[ "$(pids "$TMP/p.jsonl" | wc -w)" -eq 2 ]
+check "several -p: processes_followed 2" [ "$(summary processes_followed "$TMP/p.jsonl")" = 2 ]
+if [ -n "$other" ]; then
+	check "several -p: another build said once" [ "$(grep -c "not followed" "$TMP/p.err")" -eq 1 ]
+	check "several -p: processes_not_followed 1" [ "$(summary processes_not_followed "$TMP/p.jsonl")" = 1 ]
+fi
+kill $p_pids
+assert_no_probes_left "several -p"
 
 # 200 quick children, 8 at a time: every one followed, none stopped, nothing
 # lost; the cost per child as CPU time (the tree's and asyncscope's: wall

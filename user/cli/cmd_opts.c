@@ -84,18 +84,33 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 again:
 	while ((opt = getopt_long(argc, argv, "+p:o:d:qh", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'p':
-			/* one target per session: a second -p must not silently win */
-			if (have_pid) {
-				elog("%s: only one -p is supported", cmd);
-				return EXIT_USAGE;
+		case 'p': {
+			/* several: repeated, or a comma list */
+			char *save = NULL, *tok;
+			pid_t pid;
+
+			for (tok = strtok_r(optarg, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (proc_parse_pid(tok, &pid)) {
+					elog("%s: invalid pid '%s'", cmd, tok);
+					return EXIT_USAGE;
+				}
+				if (!have_pid) {
+					so->pid = pid;
+				} else if (so->nalso < SESSION_MAX_PIDS - 1) {
+					so->also[so->nalso++] = pid;
+				} else {
+					elog("%s: at most %d -p processes", cmd, SESSION_MAX_PIDS);
+					return EXIT_USAGE;
+				}
+				have_pid = true;
 			}
-			if (proc_parse_pid(optarg, &so->pid)) {
+			if (!have_pid) {
 				elog("%s: invalid pid '%s'", cmd, optarg);
 				return EXIT_USAGE;
 			}
-			have_pid = true;
 			break;
+		}
 		case 'o':
 			if (!output)
 				goto unknown;

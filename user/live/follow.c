@@ -20,6 +20,7 @@
 
 struct follow {
 	struct procwatch *skel;
+	struct stat binary; /* the node binary the probes are in */
 	struct ring_buffer *rb;
 	struct id_set probed; /* processes that exec'd the node binary */
 	uint64_t not_followed;
@@ -74,18 +75,15 @@ static int on_proc(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int follow_start(pid_t root, const char *binary, struct follow **out)
+int follow_start(const char *binary, struct follow **out)
 {
 	struct follow *f = calloc(1, sizeof(*f));
-	struct stat st;
-	__u32 key = root;
-	__u8 one = 1;
 	int err;
 
 	*out = NULL;
 	if (!f)
 		return -ENOMEM;
-	if (stat(binary, &st)) {
+	if (stat(binary, &f->binary)) {
 		err = -errno;
 		goto cleanup;
 	}
@@ -95,15 +93,11 @@ int follow_start(pid_t root, const char *binary, struct follow **out)
 		goto cleanup;
 	}
 	f->skel->rodata->follow = true;
-	f->skel->rodata->follow_ino = st.st_ino;
+	f->skel->rodata->follow_ino = f->binary.st_ino;
 	/* the kernel's s_dev: major << 20 | minor */
-	f->skel->rodata->follow_dev = major(st.st_dev) << 20 | minor(st.st_dev);
+	f->skel->rodata->follow_dev = major(f->binary.st_dev) << 20 | minor(f->binary.st_dev);
 	if ((err = procwatch__load(f->skel)) || (err = procwatch__attach(f->skel)))
 		goto cleanup;
-	if (bpf_map_update_elem(bpf_map__fd(f->skel->maps.followed_pids), &key, &one, BPF_ANY)) {
-		err = -errno;
-		goto cleanup;
-	}
 	f->rb = ring_buffer__new(bpf_map__fd(f->skel->maps.proc_events), on_proc, f, NULL);
 	if (!f->rb) {
 		err = -errno;
@@ -115,6 +109,34 @@ int follow_start(pid_t root, const char *binary, struct follow **out)
 cleanup:
 	follow_free(f);
 	return err;
+}
+
+int follow_command(struct follow *f, pid_t pid)
+{
+	__u32 key = pid;
+	__u8 one = 1;
+
+	return bpf_map_update_elem(follow_pids_fd(f), &key, &one, BPF_ANY) ? -errno : 0;
+}
+
+int follow_process(struct follow *f, pid_t pid)
+{
+	char exe[64];
+	struct stat st;
+	int err;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+	if (stat(exe, &st))
+		return errno == ENOENT ? -ESRCH : -errno;
+	if (st.st_ino != f->binary.st_ino || st.st_dev != f->binary.st_dev) {
+		f->not_followed++;
+		wlog("process %d not followed: it runs another binary than the first -p's", pid);
+		return -EXDEV;
+	}
+	if ((err = follow_command(f, pid)))
+		return err;
+	id_set_add(&f->probed, pid);
+	return 0;
 }
 
 int follow_pids_fd(const struct follow *f)

@@ -17,8 +17,15 @@
 
 struct follow;
 
-/* Watches root's tree (root not run yet); binary holds the node probes. 0 or -errno. */
-int follow_start(pid_t root, const char *binary, struct follow **out);
+/* Starts watching; binary holds the node probes. 0 or -errno. */
+int follow_start(const char *binary, struct follow **out);
+/* Follows a command (not run yet) and its tree: counted when it execs node. 0 or -errno. */
+int follow_command(struct follow *f, pid_t pid);
+/*
+ * Follows a running process (-p) and its tree: -EXDEV, said and counted as
+ * not followed, if it runs another binary; 0 or -errno.
+ */
+int follow_process(struct follow *f, pid_t pid);
 /* The followed set, for tracer_opts.follow_pids_fd. */
 int follow_pids_fd(const struct follow *f);
 /* Reads the execs and exits so far: counts them, says each process not followed. */

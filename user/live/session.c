@@ -390,12 +390,52 @@ static bool target_gone(struct session *s)
 {
 	struct session_result *r = s->r;
 
-	if (!s->o->argv)
-		return !proc_alive(r->pid);
 	follow_poll(s->follow);
+	if (!s->o->argv) /* several -p: when every one has exited */
+		return r->following ? !follow_tree_alive(s->follow) : !proc_alive(r->pid);
 	if (!s->command_reaped)
 		s->command_reaped = command_gone(r);
 	return s->command_reaped && !follow_tree_alive(s->follow);
+}
+
+/*
+ * Several -p: node processes of one binary, followed as a command's tree is
+ * (the node layer alone, see follows_tree). One that runs another binary is
+ * said and counted, not traced. 0, or -errno with s->why.
+ */
+static int follow_processes(struct session *s)
+{
+	const struct session_opts *o = s->o;
+	struct session_result *r = s->r;
+	int err;
+
+	if (!r->node_on || r->uv_on || o->js == JS_EXACT) {
+		snprintf(s->why, sizeof(s->why),
+			 "several -p: node processes only, not with --layers uv or --js exact");
+		return -ENOEXEC;
+	}
+	if ((err = follow_start(s->binary, &s->follow)) ||
+	    (err = follow_process(s->follow, r->pid))) {
+		snprintf(s->why, sizeof(s->why), "cannot follow process %d: %s", r->pid,
+			 strerror(-err));
+		return exit_failure(err);
+	}
+	for (unsigned int i = 0; i < o->nalso; i++) {
+		pid_t tgid = o->also[i];
+
+		if (proc_check_pid(tgid) || proc_tgid(o->also[i], &tgid)) {
+			elog("no such process: %d", o->also[i]);
+			return -ESRCH;
+		}
+		err = follow_process(s->follow, tgid);
+		if (err && err != -EXDEV) {
+			snprintf(s->why, sizeof(s->why), "cannot follow process %d: %s", tgid,
+				 strerror(-err));
+			return exit_failure(err);
+		}
+	}
+	r->following = true;
+	return 0;
 }
 
 /*
@@ -456,6 +496,8 @@ static int session_start(struct session *s)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (o->nalso && (err = follow_processes(s)))
+		return err;
 	if (o->argv) {
 		err = spawn_held(o->argv, &r->pid, &s->go_fd);
 		if (err) {
@@ -464,7 +506,8 @@ static int session_start(struct session *s)
 			return exit_failure(err);
 		}
 		r->following = follows_tree(o) && r->node_on && !r->uv_on;
-		if (r->following && (err = follow_start(r->pid, s->binary, &s->follow))) {
+		if (r->following && ((err = follow_start(s->binary, &s->follow)) ||
+				     (err = follow_command(s->follow, r->pid)))) {
 			snprintf(s->why, sizeof(s->why), "cannot follow the command's tree: %s",
 				 strerror(-err));
 			return exit_failure(err);
@@ -527,8 +570,10 @@ static int session_start(struct session *s)
 	}
 	if (!o->quiet)
 		ilog("attached %zu probes to pid %d%s (%s%s%s%s)", tracer_nlinks(s->tracer), r->pid,
-		     r->following ? " and its descendants" : "", r->node_on ? "node layer: " : "",
-		     r->node_on ? s->binary : "",
+		     !r->following ? "" :
+		     o->argv	   ? " and its descendants" :
+				     " and the other -p processes, with their descendants",
+		     r->node_on ? "node layer: " : "", r->node_on ? s->binary : "",
 		     r->uv_on ? (r->node_on ? ", uv layer: " : "uv layer: ") : "",
 		     r->uv_on ? r->uv.path : "");
 	/* the consumer may write a file header now: no event is read before */

@@ -37,8 +37,14 @@ struct session_result;
  * a signal; then it is killed (SIGKILL), and the capture fails. */
 #define SESSION_GRACE_NS 5000000000ULL
 
+#define SESSION_MAX_PIDS 64
+
 struct session_opts {
-	pid_t pid;	      /* attach to this process, or */
+	pid_t pid; /* attach to this process, or */
+	/* more -p processes, node running the same binary as pid's: they are
+	 * followed as a command's tree is (live/follow.h) */
+	pid_t also[SESSION_MAX_PIDS - 1];
+	unsigned int nalso;
 	char **argv;	      /* start this command (argv[0] looked up in PATH) */
 	uint64_t duration_ns; /* 0: until interrupted or the target exits */
 	size_t ringbuf_bytes;
