@@ -87,7 +87,7 @@ for mode in fork cluster; do
 		n=$((n + 1))
 		pid=$(basename "$f" | cut -d. -f2)
 		if indented node "$E2E_DIR/compare.js" "$TMP/$mode.jsonl" "$TMP/gt" --pid "$pid" \
-			--json "$OUT_DIR/follow-$mode-$pid.json"; then
+			--json "$OUT_DIR/follow-$mode-$n.json"; then
 			ok "$mode: process $pid's native events equal its recorder's"
 		else
 			fail "$mode: process $pid's native events differ from its recorder's"
