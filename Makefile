@@ -49,7 +49,7 @@ USER_HDRS := $(wildcard $(patsubst %,user/%/*.h,$(USER_DIRS)))
 # Pure parts: no libbpf. The unit-test binary links only these, which keeps
 # reconstruction and output free of the BPF machinery.
 BPF_ONLY_SRCS := user/live/tracer.c user/live/uprobes.c user/live/ingest.c user/live/session.c \
-	user/live/privs.c user/daemon/daemon_targets.c user/daemon/daemon_loop.c \
+	user/live/privs.c user/live/follow.c user/daemon/daemon_targets.c user/daemon/daemon_loop.c \
 	user/daemon/daemon_capture.c
 PURE_SRCS := $(filter-out user/cli/main.c user/cli/cmd_%.c $(BPF_ONLY_SRCS), $(USER_SRCS))
 BPF_SRCS := $(BPF_ONLY_SRCS) $(wildcard user/cli/cmd_*.c) user/cli/main.c

@@ -84,6 +84,11 @@ CORE_SHARED PID_SET_MAP_DEF(16384) ignored_pids SEC(".maps");
  * process's entries at its exit only where it is listed here) */
 CORE_SHARED PID_SET_MAP_DEF(16384) agg_pids SEC(".maps");
 CORE_SHARED const volatile __u32 targ_tgid;
+/* trace -- COMMAND following its tree: the probes fire for every process of
+ * the binary, and count for those in follow_pids, which is procwatch's
+ * followed_pids (bpf/procwatch.bpf.c adds each fork of a followed process) */
+CORE_SHARED const volatile bool follow_tree;
+CORE_SHARED PID_SET_MAP_DEF(8192) follow_pids SEC(".maps");
 /* the daemon: add events into agg_types; send records only for capture_pids */
 CORE_SHARED const volatile bool aggregate;
 /* the daemon's sampled mode: the probes are attached for a window now and
@@ -127,6 +132,8 @@ static __always_inline int is_traced_tgid(__u32 tgid)
 		return 0;
 	if (targ_tgid)
 		return tgid == targ_tgid;
+	if (follow_tree)
+		return bpf_map_lookup_elem(&follow_pids, &tgid) != NULL;
 	return !(pid_sets_used & PID_SETS_IGNORED) || !bpf_map_lookup_elem(&ignored_pids, &tgid);
 }
 

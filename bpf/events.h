@@ -339,6 +339,18 @@ struct ev_proc {
 	__u64 ts_ns;
 	__u32 pid;  /* tgid */
 	__u32 kind; /* enum proc_ev_kind */
+	/* follow mode, PROC_EXEC: the new image is the file the node probes
+	 * are in (procwatch's follow_ino) */
+	__u32 traced_binary;
+	/* follow mode, PROC_EXEC: the new image's device (the kernel's s_dev)
+	 * and inode, for user space to tell it from a later exec's */
+	__u32 dev;
+	__u64 ino;
+	/* follow mode, PROC_EXEC only (the record is shorter otherwise): the
+	 * path exec'd, the interpreter's for a script, as the caller wrote it */
+	char path[256];
 };
+
+#define EV_PROC_SHORT_SIZE __builtin_offsetof(struct ev_proc, path)
 
 #endif /* __ASYNCSCOPE_EVENTS_H */

@@ -22,8 +22,15 @@ expect_err "not a node process" 4 "is neither a Node.js nor a libuv process" "$A
 expect_err "doctor on a non-node process" 4 "" sh -c "'$ASYNCSCOPE' doctor -p $sl >/dev/null; rc=\$?; echo doctor-exit-\$rc >&2; exit \$rc"
 check "the non-node process was left alone" kill -0 "$sl"
 
-# not a node command, and no such command
-expect_err "command is not node" 4 "is neither a Node.js binary nor linked with libuv" "$ASYNCSCOPE" trace -- /bin/true
+# not a node command (following, any executable is a command: its tree may
+# start node; issue 21), and no such command
+expect_err "command is not node, --no-follow" 4 "is neither a Node.js binary nor linked with libuv" \
+	"$ASYNCSCOPE" trace --no-follow -- /bin/true
+"$ASYNCSCOPE" trace -q -o "$TMP/true.jsonl" -- /bin/true 2>"$TMP/true.err"
+rc=$?
+check "command is not node, followed: runs, exit 0 (got $rc)" [ "$rc" -eq 0 ]
+check "command is not node, followed: nothing on stderr (-q)" [ ! -s "$TMP/true.err" ]
+check "command is not node, followed: processes_followed 0" grep -q '"processes_followed":0' "$TMP/true.jsonl"
 expect_err "command not found" 3 "command not found" "$ASYNCSCOPE" trace -- no-such-command-xyz
 
 # no privileges: an unprivileged user with a valid node target

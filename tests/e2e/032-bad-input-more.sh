@@ -34,8 +34,17 @@ b=$fpid
 
 # options that used to mean something else silently; -d keeps a build
 # without the checks from tracing for ever
-expect_one "two -p" 2 "only one -p is supported" "$ASYNCSCOPE" trace -d 2s -p "$a" -p "$b"
-expect_one "two -p (tree)" 2 "only one -p is supported" "$ASYNCSCOPE" tree -d 2s -p "$a" -p "$b"
+# two -p (issue 21): both traced, repeated or as a comma list
+"$ASYNCSCOPE" trace -q -d 1s -o "$TMP/two.jsonl" -p "$a" -p "$b"
+rc=$?
+check "two -p: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+check "two -p: both followed" grep -q '"processes_followed":2' "$TMP/two.jsonl"
+"$ASYNCSCOPE" tree -q -d 1s -o "$TMP/two.tree" -p "$a,$b"
+rc=$?
+check "two -p (tree, comma list): exit 0 (got $rc)" [ "$rc" -eq 0 ]
+check "two -p (tree): both processes shown" [ "$(grep -c '^pid ' "$TMP/two.tree")" -eq 2 ]
+assert_no_probes_left "two -p"
+expect_one "-p with an empty list" 2 "invalid pid ','" "$ASYNCSCOPE" trace -d 2s -p ,
 expect_one "ring buffer not a power of two" 2 "invalid --ringbuf-size '5000'.*power of two" \
 	"$ASYNCSCOPE" trace -d 2s --ringbuf-size 5000 -p "$a"
 expect_one "ring buffer 3M" 2 "invalid --ringbuf-size '3M'" \

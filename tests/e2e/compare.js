@@ -2,7 +2,10 @@
 // Compares what asyncscope observed from outside with what async_hooks
 // reported inside the same process (workloads/recorder.js).
 //
-//   node compare.js OBSERVED.jsonl GT_PREFIX [--json OUT] [--min-init 99.5] ...
+//   node compare.js OBSERVED.jsonl GT_PREFIX [--json OUT] [--min-init 99.5] [--pid PID] ...
+//
+// --pid compares one process of a followed tree: its events against its own
+// recorder's files (GT_PREFIX.PID.*).
 //
 // Native events are those of resources whose async_hooks type is one of the
 // binary's AsyncWrap providers (except PROMISE, which Node >= 16 tracks in
@@ -20,7 +23,7 @@ const fs = require('fs');
 const { readJsonl, loadGroundTruth, nativeTypes } = require('./ground_truth.js');
 
 function parseArgs(argv) {
-  const a = { obs: argv[0], gt: argv[1], json: null,
+  const a = { obs: argv[0], gt: argv[1], json: null, pid: null,
     minInit: 99.5, minCb: 99.5, maxExtra: 0.1, minExec: 99.5 };
   for (let i = 2; i < argv.length; i++) {
     const k = argv[i], v = argv[++i];
@@ -29,6 +32,7 @@ function parseArgs(argv) {
     else if (k === '--min-cb') a.minCb = Number(v);
     else if (k === '--max-extra') a.maxExtra = Number(v);
     else if (k === '--min-exec') a.minExec = Number(v);
+    else if (k === '--pid') a.pid = Number(v);
     else throw new Error(`unknown option ${k}`);
   }
   if (!a.obs || !a.gt) throw new Error('usage: compare.js OBSERVED.jsonl GT_PREFIX [options]');
@@ -55,9 +59,13 @@ function pct(a, b) { return b === 0 ? 100 : (100 * a) / b; }
 
 function main() {
   const a = parseArgs(process.argv.slice(2));
-  const { events: gtAll, threads } = loadGroundTruth(a.gt);
+  const { events: gtAll, threads } = loadGroundTruth(a.pid ? `${a.gt}.${a.pid}` : a.gt);
   // node-layer events only: other layers (uv, js) number their own ids
-  const obsAll = readJsonl(a.obs).filter((e) => e.event !== 'summary' && e.layer === 'node');
+  if (!threads.length) throw new Error('ground truth has no thread header');
+  // the processes that recorded (a followed tree may hold others, e.g. a shell)
+  const gtPids = new Set(threads.map((t) => t.pid));
+  const obsAll = readJsonl(a.obs).filter((e) => e.event !== 'summary' && e.layer === 'node' &&
+    gtPids.has(e.pid));
   const summary = readJsonl(a.obs).find((e) => e.event === 'summary') || {};
   const providers = nativeTypes(threads);
   const isNativeType = (t) => providers.has(t);

@@ -74,7 +74,7 @@ node_majors() {
 # still loaded; empty when all detached.
 loaded_programs() {
 	bpftool prog show 2>/dev/null | awk '/^[0-9]+: / { sub(":", "", $1); print $1, $4 }' |
-		grep -E ' (node_|uv_|js_watch|proc_exec|proc_exit)' || true
+		grep -E ' (node_|uv_|js_watch|proc_exec|proc_exit|proc_fork)' || true
 }
 no_programs() { [ -z "$(loaded_programs)" ]; }
 # "LINK NAME" of each link (uprobe, watchpoint, tracepoint) to one of them,

@@ -33,6 +33,8 @@ int parse_duration(const char *arg, uint64_t *ns);
 	"                         off = native resources only\n"                           \
 	"      --layers L         node, uv or node,uv (default: node for node, uv for\n"   \
 	"                         any other program using libuv)\n"                        \
+	"      --no-follow        -- COMMAND: trace the command only, not the node\n"      \
+	"                         processes it starts (followed by default)\n"             \
 	"      --ringbuf-size N   ring buffer bytes, a power of two from 4K to 2G\n"       \
 	"                         (default 16M; raise if events are lost)\n"
 

@@ -166,6 +166,11 @@ int do_doctor(int argc, char **argv)
 		elog("doctor: give -p PID or --binary PATH (see doctor --help)");
 		return EXIT_USAGE;
 	}
+	/* one report per process: a second -p must not silently lose */
+	if (so.nalso) {
+		elog("doctor: only one -p is supported");
+		return EXIT_USAGE;
+	}
 	if (strcmp(format, "text") && strcmp(format, "json")) {
 		elog("doctor: unknown --format '%s' (text or json)", format);
 		return EXIT_USAGE;

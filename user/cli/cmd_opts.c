@@ -18,7 +18,7 @@
 #include "resolve/proc.h"
 #include "live/session.h"
 
-enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT, OPT_JS, OPT_LAYERS };
+enum { OPT_RINGBUF = 1000, OPT_INPUT, OPT_FORMAT, OPT_JS, OPT_LAYERS, OPT_NO_FOLLOW };
 
 /* --ringbuf-size: the kernel wants a power-of-two multiple of the page size
  * and a 32-bit map size; anything else would be rounded up without a word */
@@ -71,8 +71,9 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"js", required_argument, NULL, OPT_JS},
 		{"layers", required_argument, NULL, OPT_LAYERS},
+		{"no-follow", no_argument, NULL, OPT_NO_FOLLOW},
 	};
-	int nopts = 10, opt;
+	int nopts = 11, opt;
 	bool have_pid = false;
 	uint64_t size;
 
@@ -83,18 +84,33 @@ int parse_target_opts(int argc, char **argv, const struct target_opts_spec *spec
 again:
 	while ((opt = getopt_long(argc, argv, "+p:o:d:qh", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'p':
-			/* one target per session: a second -p must not silently win */
-			if (have_pid) {
-				elog("%s: only one -p is supported", cmd);
-				return EXIT_USAGE;
+		case 'p': {
+			/* several: repeated, or a comma list */
+			char *save = NULL, *tok;
+			pid_t pid;
+
+			for (tok = strtok_r(optarg, ",", &save); tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (proc_parse_pid(tok, &pid)) {
+					elog("%s: invalid pid '%s'", cmd, tok);
+					return EXIT_USAGE;
+				}
+				if (!have_pid) {
+					so->pid = pid;
+				} else if (so->nalso < SESSION_MAX_PIDS - 1) {
+					so->also[so->nalso++] = pid;
+				} else {
+					elog("%s: at most %d -p processes", cmd, SESSION_MAX_PIDS);
+					return EXIT_USAGE;
+				}
+				have_pid = true;
 			}
-			if (proc_parse_pid(optarg, &so->pid)) {
+			if (!have_pid) {
 				elog("%s: invalid pid '%s'", cmd, optarg);
 				return EXIT_USAGE;
 			}
-			have_pid = true;
 			break;
+		}
 		case 'o':
 			if (!output)
 				goto unknown;
@@ -152,6 +168,9 @@ again:
 				     optarg);
 				return EXIT_USAGE;
 			}
+			break;
+		case OPT_NO_FOLLOW:
+			so->no_follow = true;
 			break;
 		case OPT_FORMAT:
 			if (!format)

@@ -62,7 +62,7 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 	struct daemon *d = ctx;
 	const struct ev_proc *e = data;
 
-	if (size < sizeof(*e))
+	if (size < EV_PROC_SHORT_SIZE)
 		return 0;
 	if (e->kind == PROC_EXEC) {
 		d->execs_seen++;
@@ -99,10 +99,12 @@ static int watch_open(struct daemon *d)
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &d->watch_src};
 	int err;
 
-	d->watch = procwatch__open_and_load();
+	d->watch = procwatch__open();
 	if (!d->watch)
 		return -errno;
-	if ((err = procwatch__attach(d->watch)))
+	/* forks matter to trace's follow mode only */
+	bpf_program__set_autoload(d->watch->progs.proc_fork, false);
+	if ((err = procwatch__load(d->watch)) || (err = procwatch__attach(d->watch)))
 		return err;
 	d->watch_rb =
 		ring_buffer__new(bpf_map__fd(d->watch->maps.proc_events), on_proc_event, d, NULL);

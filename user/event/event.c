@@ -28,6 +28,8 @@ const struct summary_field summary_fields[] = {
 	SUMMARY_FIELD(holds, false),
 	SUMMARY_FIELD(held_ns, false),
 	SUMMARY_FIELD(held_max_ns, false),
+	SUMMARY_FIELD(processes_not_followed, true),
+	SUMMARY_FIELD(processes_followed, false),
 	SUMMARY_FIELD(duration_ns, false),
 	SUMMARY_FIELD(self_cpu_us, false),
 	SUMMARY_FIELD(self_maxrss_kb, false),

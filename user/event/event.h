@@ -89,6 +89,10 @@ struct capture_summary {
 	uint64_t holds;
 	uint64_t held_ns;
 	uint64_t held_max_ns;
+	/* trace -- COMMAND: processes of its tree that ran the probed node
+	 * binary, and node or libuv ones that did not (each said on stderr) */
+	uint64_t processes_followed;
+	uint64_t processes_not_followed;
 	uint64_t duration_ns;
 	uint64_t self_cpu_us;	 /* asyncscope\'s own CPU time (user + system) */
 	uint64_t self_maxrss_kb; /* asyncscope\'s peak resident memory */

@@ -20,6 +20,7 @@
 #include "bpf/double_id.h"
 #include "lib/id_set.h"
 #include "lib/exit_status.h"
+#include "live/follow.h"
 #include "live/hold.h"
 #include "live/ingest.h"
 #include "model/exit_mark.h"
@@ -224,6 +225,17 @@ static int resolve_node(const struct session_opts *o, struct session_result *r, 
 }
 
 /*
+ * -- COMMAND follows the command's tree unless --no-follow; for the node
+ * layer alone, with no process stop needed (see live/follow.h): the uv
+ * layer's callback probes and --js exact's watchpoints are per process and
+ * stop the one process the hold guard knows.
+ */
+static bool follows_tree(const struct session_opts *o)
+{
+	return o->argv && !o->no_follow && o->js != JS_EXACT && !(o->layers & LAYER_BIT_UV);
+}
+
+/*
  * Finds the target's binary and what can be traced in it. 0, or -errno with
  * why saying it: the caller says it unless the target died meanwhile.
  */
@@ -264,6 +276,13 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 	/* node: the node layer unless --layers says otherwise; anything else
 	 * with libuv: the uv layer */
 	nerr = resolve_node(o, r, binary);
+	if (o->argv && follows_tree(o) && nerr && nerr != -ENOTSUP && nerr != -EPROTO &&
+	    uv_find_for_program(binary, false, uvpath, sizeof(uvpath)) &&
+	    !find_in_path("node", binary, cap)) {
+		/* sh, npm, env...: what its tree runs is the node in PATH */
+		vlog("%s is not node: following the node in PATH, %s", o->argv[0], binary);
+		nerr = resolve_node(o, r, binary);
+	}
 	/* node symbols found, whether or not every rule held */
 	r->is_node = !nerr || nerr == -ENOTSUP || nerr == -EPROTO;
 	if (nerr && !r->is_node && nerr != -ESRCH) {
@@ -339,19 +358,16 @@ static int resolve_target(const struct session_opts *o, struct session_result *r
 	return 0;
 }
 
-static bool target_gone(const struct session_opts *o, struct session_result *r)
+static bool command_gone(struct session_result *r)
 {
-	if (o->argv) {
-		int status;
-		pid_t w = waitpid(r->pid, &status, WNOHANG);
+	int status;
+	pid_t w = waitpid(r->pid, &status, WNOHANG);
 
-		if (w == r->pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
-			r->target_status = status;
-			return true;
-		}
-		return w < 0 && errno == ECHILD;
+	if (w == r->pid && (WIFEXITED(status) || WIFSIGNALED(status))) {
+		r->target_status = status;
+		return true;
 	}
-	return !proc_alive(r->pid);
+	return w < 0 && errno == ECHILD;
 }
 
 /* A live capture between its stages (session_run). */
@@ -370,6 +386,8 @@ struct session {
 	int go_fd; /* a started command waits on it until written */
 	uint64_t start;
 	char why[3 * PATH_MAX]; /* why session_start failed, said by session_run */
+	struct follow *follow;	/* the command's tree (r->following) */
+	bool command_reaped;
 };
 
 /* --js-stacks: V8's layout of the node binary, the walker's offsets from it
@@ -391,6 +409,59 @@ static int js_stacks_setup(struct session *s, const char *path)
 			 l->error[0] ? l->error : strerror(-err));
 	free(l);
 	return err;
+}
+
+/* A started command is done when it and (following) all its tree are. */
+static bool target_gone(struct session *s)
+{
+	struct session_result *r = s->r;
+
+	follow_poll(s->follow);
+	if (!s->o->argv) /* several -p: when every one has exited */
+		return r->following ? !follow_tree_alive(s->follow) : !proc_alive(r->pid);
+	if (!s->command_reaped)
+		s->command_reaped = command_gone(r);
+	return s->command_reaped && !follow_tree_alive(s->follow);
+}
+
+/*
+ * Several -p: node processes of one binary, followed as a command's tree is
+ * (the node layer alone, see follows_tree). One that runs another binary is
+ * said and counted, not traced. 0, or -errno with s->why.
+ */
+static int follow_processes(struct session *s)
+{
+	const struct session_opts *o = s->o;
+	struct session_result *r = s->r;
+	int err;
+
+	if (!r->node_on || r->uv_on || o->js == JS_EXACT) {
+		snprintf(s->why, sizeof(s->why),
+			 "several -p: node processes only, not with --layers uv or --js exact");
+		return -ENOEXEC;
+	}
+	if ((err = follow_start(s->binary, &s->follow)) ||
+	    (err = follow_process(s->follow, r->pid))) {
+		snprintf(s->why, sizeof(s->why), "cannot follow process %d: %s", r->pid,
+			 strerror(-err));
+		return exit_failure(err);
+	}
+	for (unsigned int i = 0; i < o->nalso; i++) {
+		pid_t tgid = o->also[i];
+
+		if (proc_check_pid(tgid) || proc_tgid(o->also[i], &tgid)) {
+			elog("no such process: %d", o->also[i]);
+			return -ESRCH;
+		}
+		err = follow_process(s->follow, tgid);
+		if (err && err != -EXDEV) {
+			snprintf(s->why, sizeof(s->why), "cannot follow process %d: %s", tgid,
+				 strerror(-err));
+			return exit_failure(err);
+		}
+	}
+	r->following = true;
+	return 0;
 }
 
 /*
@@ -451,10 +522,19 @@ static int session_start(struct session *s)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (o->nalso && (err = follow_processes(s)))
+		return err;
 	if (o->argv) {
 		err = spawn_held(o->argv, &r->pid, &s->go_fd);
 		if (err) {
 			snprintf(s->why, sizeof(s->why), "cannot start %s: %s", o->argv[0],
+				 strerror(-err));
+			return exit_failure(err);
+		}
+		r->following = follows_tree(o) && r->node_on && !r->uv_on;
+		if (r->following && ((err = follow_start(s->binary, &s->follow)) ||
+				     (err = follow_command(s->follow, r->pid)))) {
+			snprintf(s->why, sizeof(s->why), "cannot follow the command's tree: %s",
 				 strerror(-err));
 			return exit_failure(err);
 		}
@@ -471,7 +551,9 @@ static int session_start(struct session *s)
 		return exit_failure(err);
 	{
 		struct tracer_opts to = {
-			.pid = r->pid,
+			/* following: every process of the binary, filtered by the set */
+			.pid = r->following ? -1 : r->pid,
+			.follow_pids_fd = r->following ? follow_pids_fd(s->follow) : 0,
 			.binary = s->binary,
 			.layout = r->node_on ? &r->layout : NULL,
 			.uv = r->uv_on ? &r->uv : NULL,
@@ -523,7 +605,10 @@ static int session_start(struct session *s)
 	}
 	ingest_set_js(s->in, s->jsym);
 	if (!o->quiet)
-		ilog("attached %zu probes to pid %d (%s%s%s%s)", tracer_nlinks(s->tracer), r->pid,
+		ilog("attached %zu probes to pid %d%s (%s%s%s%s)", tracer_nlinks(s->tracer), r->pid,
+		     !r->following ? "" :
+		     o->argv	   ? " and its descendants" :
+				     " and the other -p processes, with their descendants",
 		     r->node_on ? "node layer: " : "", r->node_on ? s->binary : "",
 		     r->uv_on ? (r->node_on ? ", uv layer: " : "uv layer: ") : "",
 		     r->uv_on ? r->uv.path : "");
@@ -595,15 +680,17 @@ static int session_drain(struct session *s)
 			ret = exit_failure(err);
 			break;
 		}
-		if (target_gone(o, r)) {
+		if (target_gone(s)) {
 			r->target_exited = true;
 			break;
 		}
 		if (stop_signal) {
 			/* a command we started gets the signal too (as from a shell),
 			 * and its shutdown is still observed for a grace period; past
-			 * it, or at a second signal, it is killed */
-			if (!o->argv)
+			 * it, or at a second signal, it is killed. Once reaped, its
+			 * pid may be another process's: descendants still followed
+			 * run on unobserved, as after -p */
+			if (!o->argv || s->command_reaped)
 				break;
 			if (!grace_deadline && stop_count == 1) {
 				kill(r->pid, stop_signal);
@@ -662,6 +749,9 @@ static int session_finish(struct session *s, int ret)
 		r->summary.uv_probe_failures = tracer_late_failures(s->tracer, &why_failed);
 		r->probe_failure_err = why_failed;
 	}
+	follow_poll(s->follow);
+	follow_counts(s->follow, &r->summary.processes_followed,
+		      &r->summary.processes_not_followed);
 	ingest_free(s->in);
 	if (s->jsym && !s->o->quiet)
 		ilog("--js-stacks: %llu cached functions found moved or changed, read anew",
@@ -671,6 +761,7 @@ static int session_finish(struct session *s, int ret)
 	exit_mark_free(s->exits);
 	id_set_free(&s->watch.late_unseen);
 	tracer_destroy(s->tracer);
+	follow_free(s->follow);
 	/* no probe is left to stop it: a stop whose record was never read
 	 * ends here (the guard would end it if we died) */
 	{

@@ -37,8 +37,14 @@ struct session_result;
  * a signal; then it is killed (SIGKILL), and the capture fails. */
 #define SESSION_GRACE_NS 5000000000ULL
 
+#define SESSION_MAX_PIDS 64
+
 struct session_opts {
-	pid_t pid;	      /* attach to this process, or */
+	pid_t pid; /* attach to this process, or */
+	/* more -p processes, node running the same binary as pid's: they are
+	 * followed as a command's tree is (live/follow.h) */
+	pid_t also[SESSION_MAX_PIDS - 1];
+	unsigned int nalso;
 	char **argv;	      /* start this command (argv[0] looked up in PATH) */
 	uint64_t duration_ns; /* 0: until interrupted or the target exits */
 	size_t ringbuf_bytes;
@@ -48,6 +54,9 @@ struct session_opts {
 	bool js_stacks;	     /* the JS frames at every node init (js_stack) */
 	enum js_mode js;     /* the JS layer */
 	unsigned int layers; /* enum layer_bits; 0: node for node, uv for other libuv programs */
+	/* argv: trace the command only; by default every node process of its
+	 * tree is followed (live/follow.h) */
+	bool no_follow;
 	/* called once the probes are in, before any event is delivered (and
 	 * before a started command runs); non-zero aborts the capture, the
 	 * callback having said why */
@@ -61,6 +70,7 @@ struct session_result {
 	struct node_layout layout;
 	struct uv_layout uv;
 	bool is_node, node_on, uv_on;
+	bool following;		/* argv: the command's whole tree (live/follow.h) */
 	enum cache_state cache; /* how the layout was obtained */
 	pid_t pid;		/* the traced process */
 	char binary[PATH_MAX];	/* its executable, as asyncscope opened it */

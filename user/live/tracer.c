@@ -158,6 +158,8 @@ static int shrink_unused_maps(struct asyncscope *skel, const struct tracer_opts 
 		unused[n++] = skel->maps.capture_pids;
 		unused[n++] = skel->maps.ignored_pids;
 	}
+	if (o->follow_pids_fd <= 0)
+		unused[n++] = skel->maps.follow_pids;
 	for (size_t i = 0; i < n; i++)
 		if ((err = bpf_map__set_max_entries(unused[i], 1)))
 			return err;
@@ -218,6 +220,12 @@ int tracer_open(const struct tracer_opts *o, struct tracer **out, const char **e
 	}
 	skel->rodata->targ_tgid = o->pid > 0 ? o->pid : 0;
 	skel->rodata->aggregate = o->aggregate;
+	skel->rodata->follow_tree = o->follow_pids_fd > 0;
+	if (o->follow_pids_fd > 0 &&
+	    (err = bpf_map__reuse_fd(skel->maps.follow_pids, o->follow_pids_fd))) {
+		*err_msg = "sharing the followed processes' map failed";
+		goto cleanup;
+	}
 	skel->rodata->sampled = o->aggregate && o->sampled;
 	if (l)
 		skel->rodata->node_off = l->off;

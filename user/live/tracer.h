@@ -33,6 +33,9 @@ struct tracer_opts {
 	 * thread (js_exact, watchpoints) and at a libuv callback's first
 	 * registration (uv, its probe) */
 	bool stop_to_arm;
+	/* follow mode (pid -1): the probes count for the processes in this
+	 * map, procwatch's followed_pids (live/follow.h); 0 if none */
+	int follow_pids_fd;
 	bool aggregate; /* count into BPF maps; records only for captured processes */
 	bool sampled;	/* aggregate: count only in windows (tracer_window_open) */
 };

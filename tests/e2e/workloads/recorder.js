@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Ground truth for the fidelity tests: an in-process async_hooks recorder,
 // preloaded with `node -r`, that writes the same JSONL fields asyncscope
-// does. Each thread (main and workers) writes its own file,
-// $ASYNCSCOPE_GT.<threadId>.jsonl, synchronously, so nothing it does creates
+// does. Each thread (main and workers) of each process writes its own file,
+// $ASYNCSCOPE_GT.<pid>.<threadId>.jsonl (a followed tree has many processes), synchronously, so nothing it does creates
 // an async resource of its own. Timestamps are process.hrtime (CLOCK_MONOTONIC,
 // the clock BPF uses) so events can be placed against the tracer's.
 'use strict';
@@ -12,7 +12,7 @@ const { threadId, isMainThread } = require('worker_threads');
 
 const base = process.env.ASYNCSCOPE_GT;
 if (base) {
-  const fd = fs.openSync(`${base}.${threadId}.jsonl`, 'w');
+  const fd = fs.openSync(`${base}.${process.pid}.${threadId}.jsonl`, 'w');
   // the OS thread id, as the tracer reports it: /proc/thread-self -> <pid>/task/<tid>
   const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
   const pid = process.pid;
