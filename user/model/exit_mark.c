@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "lib/array_grow.h"
@@ -9,6 +10,11 @@
 struct held {
 	struct event *ev;
 	size_t n, cap;
+	/* a delivery has begun on this thread and nothing else has run since:
+	 * async_hooks drains its destroy queue until it is empty, so a destroy
+	 * now (a weak wrap collected while the destroy hooks run) is delivered
+	 * in the same batch */
+	bool draining;
 };
 
 struct exit_mark {
@@ -51,11 +57,20 @@ static int on_event(void *ctx, const struct event *e)
 
 	if (e->kind == EV_DESTROYS_DUE) {
 		h = held_of(x, e->pid, e->tid);
-		return h ? release(x, h, e->flags & EVF_AT_EXIT) : 0;
+		if (!h)
+			return 0;
+		h->draining = !(e->flags & EVF_AT_EXIT);
+		return release(x, h, e->flags & EVF_AT_EXIT);
 	}
-	if (e->kind != EV_DESTROY || e->layer != LAYER_NODE || (e->flags & EVF_AT_EXIT))
+	if (e->kind != EV_DESTROY || e->layer != LAYER_NODE || (e->flags & EVF_AT_EXIT)) {
+		h = held_of(x, e->pid, e->tid);
+		if (h)
+			h->draining = false;
 		return x->next.on_event(x->next.ctx, e);
+	}
 	h = held_of(x, e->pid, e->tid);
+	if (h && h->draining)
+		return x->next.on_event(x->next.ctx, e);
 	/* out of memory: forwarded unmarked, as if delivered */
 	if (!h || array_grow((void **)&h->ev, &h->cap, h->n + 1, sizeof(*h->ev)))
 		return x->next.on_event(x->next.ctx, e);
